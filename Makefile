@@ -1,0 +1,66 @@
+# covsplit: thin wiring over nox. `make coverage-all` and `make test` are all a newcomer types.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS := .tools
+NOX := $(TOOLS)/bin/nox
+# The worker names come from workers.toml (standard library only, no venv needed).
+CONFIG ?= workers.toml
+export COVSPLIT_CONFIG := $(abspath $(CONFIG))
+WORKERS := $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit workers 2>/dev/null)
+JOBS ?= $(words $(WORKERS))
+NOXFLAGS ?=
+
+.PHONY: help coverage-all coverage-seq workers aggregate report plan check test lint bench clean $(WORKERS)
+
+help:
+	@echo "make coverage-all   run every worker in parallel, then aggregate and report"
+	@echo "make coverage-seq   the same, one worker after the other"
+	@echo "make workerN        one worker ($(WORKERS))"
+	@echo "make aggregate | report | plan | check | test | lint | bench | clean"
+
+# Pinned nox and uv in a local virtualenv: nothing else needs to be installed by hand.
+$(NOX): scripts/requirements/bootstrap.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements/bootstrap.txt
+	@touch $(NOX)
+
+# A failed worker must not stop the others, nor the aggregate and report that show it.
+coverage-all: $(NOX)
+	@PYTHONPATH=scripts $(PYTHON) -m covsplit validate >/dev/null
+	@status=0; \
+	$(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target workers || status=1; \
+	$(NOX) $(NOXFLAGS) -s aggregate || status=1; \
+	$(NOX) $(NOXFLAGS) -s report || status=1; \
+	exit $$status
+
+coverage-seq: $(NOX)
+	@status=0; \
+	for worker in $(WORKERS); do $(NOX) $(NOXFLAGS) -s $$worker || status=1; done; \
+	$(NOX) $(NOXFLAGS) -s aggregate || status=1; \
+	$(NOX) $(NOXFLAGS) -s report || status=1; \
+	exit $$status
+
+workers: $(WORKERS)
+
+$(WORKERS): $(NOX)
+	$(NOX) $(NOXFLAGS) -s $@
+
+aggregate report: $(NOX)
+	$(NOX) $(NOXFLAGS) -s $@
+
+# make plan ARGS="--workers 5 --by duration --dry-run"
+plan check: $(NOX)
+	$(NOX) $(NOXFLAGS) -s $@ -- $(ARGS)
+
+test: $(NOX)
+	$(NOX) $(NOXFLAGS) -s tests -- $(ARGS)
+
+lint: $(NOX)
+	$(NOX) $(NOXFLAGS) -s lint
+
+bench: $(NOX)
+	$(NOX) $(NOXFLAGS) -s bench -- $(ARGS)
+
+clean:
+	rm -rf htmlcov .nox
+	find coverage_output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

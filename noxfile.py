@@ -1,0 +1,98 @@
+"""Sessions for covsplit: one per worker of workers.toml, then aggregate and report.
+
+Wiring only; the logic lives in scripts/covsplit.  `nox -l` lists them.
+Use another split with COVSPLIT_CONFIG=path/to/workers.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = HERE / "scripts"
+REQUIREMENTS = SCRIPTS / "requirements"
+sys.path.insert(0, str(SCRIPTS))
+
+from covsplit import config  # noqa: E402
+from covsplit.nox_support import install  # noqa: E402
+
+CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).resolve()
+try:
+    CONFIG = config.load(CONFIG_PATH)
+except config.ConfigError as exc:
+    print(f"error: {exc}", file=sys.stderr)
+    sys.exit(config.CONFIG_EXIT_STATUS)
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_external_run = True
+# Never let uv fetch an interpreter: workers use the Python nox runs on, or project.python.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+nox.options.sessions = [*(w.name for w in CONFIG.workers), "aggregate", "report"]
+
+COVSPLIT_ENV = {"PYTHONPATH": str(SCRIPTS), "COVSPLIT_CONFIG": str(CONFIG_PATH)}
+TOOLS = [("-r", str(REQUIREMENTS / "tools.txt"))]
+
+
+def covsplit(session: nox.Session, *args: str) -> None:
+    session.run("python", "-m", "covsplit", *args, env=COVSPLIT_ENV)
+
+
+def _worker_session(worker: config.Worker) -> None:
+    def run_worker(session: nox.Session) -> None:
+        install(session, [("-r", str(REQUIREMENTS / "worker.txt")), *CONFIG.install], CONFIG.root)
+        covsplit(session, "run-worker", worker.name)
+
+    run_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"
+    nox.session(name=worker.name, python=CONFIG.python, tags=["workers"])(run_worker)
+
+
+for _worker in CONFIG.workers:
+    _worker_session(_worker)
+
+
+@nox.session
+def aggregate(session: nox.Session) -> None:
+    """Combine all workers' coverage; gate line and branch coverage separately."""
+    install(session, TOOLS, HERE)
+    covsplit(session, "aggregate")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Write coverage_output/report.md and report.html from workers.toml and the artifacts."""
+    install(session, TOOLS, HERE)
+    covsplit(session, "report")
+
+
+@nox.session(default=False)
+def plan(session: nox.Session) -> None:
+    """Compute a balanced split and rewrite workers.toml (-- --workers N --by statements|duration --dry-run)."""
+    install(session, TOOLS, HERE)
+    covsplit(session, "plan", *session.posargs)
+
+
+@nox.session(default=False)
+def check(session: nox.Session) -> None:
+    """Check workers.toml against the code: ownership, test files, balance."""
+    install(session, TOOLS, HERE)
+    covsplit(session, "check", *session.posargs)
+
+
+@nox.session(default=False)
+def tests(session: nox.Session) -> None:
+    """The suite's own unit and end-to-end tests."""
+    install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """ruff over the suite and the example project."""
+    install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

@@ -1,0 +1,5 @@
+import sys
+
+from covsplit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,306 @@
+"""Combine every worker's coverage into one exact data set, and gate it.
+
+The combined data is the union of what the workers measured, and each
+worker measures all source packages, so it equals one serial run of the
+same tests.  Line and branch coverage are gated separately: coverage.py's
+``--fail-under`` knows only their blend, which lets a high line figure
+hide a poor branch figure.
+
+A worker that did not run, crashed or left no data makes the aggregate
+*partial*: it says so, names the worker, and fails.  Partial totals are
+never presented as the project's coverage.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from covsplit import fsio, status
+from covsplit.config import Config
+
+COMBINED_DATA = ".coverage.combined"
+
+
+def percent(covered: int, total: int) -> float | None:
+    """covered/total as a percentage, None when there is nothing to measure."""
+    return None if total == 0 else 100.0 * covered / total
+
+
+def floor2(value: float | None) -> str:
+    """A percentage to 2 decimals, rounded down: 99.996% must not read as 100.00%."""
+    if value is None:
+        return "n/a"
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    threshold: float
+    actual: float | None
+
+    @property
+    def passed(self) -> bool:
+        # Nothing to measure (no branches at all) cannot fail a gate.
+        return self.actual is None or self.actual >= self.threshold
+
+    @property
+    def shortfall(self) -> float:
+        return 0.0 if self.passed or self.actual is None else self.threshold - self.actual
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "threshold": self.threshold,
+            "actual": self.actual,
+            "passed": self.passed,
+            "shortfall": round(self.shortfall, 4),
+        }
+
+    def describe(self) -> str:
+        verdict = "passed" if self.passed else f"FAILED by {floor2(self.shortfall)} points"
+        return f"{self.name} coverage {floor2(self.actual)}% against {self.threshold:g}%: {verdict}"
+
+
+def figures(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Statement and branch totals of coverage.py JSON ``summary`` blocks."""
+    statements = covered_lines = branches = covered_branches = files = 0
+    for summary in summaries:
+        files += 1
+        statements += summary["num_statements"]
+        covered_lines += summary["covered_lines"]
+        branches += summary.get("num_branches", 0)
+        covered_branches += summary.get("covered_branches", 0)
+    return {
+        "files": files,
+        "statements": statements,
+        "covered_lines": covered_lines,
+        "line_percent": percent(covered_lines, statements),
+        "branches": branches,
+        "covered_branches": covered_branches,
+        "branch_percent": percent(covered_branches, branches),
+    }
+
+
+def gates(totals: Mapping[str, Any], line_threshold: float, branch_threshold: float) -> list[Gate]:
+    return [
+        Gate("line", line_threshold, totals["line_percent"]),
+        Gate("branch", branch_threshold, totals["branch_percent"]),
+    ]
+
+
+def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) -> dict[str, dict[str, Any]]:
+    """Totals per top-level package (``training``), from per-file JSON summaries."""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    prefix = PurePosixPath(source_dir)
+    for name, entry in files.items():
+        path = PurePosixPath(name)
+        if str(prefix) != "." and path.is_relative_to(prefix):
+            path = path.relative_to(prefix)
+        groups[path.parts[0] if len(path.parts) > 1 else path.stem].append(entry["summary"])
+    return {package: figures(summaries) for package, summaries in sorted(groups.items())}
+
+
+def worker_states(cfg: Config) -> list[dict[str, Any]]:
+    """Each worker's state and whether it left coverage data."""
+    states = []
+    for worker in cfg.workers:
+        paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+        record = status.read(paths.status)
+        states.append(
+            {
+                "name": worker.name,
+                "title": worker.title,
+                "state": record["state"],
+                "message": record.get("message", ""),
+                "data_file": paths.data_file.exists(),
+                "record": record,
+            }
+        )
+    return states
+
+
+def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Workers whose data cannot be trusted to be complete, with the reason."""
+    missing = []
+    for state in states:
+        reason = ""
+        if state["state"] in (status.NOT_RUN, status.CRASHED, status.TIMEOUT, status.RUNNING):
+            reason = state["message"] or state["state"]
+        elif not state["data_file"]:
+            reason = "the worker finished but left no coverage data file"
+        if reason:
+            missing.append({"worker": state["name"], "state": state["state"], "reason": reason})
+    return missing
+
+
+def file_rows(
+    cfg: Config, combined: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    owners = {rel: worker.name for worker in cfg.workers for rel in worker.files}
+    rows = {}
+    for name, entry in sorted(combined["files"].items()):
+        summary = entry["summary"]
+        branches = summary.get("num_branches", 0)
+        rows[name] = {
+            "owner": owners.get(name),
+            "statements": summary["num_statements"],
+            "covered_lines": summary["covered_lines"],
+            "missing_lines": entry.get("missing_lines", []),
+            "branches": branches,
+            "covered_branches": summary.get("covered_branches", 0),
+            "line_percent": percent(summary["covered_lines"], summary["num_statements"]),
+            "branch_percent": percent(summary.get("covered_branches", 0), branches),
+        }
+    return rows
+
+
+def furthest_below(rows: Mapping[str, Mapping[str, Any]], line_threshold: float, limit: int = 10) -> list[str]:
+    """Files under the line threshold, most missed statements first."""
+    below = [
+        name for name, row in rows.items() if row["line_percent"] is not None and row["line_percent"] < line_threshold
+    ]
+    return sorted(below, key=lambda n: (-(rows[n]["statements"] - rows[n]["covered_lines"]), n))[:limit]
+
+
+def render_summary(
+    cfg: Config,
+    totals: Mapping[str, Any],
+    gate_list: list[Gate],
+    missing: list[dict[str, str]],
+    per_worker: Mapping[str, Mapping[str, Any]],
+    per_package: Mapping[str, Mapping[str, Any]],
+    rows: Mapping[str, Mapping[str, Any]],
+    generated_at: str,
+) -> str:
+    lines = ["# Combined coverage", "", f"Generated {generated_at} from `{cfg.path.name}`.", ""]
+    if missing:
+        lines += [
+            "**PARTIAL**: these workers left no complete data, so the totals below cover only the others "
+            "and are not the project's coverage:",
+            "",
+            *[f"- `{m['worker']}` ({m['state']}): {m['reason']}" for m in missing],
+            "",
+        ]
+    lines += [
+        "## Totals",
+        "",
+        "| | Covered | Total | % |",
+        "| --- | ---: | ---: | ---: |",
+        f"| Lines | {totals['covered_lines']} | {totals['statements']} | {floor2(totals['line_percent'])} |",
+        f"| Branches | {totals['covered_branches']} | {totals['branches']} | {floor2(totals['branch_percent'])} |",
+        f"| Files | | {totals['files']} | |",
+        "",
+        "## Gates",
+        "",
+        *[f"- {'✅' if gate.passed else '❌'} {gate.describe()}" for gate in gate_list],
+        "",
+        "## Per worker (combined data over the modules each worker owns)",
+        "",
+        "| Worker | Title | Files | Statements | Line % | Branch % |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    titles = {worker.name: worker.title for worker in cfg.workers}
+    for name, fig in per_worker.items():
+        lines.append(
+            f"| {name} | {titles.get(name, '')} | {fig['files']} | {fig['statements']} "
+            f"| {floor2(fig['line_percent'])} | {floor2(fig['branch_percent'])} |"
+        )
+    lines += ["", "## Per package", "", "| Package | Files | Statements | Line % | Branch % |"]
+    lines.append("| --- | ---: | ---: | ---: | ---: |")
+    for package, fig in per_package.items():
+        lines.append(
+            f"| {package} | {fig['files']} | {fig['statements']} "
+            f"| {floor2(fig['line_percent'])} | {floor2(fig['branch_percent'])} |"
+        )
+    below = furthest_below(rows, cfg.line_threshold)
+    lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
+    if below:
+        lines += ["| File | Owner | Missed | Statements | Line % | Branch % |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+        for name in below:
+            row = rows[name]
+            lines.append(
+                f"| {name} | {row['owner'] or '(none)'} | {row['statements'] - row['covered_lines']} "
+                f"| {row['statements']} | {floor2(row['line_percent'])} | {floor2(row['branch_percent'])} |"
+            )
+    else:
+        lines.append("None: every file meets the line threshold.")
+    lines += [
+        "",
+        "Reports: [combined_coverage.json](combined_coverage.json), [coverage.xml](coverage.xml), "
+        "[HTML](../htmlcov/combined/index.html).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(cfg: Config) -> int:
+    """Combine, report and gate; 0 only when complete and both gates pass."""
+    from covsplit import coverage_data  # coverage.py is only needed here, not to read results
+
+    generated_at = status.now()
+    states = worker_states(cfg)
+    missing = missing_workers(states)
+    data_files = [
+        status.worker_paths(cfg.output_dir, cfg.html_dir, s["name"]).data_file for s in states if s["data_file"]
+    ]
+    cov = coverage_data.combine(cfg, data_files, cfg.output_dir / COMBINED_DATA)
+    combined = coverage_data.write_combined_reports(
+        cfg,
+        cov,
+        cfg.output_dir / "combined_coverage.json",
+        cfg.output_dir / "coverage.xml",
+        cfg.html_dir / "combined",
+    )
+    totals = figures(entry["summary"] for entry in combined["files"].values())
+    gate_list = gates(totals, cfg.line_threshold, cfg.branch_threshold)
+    rows = file_rows(cfg, combined)
+    per_worker = {
+        worker.name: figures(combined["files"][f]["summary"] for f in worker.files if f in combined["files"])
+        for worker in cfg.workers
+    }
+    per_package = group_by_package(combined["files"], cfg.source_dir)
+
+    fsio.write_text(
+        cfg.output_dir / "aggregate_summary.md",
+        render_summary(cfg, totals, gate_list, missing, per_worker, per_package, rows, generated_at),
+    )
+    fsio.write_json(
+        cfg.output_dir / "aggregate.json",
+        {
+            "schema": 1,
+            "generated_at": generated_at,
+            "complete": not missing,
+            "missing": missing,
+            "workers": [
+                {"name": s["name"], "state": s["state"], "data_file": s["data_file"], **{"coverage": per_worker[s["name"]]}}
+                for s in states
+            ],
+            "totals": totals,
+            "gates": [gate.as_dict() for gate in gate_list],
+            "packages": per_package,
+            "files": rows,
+        },
+    )
+
+    label = "PARTIAL " if missing else ""
+    print(
+        f"{label}combined: {floor2(totals['line_percent'])}% lines, {floor2(totals['branch_percent'])}% branches, "
+        f"{totals['files']} files ({cfg.output_dir / 'aggregate_summary.md'})"
+    )
+    failed = False
+    for gate in gate_list:
+        print(("  " if gate.passed else "  ERROR: ") + gate.describe(), file=sys.stderr if not gate.passed else None)
+        failed |= not gate.passed
+    for entry in missing:
+        print(f"  ERROR: {entry['worker']} {entry['state']}: {entry['reason']}", file=sys.stderr)
+    if missing:
+        print("  the aggregate is PARTIAL: rerun the missing workers, then aggregate again", file=sys.stderr)
+    return 1 if failed or missing else 0
+

@@ -1,0 +1,77 @@
+"""``python -m covsplit COMMAND``: the entry point the noxfile and Makefile call.
+
+Every command takes ``--config`` (default ``$COVSPLIT_CONFIG`` or
+``./workers.toml``) and turns a configuration error into a clear message
+and exit status 2 before any work starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from covsplit import config
+
+
+def default_config_path() -> str:
+    return os.environ.get("COVSPLIT_CONFIG", "workers.toml")
+
+
+def _load(path: str) -> config.Config:
+    cfg = config.load(path)
+    for warning in cfg.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return cfg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="covsplit", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=None, help="workers.toml to use (default: $COVSPLIT_CONFIG or ./workers.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate", help="check workers.toml and print its workers")
+    commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")
+    run_worker = commands.add_parser("run-worker", help="run one worker and write its artifacts")
+    run_worker.add_argument("name")
+    commands.add_parser("aggregate", help="combine the workers' coverage and gate it")
+    commands.add_parser("report", help="write coverage_output/report.md and report.html")
+    commands.add_parser("plan", help="compute a balanced split (see `covsplit plan --help`)", add_help=False)
+    commands.add_parser("check", help="check workers.toml against the code", add_help=False)
+
+    args, rest = parser.parse_known_args(argv)
+    path = args.config or default_config_path()
+    # plan and check own their options and report every problem themselves.
+    if args.command in ("plan", "check"):
+        module = __import__(f"covsplit.{args.command}", fromlist=["main"])
+        return module.main(["--config", path, *rest])
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        cfg = _load(path)
+    except config.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return config.CONFIG_EXIT_STATUS
+
+    if args.command == "validate":
+        for worker in cfg.workers:
+            print(f"{worker.name}: {worker.title} ({len(worker.files)} files, tests: {' '.join(worker.tests)})")
+        return 0
+    if args.command == "workers":
+        print("\n".join(worker.name for worker in cfg.workers))
+        return 0
+    if args.command == "run-worker":
+        from covsplit import worker
+
+        try:
+            return worker.run(cfg, args.name)
+        except config.ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return config.CONFIG_EXIT_STATUS
+    if args.command == "aggregate":
+        from covsplit import aggregate
+
+        return aggregate.run(cfg)
+    from covsplit import report
+
+    return report.write_report(cfg)

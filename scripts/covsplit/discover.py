@@ -1,0 +1,87 @@
+"""Find the source files of a project statically, without importing anything.
+
+coverage.py only reports files it saw imported (or, for ``--source``
+folders, files in folders that have an ``__init__.py``).  A report that
+must show *every* module therefore needs its own list, and this is it.
+
+Files are named by their path relative to the project root, POSIX style
+(``training/distill_kd.py``): the same spelling coverage.py's JSON report
+uses when run from that root, so the two can be joined without guessing.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_SKIP_DIRS = {"__pycache__", "node_modules"}
+
+
+def _walk_py(folder: Path) -> list[Path]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        relative_parts = path.relative_to(folder).parts[:-1]
+        if any(part in _SKIP_DIRS or part.startswith(".") for part in relative_parts):
+            continue
+        found.append(path)
+    return found
+
+
+def resolve_module(root: Path, source_dir: str, dotted: str) -> list[str] | None:
+    """Source files a dotted name stands for, or None when it names nothing.
+
+    ``training`` is a folder: all its ``.py`` files, recursively, whether or
+    not sub-folders have an ``__init__.py``.  ``training.losses`` is a file.
+    A name that is both (``pkg/mod.py`` and ``pkg/mod/``) means both.
+    """
+    base = (root / source_dir).resolve()
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    candidate = base.joinpath(*parts)
+    files: list[Path] = []
+    module_file = candidate.with_suffix(".py")
+    if module_file.is_file():
+        files.append(module_file)
+    if candidate.is_dir():
+        files.extend(_walk_py(candidate))
+    if not files:
+        return None
+    return [path.relative_to(root.resolve()).as_posix() for path in files]
+
+
+def source_files(root: Path, source_dir: str, packages: tuple[str, ...] | list[str]) -> list[str]:
+    """Every source file under the given packages, sorted and without repeats."""
+    found: set[str] = set()
+    for package in packages:
+        found.update(resolve_module(root, source_dir, package) or [])
+    return sorted(found)
+
+
+def module_name(relative_file: str, source_dir: str = ".") -> str:
+    """The dotted module name of a file: ``training/losses.py`` -> ``training.losses``."""
+    path = Path(relative_file)
+    prefix = Path(source_dir)
+    if prefix != Path(".") and path.is_relative_to(prefix):
+        path = path.relative_to(prefix)
+    parts = list(path.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_blank_init(path: Path) -> bool:
+    """An ``__init__.py`` with nothing but whitespace: not worth a warning."""
+    return path.name == "__init__.py" and not path.read_text(encoding="utf-8").strip()
+
+
+def test_files(root: Path, test_root: str) -> list[str]:
+    """Test files pytest would collect by its default rule (``test_*.py`` / ``*_test.py``)."""
+    base = root / test_root
+    if base.is_file():
+        return [base.relative_to(root).as_posix()]
+    return [
+        path.relative_to(root).as_posix()
+        for path in _walk_py(base)
+        if path.name.startswith("test_") or path.name.endswith("_test.py")
+    ]

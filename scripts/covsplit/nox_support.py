@@ -1,0 +1,80 @@
+"""Helpers the noxfile's sessions share, so the noxfile stays wiring only.
+
+Nothing here imports nox: a session is passed in and used through its
+public methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+STAMP_NAME = "covsplit-install.json"
+# Files whose content decides what an install of a project folder brings in.
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_FILE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
+
+
+def install_inputs(groups: Iterable[Sequence[str]], cwd: Path) -> list[Path]:
+    """The files an install depends on: requirement files and project metadata.
+
+    Editable installs pick up source edits by themselves; only a change to
+    the metadata or a requirement list calls for a new install.
+    """
+    found: list[Path] = []
+    for group in groups:
+        args = list(group)
+        for index, arg in enumerate(args):
+            value = None
+            if arg in _FILE_OPTIONS and index + 1 < len(args):
+                value = args[index + 1]
+            elif arg.startswith(tuple(f"{option}=" for option in _FILE_OPTIONS if option.startswith("--"))):
+                value = arg.partition("=")[2]
+            if value is not None:
+                found.append((cwd / value).resolve())
+                continue
+            candidate = (cwd / arg).resolve() if not arg.startswith("-") else None
+            if candidate is not None and candidate.is_dir():
+                found.extend(candidate / name for name in _PROJECT_FILES if (candidate / name).is_file())
+            if candidate is not None and candidate.is_file():
+                found.append(candidate)
+    # A requirement file may include others (-r base.txt): follow them.
+    for path in list(found):
+        if path.suffix == ".txt" and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                words = shlex.split(line, comments=True)
+                if len(words) == 2 and words[0] in _FILE_OPTIONS:
+                    found.append((path.parent / words[1]).resolve())
+    return found
+
+
+def install_fingerprint(groups: Iterable[Sequence[str]], cwd: Path, python: str) -> str:
+    groups = [list(group) for group in groups]
+    digest = hashlib.sha256(json.dumps([groups, str(cwd), python]).encode())
+    for path in install_inputs(groups, cwd):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> None:
+    """``session.install`` each group from ``cwd``, unless the venv already has exactly that.
+
+    nox reuses the venv (``reuse_venv=True``); this skips the resolver too,
+    which is most of a warm worker's start-up time.
+    """
+    location = Path(session.virtualenv.location)
+    stamp = location / STAMP_NAME
+    fingerprint = install_fingerprint(groups, cwd, str(session.virtualenv.interpreter or ""))
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
+        session.log("install skipped: requirements unchanged since the last run")
+        return
+    stamp.unlink(missing_ok=True)
+    with session.chdir(cwd):
+        for group in groups:
+            session.install(*group)
+    stamp.write_text(fingerprint, encoding="utf-8")

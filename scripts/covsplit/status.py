@@ -1,0 +1,131 @@
+"""Where a worker's artifacts live, and the machine-readable status it leaves.
+
+The status file is written twice: as ``running`` before pytest starts, and
+with the outcome after it ends.  A worker that is killed in between leaves
+``running`` behind with a pid that no longer exists, which readers turn
+into ``crashed``; a worker that never started leaves no file, ``not run``.
+So ``aggregate`` and ``report`` can always name what happened.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from covsplit import fsio
+
+SCHEMA = 1
+
+# Final states a worker can record, and the two that readers derive.
+PASSED = "passed"  # every test passed (skips allowed)
+FAILED = "failed"  # pytest ran; some tests failed or errored
+CRASHED = "crashed"  # pytest could not run to the end (internal error, signal, no results)
+TIMEOUT = "timeout"  # killed after the worker's timeout
+RUNNING = "running"  # written at start; still running, or killed without a trace
+NOT_RUN = "not run"  # no status file at all
+
+
+@dataclass(frozen=True)
+class WorkerPaths:
+    """Every file one worker writes, in one place so no module spells them twice."""
+
+    output_dir: Path
+    html_root: Path
+    name: str
+
+    @property
+    def data_file(self) -> Path:
+        return self.output_dir / f".coverage.{self.name}"
+
+    @property
+    def coverage_json(self) -> Path:
+        return self.output_dir / f"{self.name}_coverage.json"
+
+    @property
+    def test_output(self) -> Path:
+        return self.output_dir / f"{self.name}_test_output.txt"
+
+    @property
+    def summary(self) -> Path:
+        return self.output_dir / f"{self.name}_summary.md"
+
+    @property
+    def failure_analysis(self) -> Path:
+        return self.output_dir / f"{self.name}_failure_analysis.md"
+
+    @property
+    def status(self) -> Path:
+        return self.output_dir / f"{self.name}_status.json"
+
+    @property
+    def junit(self) -> Path:
+        return self.output_dir / f"{self.name}_junit.xml"
+
+    @property
+    def html_dir(self) -> Path:
+        return self.html_root / self.name
+
+    def artifacts(self) -> dict[str, str]:
+        """Artifact names as paths relative to the output folder (for links in markdown)."""
+        rel = os.path.relpath
+        return {
+            "html": rel(self.html_dir / "index.html", self.output_dir),
+            "coverage_json": self.coverage_json.name,
+            "test_output": self.test_output.name,
+            "summary": self.summary.name,
+            "failure_analysis": self.failure_analysis.name,
+            "junit": self.junit.name,
+            "status": self.status.name,
+        }
+
+
+def worker_paths(output_dir: Path, html_root: Path, name: str) -> WorkerPaths:
+    return WorkerPaths(output_dir=output_dir, html_root=html_root, name=name)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write(path: Path, status: dict[str, Any]) -> None:
+    fsio.write_json(path, {"schema": SCHEMA, **status})
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The worker's status with ``state`` made truthful for a reader.
+
+    ``running`` stays ``running`` only while its process is alive on this
+    host; otherwise the worker died without writing its outcome.  A status
+    from another host (a CI fleet) cannot be checked and is kept as written.
+    """
+    data = fsio.read_json(path)
+    if data is None:
+        return {"state": NOT_RUN, "message": f"no status file {path.name}: the worker did not run"}
+    if data.get("state") == RUNNING and data.get("host") == socket.gethostname():
+        pid = data.get("pid")
+        if not isinstance(pid, int) or not _pid_alive(pid):
+            data = {
+                **data,
+                "state": CRASHED,
+                "message": "the worker was killed before it recorded an outcome "
+                f"(started {data.get('started_at', '?')}, pid {pid} is gone)",
+            }
+    return data
+
+
+def host() -> str:
+    return socket.gethostname()

@@ -1,0 +1,266 @@
+"""Run one worker: pytest + pytest-cov on its tests, then its five artifacts.
+
+Runs inside the worker's own virtualenv (the nox session's), so the
+coverage.py that reads the data is the one that wrote it.  The order of
+work is what makes a crash visible: the status file says ``running``
+before pytest starts, and every artifact is written afterwards whatever
+pytest did, each atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from covsplit import coverage_data, fsio, status
+from covsplit.config import Config, Worker
+from covsplit.failures import categories, render_failure_analysis
+from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
+from covsplit.summary import SummaryInput, coverage_figures, render_summary
+
+SCRIPTS_DIR = Path(__file__).resolve().parents[1]
+# pytest's documented exit codes; anything else (or a signal) is a crash.
+PYTEST_OK, PYTEST_TESTS_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+KILL_GRACE_SECONDS = 10.0
+
+
+def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = sys.executable) -> list[str]:
+    """The exact pytest command a worker runs, from the project root.
+
+    Every package under ``project.source`` is measured, not only the owned
+    ones, so that the workers' data combine into exactly one serial run.
+    """
+    sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
+    return [
+        python,
+        "-m",
+        "pytest",
+        *worker.tests,
+        "-p",
+        "covsplit.pytest_isolation",
+        "-p",
+        "no:cacheprovider",
+        "--continue-on-collection-errors",
+        f"--junitxml={junit_path}",
+        "-o",
+        "junit_family=xunit1",
+        "-o",
+        "junit_duration_report=total",
+        "--cov-reset",
+        *[f"--cov={source}" for source in sources],
+        "--cov-branch",
+        "--cov-context=test",
+        "--cov-report=term",
+        "--cov-fail-under=0",
+        *cfg.pytest_args,
+    ]
+
+
+def pytest_environment(cfg: Config, data_file: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment pytest runs in: the caller's, the config's, and the worker's data file.
+
+    ``COVERAGE_FILE`` gives each worker its own data file, so workers running
+    at once in one tree never read or overwrite each other's ``.coverage``.
+    """
+    env = dict(os.environ if base is None else base)
+    env.update(cfg.env)
+    env["COVERAGE_FILE"] = str(data_file)
+    # The isolation plugin lives beside this package; put it first, keep the rest.
+    paths = [str(SCRIPTS_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def command_line(cfg: Config, command: Sequence[str], data_file: Path) -> str:
+    """A shell line that reproduces the run by hand, environment included."""
+    assignments = {**cfg.env, "COVERAGE_FILE": str(data_file), "PYTHONPATH": str(SCRIPTS_DIR)}
+    env_text = " ".join(f"{name}={shlex.quote(value)}" for name, value in assignments.items())
+    return f"cd {shlex.quote(str(cfg.root))} && {env_text} {shlex.join(command)}"
+
+
+class _Run:
+    """pytest's outcome as the driver saw it."""
+
+    def __init__(self) -> None:
+        self.exit_status: int | None = None
+        self.timed_out = False
+        self.interrupted = False
+        self.error = ""
+
+
+def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, timeout: float) -> _Run:
+    """Run pytest, echoing and recording its output; kill its whole group on timeout."""
+    run = _Run()
+    partial = log_path.with_name(f".{log_path.name}.partial")
+    deadline = time.monotonic() + timeout
+    with open(partial, "wb") as log:
+        try:
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        except OSError as exc:
+            run.error = f"could not start pytest: {exc}"
+            log.write(run.error.encode() + b"\n")
+            partial.replace(log_path)
+            return run
+
+        def stop(signum: int, _frame: object) -> None:
+            # make -j / CI cancelling the job: stop pytest, still record the outcome.
+            run.interrupted = True
+            _kill_group(process, signal.SIGTERM)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            assert process.stdout is not None
+            os.set_blocking(process.stdout.fileno(), False)
+            while True:
+                chunk = process.stdout.read(65536)
+                if chunk:
+                    log.write(chunk)
+                    sys.stdout.buffer.write(chunk)
+                    sys.stdout.flush()
+                    continue
+                if process.poll() is not None and not chunk:
+                    rest = process.stdout.read()
+                    if rest:
+                        log.write(rest)
+                        sys.stdout.buffer.write(rest)
+                    break
+                if time.monotonic() > deadline and not run.timed_out:
+                    run.timed_out = True
+                    _kill_group(process, signal.SIGTERM)
+                    deadline = time.monotonic() + KILL_GRACE_SECONDS
+                elif run.timed_out and time.monotonic() > deadline:
+                    _kill_group(process, signal.SIGKILL)
+                time.sleep(0.05)
+            run.exit_status = process.returncode
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    partial.replace(log_path)
+    return run
+
+
+def _kill_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
+    """The worker's final state and, for anything but a clean pass, why."""
+    if run.timed_out:
+        return status.TIMEOUT, "pytest was killed after the worker's timeout"
+    if run.interrupted:
+        return status.CRASHED, "the worker was interrupted (SIGTERM/SIGINT) before pytest finished"
+    if run.error:
+        return status.CRASHED, run.error
+    if run.exit_status is None or run.exit_status < 0:
+        return status.CRASHED, f"pytest died from signal {-(run.exit_status or 0)}"
+    if outcomes is None:
+        return status.CRASHED, f"pytest exited with status {run.exit_status} and wrote no JUnit results"
+    if run.exit_status == PYTEST_NO_TESTS:
+        return status.FAILED, "pytest collected no tests"
+    if run.exit_status not in (PYTEST_OK, PYTEST_TESTS_FAILED):
+        return status.CRASHED, f"pytest stopped with exit status {run.exit_status} (internal or usage error)"
+    if outcomes["failed"] or outcomes["errors"] or run.exit_status != PYTEST_OK:
+        return status.FAILED, ""
+    return status.PASSED, ""
+
+
+def run(cfg: Config, name: str) -> int:
+    """Run worker ``name`` and write all its artifacts; 0 only when every test passed."""
+    worker = cfg.worker(name)
+    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    cfg.output_dir.mkdir(parents=True, exist_ok=True)
+    junit_partial = paths.junit.with_name(f".{paths.junit.name}.partial")
+    command = pytest_command(cfg, worker, junit_partial)
+    shown = command_line(cfg, command, paths.data_file)
+    base: dict[str, Any] = {
+        "worker": worker.name,
+        "title": worker.title,
+        "modules": list(worker.modules),
+        "files": list(worker.files),
+        "tests": list(worker.tests),
+        "pid": os.getpid(),
+        "host": status.host(),
+        "started_at": status.now(),
+        "command": command,
+        "command_line": shown,
+        "artifacts": paths.artifacts(),
+    }
+    status.write(paths.status, {**base, "state": status.RUNNING})
+    # A fresh measurement: stale data from an earlier run must not leak in.
+    paths.data_file.unlink(missing_ok=True)
+    junit_partial.unlink(missing_ok=True)
+
+    started = time.monotonic()
+    result = _run_pytest(
+        command, pytest_environment(cfg, paths.data_file), cfg.root, paths.test_output, worker.timeout
+    )
+    duration = time.monotonic() - started
+
+    results: list[TestResult] = []
+    outcomes = None
+    junit_problem = ""
+    try:
+        results = read_junit(junit_partial, cfg.root)
+        outcomes = count_outcomes(results)
+        junit_partial.replace(paths.junit)
+    except JUnitError as exc:
+        junit_problem = str(exc)
+        junit_partial.unlink(missing_ok=True)
+    state, message = _state(result, outcomes)
+    if junit_problem and state != status.PASSED:
+        message = f"{message}; {junit_problem}" if message else junit_problem
+
+    coverage_json = coverage_data.write_worker_reports(cfg, worker, paths)
+    figures = coverage_figures(coverage_json)
+    finished_at = status.now()
+
+    fsio.write_text(
+        paths.summary,
+        render_summary(
+            SummaryInput(
+                worker=worker,
+                state=state,
+                command_line=shown,
+                started_at=base["started_at"],
+                finished_at=finished_at,
+                duration_s=duration,
+                exit_status=result.exit_status,
+                coverage=coverage_json,
+                results=results,
+                artifacts=paths.artifacts(),
+                line_threshold=cfg.line_threshold,
+                branch_threshold=cfg.branch_threshold,
+                message=message,
+            )
+        ),
+    )
+    fsio.write_text(paths.failure_analysis, render_failure_analysis(worker.name, worker.title, results))
+    status.write(
+        paths.status,
+        {
+            **base,
+            "state": state,
+            "finished_at": finished_at,
+            "duration_s": round(duration, 3),
+            "exit_status": result.exit_status,
+            "outcomes": outcomes,
+            "coverage": figures,
+            "test_files": per_file(results),
+            "failure_categories": categories(results),
+            "message": message,
+        },
+    )
+    print(f"{worker.name}: {state}" + (f" ({message})" if message else ""), file=sys.stderr)
+    return 0 if state == status.PASSED else 1

@@ -1,0 +1,6 @@
+"""Make the library under scripts/ importable for the suite's own tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))

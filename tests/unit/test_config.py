@@ -1,0 +1,151 @@
+"""workers.toml validation: every mistake is caught before anything runs, and named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from covsplit import config
+
+REPO = Path(__file__).resolve().parents[2]
+
+VALID = """\
+[project]
+root = "proj"
+source = ["pkg", "other"]
+tests = "tests"
+
+[thresholds]
+line = 80
+branch = 90
+
+[workers.worker1]
+title = "Package"
+modules = ["pkg"]
+tests = ["tests/test_pkg.py"]
+
+[workers.worker2]
+title = "Other"
+modules = ["other.mod"]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "core.py").write_text("X = 1\n")
+    (root / "pkg" / "sub" / "deep.py").write_text("Y = 2\n")  # no __init__.py in sub/
+    (root / "other").mkdir()
+    (root / "other" / "__init__.py").write_text("VERSION = '1'\n")
+    (root / "other" / "mod.py").write_text("Z = 3\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_pkg.py").write_text("def test_x():\n    pass\n")
+    return tmp_path
+
+
+def write(project: Path, text: str) -> Path:
+    path = project / "workers.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_for(project: Path, text: str) -> config.ConfigError:
+    with pytest.raises(config.ConfigError) as info:
+        config.load(write(project, text))
+    return info.value
+
+
+def test_valid_file_resolves_modules_tests_and_defaults(project: Path) -> None:
+    cfg = config.load(write(project, VALID))
+    assert [w.name for w in cfg.workers] == ["worker1", "worker2"]
+    assert cfg.workers[0].files == ("pkg/__init__.py", "pkg/core.py", "pkg/sub/deep.py")
+    assert cfg.workers[1].files == ("other/mod.py",)
+    # No tests key: the whole test root, as the spec's literal command.
+    assert cfg.workers[1].tests == ("tests",)
+    assert (cfg.line_threshold, cfg.branch_threshold) == (80.0, 90.0)
+    assert cfg.output_dir == project / "coverage_output"
+    # other/__init__.py has code and no owner: a warning, not an error.
+    assert cfg.unowned == ("other/__init__.py",)
+    assert "other/__init__.py" in cfg.warnings[0]
+
+
+def test_default_thresholds_are_the_specs(project: Path) -> None:
+    cfg = config.load(write(project, VALID.replace("line = 80\nbranch = 90\n", "")))
+    assert (cfg.line_threshold, cfg.branch_threshold) == (80.0, 90.0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('source = ["pkg", "other"]', 'source = ["pkg", "other"]\ncolour = "red"', "project.colour", "unknown key"),
+        ('title = "Other"', 'title = "Other"\nowner = "me"', "workers.worker2.owner", "unknown key"),
+        ('source = ["pkg", "other"]\n', "", "project.source", "missing key"),
+        ('modules = ["other.mod"]', "", "workers.worker2.modules", "missing key"),
+        ('modules = ["other.mod"]', "modules = []", "workers.worker2.modules", "owns no modules"),
+        ('modules = ["other.mod"]', 'modules = "other.mod"', "workers.worker2.modules", "list of strings"),
+        ("line = 80", 'line = "80"', "thresholds.line", "number"),
+        ("line = 80", "line = true", "thresholds.line", "number"),
+        ("branch = 90", "branch = 120", "thresholds.branch", "outside 0-100"),
+        ("line = 80", "line = -1", "thresholds.line", "outside 0-100"),
+        ('modules = ["other.mod"]', 'modules = ["other.nope"]', "workers.worker2.modules[0]", "does not exist"),
+        ('tests = ["tests/test_pkg.py"]', 'tests = ["tests/test_gone.py"]', "workers.worker1.tests[0]", "does not exist"),
+        ('modules = ["other.mod"]', 'modules = ["pkg.core"]', "workers.worker2.modules[0]", "already owned"),
+        ('root = "proj"', 'root = "nowhere"', "project.root", "not a directory"),
+        ('tests = "tests"', 'tests = "spec"', "project.tests", "does not exist"),
+        ('source = ["pkg", "other"]', 'source = ["pkg", "ghost"]', "project.source[1]", "neither"),
+    ],
+)
+def test_each_mistake_names_key_and_fix(project: Path, old: str, new: str, key: str, words: str) -> None:
+    assert old in VALID
+    error = error_for(project, VALID.replace(old, new, 1))
+    assert error.key == key
+    assert words in error.problem
+    assert error.fix
+    assert str(error).startswith(str(project / "workers.toml"))
+
+
+def test_malformed_toml(project: Path) -> None:
+    error = error_for(project, VALID + "\n[workers.worker3\n")
+    assert error.key == "(syntax)"
+    assert "malformed TOML" in error.problem
+
+
+def test_two_workers_with_the_same_name(project: Path) -> None:
+    error = error_for(project, VALID + '\n[workers.worker1]\nmodules = ["other"]\n')
+    assert error.key == "workers.worker1"
+    assert "two workers named 'worker1'" in error.problem
+    assert "lines 10 and 19" in error.problem
+
+
+def test_worker_named_like_a_builtin_session(project: Path) -> None:
+    error = error_for(project, VALID.replace("[workers.worker2]", "[workers.aggregate]"))
+    assert error.key == "workers.aggregate"
+
+
+def test_module_outside_the_source_packages(project: Path) -> None:
+    (project / "proj" / "stray.py").write_text("A = 1\n")
+    error = error_for(project, VALID.replace('modules = ["other.mod"]', 'modules = ["stray"]'))
+    assert "outside the source packages" in error.problem
+
+
+def test_cli_exits_2_and_leaves_outputs_alone(project: Path) -> None:
+    path = write(project, VALID.replace("line = 80", "line = 180"))
+    produced = project / "coverage_output" / "worker1_summary.md"
+    produced.parent.mkdir()
+    produced.write_text("from an earlier run")
+    result = subprocess.run(
+        [sys.executable, "-m", "covsplit", "--config", str(path), "validate"],
+        env={"PYTHONPATH": str(REPO / "scripts")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == config.CONFIG_EXIT_STATUS
+    assert "thresholds.line" in result.stderr and "fix:" in result.stderr
+    assert produced.read_text() == "from an earlier run"
