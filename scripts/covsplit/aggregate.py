@@ -140,9 +140,7 @@ def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
     return missing
 
 
-def file_rows(
-    cfg: Config, combined: Mapping[str, Any]
-) -> dict[str, dict[str, Any]]:
+def file_rows(cfg: Config, combined: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     owners = {rel: worker.name for worker in cfg.workers for rel in worker.files}
     rows = {}
     for name, entry in sorted(combined["files"].items()):
@@ -222,7 +220,10 @@ def render_summary(
     below = furthest_below(rows, cfg.line_threshold)
     lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
     if below:
-        lines += ["| File | Owner | Missed | Statements | Line % | Branch % |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "| File | Owner | Missed | Statements | Line % | Branch % |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
         for name in below:
             row = rows[name]
             lines.append(
@@ -279,7 +280,12 @@ def run(cfg: Config) -> int:
             "complete": not missing,
             "missing": missing,
             "workers": [
-                {"name": s["name"], "state": s["state"], "data_file": s["data_file"], **{"coverage": per_worker[s["name"]]}}
+                {
+                    "name": s["name"],
+                    "state": s["state"],
+                    "data_file": s["data_file"],
+                    **{"coverage": per_worker[s["name"]]},
+                }
                 for s in states
             ],
             "totals": totals,
@@ -303,4 +309,3 @@ def run(cfg: Config) -> int:
     if missing:
         print("  the aggregate is PARTIAL: rerun the missing workers, then aggregate again", file=sys.stderr)
     return 1 if failed or missing else 0
-

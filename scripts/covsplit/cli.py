@@ -28,7 +28,9 @@ def _load(path: str) -> config.Config:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="covsplit", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=None, help="workers.toml to use (default: $COVSPLIT_CONFIG or ./workers.toml)")
+    parser.add_argument(
+        "--config", default=None, help="workers.toml to use (default: $COVSPLIT_CONFIG or ./workers.toml)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check workers.toml and print its workers")
     commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")

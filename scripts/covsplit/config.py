@@ -123,9 +123,7 @@ def _expect(path: Path, key: str, value: Any, kind: type | tuple[type, ...], wha
     if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
         raise ConfigError(path, key, f"expected {what}, got {value!r}", f"set {key} to {what}")
     if not isinstance(value, kind):
-        raise ConfigError(
-            path, key, f"expected {what}, got {type(value).__name__} {value!r}", f"set {key} to {what}"
-        )
+        raise ConfigError(path, key, f"expected {what}, got {type(value).__name__} {value!r}", f"set {key} to {what}")
     return value
 
 
@@ -212,9 +210,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         raise ConfigError(path, "project.root", f"{root} is not a directory", "point root at the project under test")
 
     if "source" not in project:
-        raise ConfigError(
-            path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]'
-        )
+        raise ConfigError(path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]')
     source = _string_list(path, "project.source", project["source"])
     if not source:
         raise ConfigError(path, "project.source", "empty list", "list at least one source package")
@@ -311,12 +307,17 @@ def _parse_workers(
     for name, table in tables.items():
         key = f"workers.{name}"
         if not WORKER_NAME.match(name):
-            raise ConfigError(path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)")
+            raise ConfigError(
+                path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)"
+            )
         if name in RESERVED_NAMES:
             raise ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker")
         if name.lower() in seen_lower:
             raise ConfigError(
-                path, key, f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)", "rename one"
+                path,
+                key,
+                f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)",
+                "rename one",
             )
         seen_lower[name.lower()] = name
         _expect(path, key, table, dict, "a table")
@@ -360,7 +361,9 @@ def _parse_workers(
 
         tests = _string_list(path, f"{key}.tests", table.get("tests", [test_root]))
         if not tests:
-            raise ConfigError(path, f"{key}.tests", "empty list", f'leave it out to run the whole test root "{test_root}"')
+            raise ConfigError(
+                path, f"{key}.tests", "empty list", f'leave it out to run the whole test root "{test_root}"'
+            )
         for index, test in enumerate(tests):
             # A node id such as tests/test_a.py::test_x selects within a file.
             if not (root / test.split("::", 1)[0]).exists():

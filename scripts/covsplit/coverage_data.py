@@ -22,6 +22,7 @@ from typing import Any
 
 import coverage
 from coverage.data import CoverageData
+from coverage.exceptions import DataError
 
 from covsplit import fsio
 from covsplit.config import Config, Worker
@@ -47,10 +48,14 @@ def _memory_coverage() -> coverage.Coverage:
 
 def touch(data: CoverageData, files: Iterable[Path]) -> None:
     """Make ``files`` part of ``data`` (as never executed) unless already measured."""
-    if not data.has_arcs() and not data.has_lines():
-        # touch_files refuses an empty data set; an empty arc set picks branch mode.
+    names = [str(path) for path in files]
+    try:
+        data.touch_files(names)
+    except DataError:
+        # An empty data set (pytest died before saving) has no mode yet and
+        # refuses touches; an empty arc set picks branch mode.
         data.add_arcs({})
-    data.touch_files([str(path) for path in files])
+        data.touch_files(names)
 
 
 def write_worker_reports(cfg: Config, worker: Worker, paths: WorkerPaths) -> dict[str, Any] | None:

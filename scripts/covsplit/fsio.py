@@ -16,6 +16,18 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: str | Path, path: Path, mode: int) -> None:
+    # mkstemp/mkdtemp create private (0600/0700) entries; artifacts are for everyone to read.
+    os.chmod(tmp, mode & ~_umask())
+    os.replace(tmp, path)
+
+
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (same-folder temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +35,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        _publish(tmp, path, 0o666)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -48,7 +60,7 @@ def produce_file(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.replace(tmp, path)
+        _publish(tmp, path, 0o666)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -71,6 +83,6 @@ def produce_dir(path: Path, write: Callable[[Path], None]) -> None:
     if path.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
         os.replace(path, old / "d")
-    os.replace(tmp, path)
+    _publish(tmp, path, 0o777)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

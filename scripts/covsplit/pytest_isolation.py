@@ -41,7 +41,7 @@ def reports_after_reset(args: Sequence[str]) -> dict[str, str | None] | None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]):  # noqa: ARG001
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]):
     # Runs before pytest-cov's own hook of the same name reads the options;
     # ``args`` already holds the ini ``addopts`` and $PYTEST_ADDOPTS in front.
     reports = reports_after_reset(args)

@@ -102,7 +102,12 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A killed process nobody has reaped yet (common in containers) still answers kill(0).
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -115,6 +120,8 @@ def read(path: Path) -> dict[str, Any]:
     data = fsio.read_json(path)
     if data is None:
         return {"state": NOT_RUN, "message": f"no status file {path.name}: the worker did not run"}
+    if not isinstance(data, dict):
+        return {"state": CRASHED, "message": f"{path.name} is not a JSON object: its writer was interrupted"}
     if data.get("state") == RUNNING and data.get("host") == socket.gethostname():
         pid = data.get("pid")
         if not isinstance(pid, int) or not _pid_alive(pid):

@@ -9,6 +9,8 @@ pytest did, each atomically.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shlex
 import signal
@@ -29,6 +31,7 @@ SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 # pytest's documented exit codes; anything else (or a signal) is a crash.
 PYTEST_OK, PYTEST_TESTS_FAILED, PYTEST_NO_TESTS = 0, 1, 5
 KILL_GRACE_SECONDS = 10.0
+_PR_SET_PDEATHSIG = 1
 
 
 def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = sys.executable) -> list[str]:
@@ -103,7 +106,13 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
     with open(partial, "wb") as log:
         try:
             process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             run.error = f"could not start pytest: {exc}"
@@ -114,7 +123,7 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
         def stop(signum: int, _frame: object) -> None:
             # make -j / CI cancelling the job: stop pytest, still record the outcome.
             run.interrupted = True
-            _kill_group(process, signal.SIGTERM)
+            _kill_group(process, signal.SIGINT)
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
@@ -134,8 +143,10 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
                         sys.stdout.buffer.write(rest)
                     break
                 if time.monotonic() > deadline and not run.timed_out:
+                    # SIGINT is pytest's KeyboardInterrupt: it still writes its JUnit
+                    # results and pytest-cov saves the data measured so far.
                     run.timed_out = True
-                    _kill_group(process, signal.SIGTERM)
+                    _kill_group(process, signal.SIGINT)
                     deadline = time.monotonic() + KILL_GRACE_SECONDS
                 elif run.timed_out and time.monotonic() > deadline:
                     _kill_group(process, signal.SIGKILL)
@@ -148,11 +159,25 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
     return run
 
 
-def _kill_group(process: subprocess.Popen, sig: int) -> None:
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the driver dies, so a killed worker leaves no orphan pytest.
+
+    pytest runs in its own process group (so a timeout can stop all of it),
+    which also shields it from the signal that killed the driver.  Linux
+    only; elsewhere an orphan may outlive a SIGKILLed driver.
+    """
+    if not sys.platform.startswith("linux"):
+        return
     try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
         pass
+
+
+def _kill_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
 
 
 def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
@@ -176,12 +201,34 @@ def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
     return status.PASSED, ""
 
 
+def _junit_partial(paths: status.WorkerPaths) -> Path:
+    # pytest writes the JUnit file at the very end, not atomically: it is renamed once read.
+    return paths.junit.with_name(f".{paths.junit.name}.partial")
+
+
+def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
+    """The shell line ``nox -s NAME`` runs, for reports on workers that have not run yet."""
+    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    return command_line(cfg, pytest_command(cfg, worker, _junit_partial(paths), python), paths.data_file)
+
+
+def _read_results(junit_partial: Path, paths: status.WorkerPaths, root: Path) -> tuple[list[TestResult], str]:
+    """pytest's results and, when there are none, why."""
+    try:
+        results = read_junit(junit_partial, root)
+    except JUnitError as exc:
+        junit_partial.unlink(missing_ok=True)
+        return [], str(exc)
+    junit_partial.replace(paths.junit)
+    return results, ""
+
+
 def run(cfg: Config, name: str) -> int:
     """Run worker ``name`` and write all its artifacts; 0 only when every test passed."""
     worker = cfg.worker(name)
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
-    junit_partial = paths.junit.with_name(f".{paths.junit.name}.partial")
+    junit_partial = _junit_partial(paths)
     command = pytest_command(cfg, worker, junit_partial)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
@@ -203,64 +250,62 @@ def run(cfg: Config, name: str) -> int:
     junit_partial.unlink(missing_ok=True)
 
     started = time.monotonic()
-    result = _run_pytest(
-        command, pytest_environment(cfg, paths.data_file), cfg.root, paths.test_output, worker.timeout
-    )
+    result = _run_pytest(command, pytest_environment(cfg, paths.data_file), cfg.root, paths.test_output, worker.timeout)
     duration = time.monotonic() - started
-
-    results: list[TestResult] = []
-    outcomes = None
-    junit_problem = ""
+    final: dict[str, Any] = {**base, "duration_s": round(duration, 3), "exit_status": result.exit_status}
     try:
-        results = read_junit(junit_partial, cfg.root)
-        outcomes = count_outcomes(results)
-        junit_partial.replace(paths.junit)
-    except JUnitError as exc:
-        junit_problem = str(exc)
-        junit_partial.unlink(missing_ok=True)
-    state, message = _state(result, outcomes)
-    if junit_problem and state != status.PASSED:
-        message = f"{message}; {junit_problem}" if message else junit_problem
+        results, junit_problem = _read_results(junit_partial, paths, cfg.root)
+        outcomes = count_outcomes(results) if not junit_problem else None
+        state, message = _state(result, outcomes)
+        if junit_problem and state != status.PASSED:
+            message = f"{message}; {junit_problem}" if message else junit_problem
+        final.update(state=state, message=message, outcomes=outcomes)
+        _write_artifacts(cfg, worker, paths, final, results, duration)
+    except Exception as exc:
+        # Whatever broke, the status must not stay "running": say what happened, then fail loudly.
+        final.update(state=status.CRASHED, message=f"covsplit could not write the worker's artifacts: {exc!r}")
+        status.write(paths.status, {**final, "finished_at": status.now()})
+        raise
+    print(f"{worker.name}: {final['state']}" + (f" ({final['message']})" if final["message"] else ""), file=sys.stderr)
+    return 0 if final["state"] == status.PASSED else 1
 
+
+def _write_artifacts(
+    cfg: Config,
+    worker: Worker,
+    paths: status.WorkerPaths,
+    final: dict[str, Any],
+    results: list[TestResult],
+    duration: float,
+) -> None:
+    """Coverage reports, summary, failure analysis, and the final status last."""
     coverage_json = coverage_data.write_worker_reports(cfg, worker, paths)
-    figures = coverage_figures(coverage_json)
     finished_at = status.now()
-
     fsio.write_text(
         paths.summary,
         render_summary(
             SummaryInput(
                 worker=worker,
-                state=state,
-                command_line=shown,
-                started_at=base["started_at"],
+                state=final["state"],
+                command_line=final["command_line"],
+                started_at=final["started_at"],
                 finished_at=finished_at,
                 duration_s=duration,
-                exit_status=result.exit_status,
+                exit_status=final["exit_status"],
                 coverage=coverage_json,
                 results=results,
                 artifacts=paths.artifacts(),
                 line_threshold=cfg.line_threshold,
                 branch_threshold=cfg.branch_threshold,
-                message=message,
+                message=final["message"],
             )
         ),
     )
     fsio.write_text(paths.failure_analysis, render_failure_analysis(worker.name, worker.title, results))
-    status.write(
-        paths.status,
-        {
-            **base,
-            "state": state,
-            "finished_at": finished_at,
-            "duration_s": round(duration, 3),
-            "exit_status": result.exit_status,
-            "outcomes": outcomes,
-            "coverage": figures,
-            "test_files": per_file(results),
-            "failure_categories": categories(results),
-            "message": message,
-        },
+    final.update(
+        finished_at=finished_at,
+        coverage=coverage_figures(coverage_json),
+        test_files=per_file(results),
+        failure_categories=categories(results),
     )
-    print(f"{worker.name}: {state}" + (f" ({message})" if message else ""), file=sys.stderr)
-    return 0 if state == status.PASSED else 1
+    status.write(paths.status, final)

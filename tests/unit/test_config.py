@@ -94,7 +94,12 @@ def test_default_thresholds_are_the_specs(project: Path) -> None:
         ("branch = 90", "branch = 120", "thresholds.branch", "outside 0-100"),
         ("line = 80", "line = -1", "thresholds.line", "outside 0-100"),
         ('modules = ["other.mod"]', 'modules = ["other.nope"]', "workers.worker2.modules[0]", "does not exist"),
-        ('tests = ["tests/test_pkg.py"]', 'tests = ["tests/test_gone.py"]', "workers.worker1.tests[0]", "does not exist"),
+        (
+            'tests = ["tests/test_pkg.py"]',
+            'tests = ["tests/test_gone.py"]',
+            "workers.worker1.tests[0]",
+            "does not exist",
+        ),
         ('modules = ["other.mod"]', 'modules = ["pkg.core"]', "workers.worker2.modules[0]", "already owned"),
         ('root = "proj"', 'root = "nowhere"', "project.root", "not a directory"),
         ('tests = "tests"', 'tests = "spec"', "project.tests", "does not exist"),

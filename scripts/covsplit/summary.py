@@ -1,0 +1,335 @@
+"""Write ``workerN_summary.md``: what one worker ran, what it covered, and what to fix first.
+
+The summary is the page a person opens after a run, so it must be right when
+the run went wrong too: a worker that crashed or timed out still gets a
+summary, which says which data is missing and why instead of showing zeros
+that look like a measurement.
+
+Percentages are floored to two decimals, never rounded: 99.996% shown as
+"100.00%" would claim a file is fully covered when it is not.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from covsplit import status
+from covsplit.config import Worker
+from covsplit.junit import TestResult, count_outcomes, per_file
+
+TOP_FILES = 10
+
+# Links to the other artifacts, in reading order, with the words a reader looks for.
+_ARTIFACT_LABELS = {
+    "html": "HTML coverage report",
+    "failure_analysis": "Failure analysis",
+    "test_output": "Test output (console)",
+    "coverage_json": "Coverage data (JSON)",
+    "junit": "Test results (JUnit XML)",
+    "status": "Status (JSON)",
+}
+_STATE_WORDS = {
+    status.PASSED: "passed: every test passed",
+    status.FAILED: "failed: some tests failed or errored",
+    status.CRASHED: "crashed: pytest did not run to the end",
+    status.TIMEOUT: "timed out: the worker was stopped after its time limit",
+}
+
+
+@dataclass(frozen=True)
+class SummaryInput:
+    """Everything the summary shows, gathered by the worker driver after pytest ends."""
+
+    worker: Worker
+    state: str
+    command_line: str
+    started_at: str
+    finished_at: str
+    duration_s: float
+    exit_status: int | None
+    coverage: dict[str, Any] | None
+    results: Sequence[TestResult]
+    artifacts: dict[str, str]
+    line_threshold: float
+    branch_threshold: float
+    message: str = ""
+
+
+def floor_percent(numerator: int, denominator: int) -> float | None:
+    """``numerator / denominator`` as a percentage floored to 2 decimals; None when undefined.
+
+    Integer arithmetic, because ``math.floor(x * 100) / 100`` turns 0.29 into 0.28.
+    """
+    if not denominator:
+        return None
+    return (numerator * 10000 // denominator) / 100
+
+
+def format_percent(numerator: int, denominator: int) -> str:
+    """``numerator / denominator`` as "54.16%", floored to 2 decimals; "—" when the denominator is 0."""
+    if not denominator:
+        return "—"
+    hundredths = numerator * 10000 // denominator
+    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+
+
+def md_code(text: str) -> str:
+    """``text`` as inline code that survives backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_cell(text: str) -> str:
+    """``text`` made safe for a table cell: a "|" would end the cell, a newline the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def coverage_figures(coverage: dict[str, Any] | None) -> dict[str, Any]:
+    """Totals from a coverage.py JSON report: counts and floored percentages.
+
+    Line % is covered_lines / num_statements and branch % covered_branches /
+    num_branches, kept apart (coverage.py's own ``percent_covered`` mixes the
+    two).  Anything the report does not hold is None, and so is a percentage
+    whose denominator is 0: "no statements" is not "100% covered".
+    """
+    totals = (coverage or {}).get("totals")
+    if not isinstance(totals, dict):
+        totals = {}
+    statements = _int(totals.get("num_statements"))
+    covered = _int(totals.get("covered_lines"))
+    branches = _int(totals.get("num_branches"))
+    covered_branches = _int(totals.get("covered_branches"))
+    return {
+        "statements": statements,
+        "covered_lines": covered,
+        "line_percent": floor_percent(covered, statements) if statements is not None and covered is not None else None,
+        "branches": branches,
+        "covered_branches": covered_branches,
+        "branch_percent": (
+            floor_percent(covered_branches, branches) if branches is not None and covered_branches is not None else None
+        ),
+    }
+
+
+def _int(value: Any) -> int | None:
+    # bool is an int; a report saying `true` is broken, not 1.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class _FileRow:
+    file: str
+    statements: int
+    covered: int
+    missed: int
+    branches: int
+    covered_branches: int
+
+
+def _file_rows(coverage: dict[str, Any]) -> list[_FileRow]:
+    rows = []
+    files = coverage.get("files")
+    for file, data in sorted((files if isinstance(files, dict) else {}).items()):
+        summary = data.get("summary", {}) if isinstance(data, dict) else {}
+        statements = _int(summary.get("num_statements")) or 0
+        covered = _int(summary.get("covered_lines")) or 0
+        missed = _int(summary.get("missing_lines"))
+        rows.append(
+            _FileRow(
+                file=file,
+                statements=statements,
+                covered=covered,
+                missed=statements - covered if missed is None else missed,
+                branches=_int(summary.get("num_branches")) or 0,
+                covered_branches=_int(summary.get("covered_branches")) or 0,
+            )
+        )
+    return rows
+
+
+def _coverage_table(rows: Sequence[_FileRow]) -> list[str]:
+    lines = ["| File | Statements | Missed | Line % | Branch % |", "| --- | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        lines.append(
+            f"| {md_cell(md_code(row.file))} | {row.statements} | {row.missed} "
+            f"| {format_percent(row.covered, row.statements)} | {format_percent(row.covered_branches, row.branches)} |"
+        )
+    return lines
+
+
+def _threshold_text(value: float) -> str:
+    return f"{value:g}%"
+
+
+def _coverage_sections(info: SummaryInput) -> list[str]:
+    coverage = info.coverage or {}
+    rows = _file_rows(coverage)
+    measured = {row.file for row in rows}
+    empty = [row.file for row in rows if row.statements == 0]
+    counted = [row for row in rows if row.statements > 0]
+    well = [row for row in counted if row.covered * 100 >= info.line_threshold * row.statements]
+    uncovered = [row for row in counted if row.covered == 0]
+    partly = [row for row in counted if row not in well and row not in uncovered]
+    # Owned files coverage.py never saw (never imported and outside a --cov package folder).
+    unmeasured = [file for file in info.worker.files if file not in measured and file.endswith(".py")]
+
+    lines = ["## Coverage by file", ""]
+    sections = (
+        (f"Well covered (line ≥ {_threshold_text(info.line_threshold)})", well),
+        (f"Partly covered (line < {_threshold_text(info.line_threshold)})", partly),
+        ("Uncovered (0 covered lines)", uncovered),
+    )
+    for heading, section in sections:
+        lines += [f"### {heading}: {len(section)} file{'s' if len(section) != 1 else ''}", ""]
+        lines += _coverage_table(section) if section else ["None."]
+        lines.append("")
+    if unmeasured:
+        lines.append(
+            f"Not in the coverage data ({len(unmeasured)}): owned by this worker but never imported, so coverage.py "
+            "has no statement count for them; treat them as uncovered: "
+            + ", ".join(md_code(file) for file in unmeasured)
+        )
+        lines.append("")
+    if empty:
+        lines.append("No statements (not counted): " + ", ".join(md_code(file) for file in empty))
+        lines.append("")
+
+    improve = sorted((row for row in counted if row.missed > 0), key=lambda row: (-row.missed, row.file))[:TOP_FILES]
+    lines += ["## Files to improve first", ""]
+    if improve:
+        lines += [
+            f"The {len(improve)} file{'s' if len(improve) != 1 else ''} with the most missed statements.",
+            "",
+            "| # | File | Missed | Statements | Line % |",
+            "| ---: | --- | ---: | ---: | ---: |",
+        ]
+        for index, row in enumerate(improve, start=1):
+            lines.append(
+                f"| {index} | {md_cell(md_code(row.file))} | {row.missed} | {row.statements} "
+                f"| {format_percent(row.covered, row.statements)} |"
+            )
+    else:
+        lines.append("None: no measured file has a missed statement.")
+    lines.append("")
+    return lines
+
+
+def _missing_notes(info: SummaryInput) -> list[str]:
+    """Say which data is missing and why, before any table that would otherwise look empty."""
+    reason = info.message.strip() or {
+        status.CRASHED: "pytest did not run to the end",
+        status.TIMEOUT: f"the worker was stopped after its time limit ({info.worker.timeout:g} s)",
+    }.get(info.state, "")
+    suffix = f": {reason}" if reason else "."
+    notes = []
+    if info.coverage is None:
+        notes.append(f"- **No coverage data**: the coverage JSON report is not available{suffix}")
+    if not info.results:
+        notes.append(f"- **No test results**: pytest's JUnit XML holds no test outcomes{suffix}")
+    if notes:
+        return ["## What is missing", "", *notes, ""]
+    if info.message.strip():
+        return ["## Note", "", md_cell(info.message.strip()), ""]
+    return []
+
+
+def render_summary(info: SummaryInput) -> str:
+    """The worker's summary document, complete even when pytest crashed or timed out."""
+    worker = info.worker
+    figures = coverage_figures(info.coverage)
+    counts = count_outcomes(info.results)
+    # A fence longer than any run of backticks in the command, so the command cannot close it.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", info.command_line)), default=0))
+    lines = [f"# {worker.name} summary: {worker.title}", ""]
+    lines += [
+        "| | |",
+        "| --- | --- |",
+        f"| Worker | {md_code(worker.name)} |",
+        f"| Title | {md_cell(worker.title)} |",
+        f"| Owned modules | {md_cell(', '.join(md_code(module) for module in worker.modules))} |",
+        f"| State | {md_cell(_STATE_WORDS.get(info.state, info.state))} |",
+        f"| Exit status | {'none (killed or never started)' if info.exit_status is None else info.exit_status} |",
+        f"| Date | {md_cell(info.started_at or '?')} (finished {md_cell(info.finished_at or '?')}) |",
+        f"| Duration | {info.duration_s:.1f} s |",
+        "",
+        "## Command",
+        "",
+        f"{fence}bash",
+        info.command_line,
+        fence,
+        "",
+    ]
+    lines += _missing_notes(info)
+
+    lines += ["## Totals", ""]
+    if info.coverage is None:
+        lines.append("Coverage: not available (see above).")
+    else:
+        lines += [
+            "| Statements | Covered lines | Line % | Branches | Covered branches | Branch % |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {_count(figures['statements'])} | {_count(figures['covered_lines'])} "
+            f"| {_percent_cell(figures['covered_lines'], figures['statements'], info.line_threshold)} "
+            f"| {_count(figures['branches'])} | {_count(figures['covered_branches'])} "
+            f"| {_percent_cell(figures['covered_branches'], figures['branches'], info.branch_threshold)} |",
+        ]
+    lines.append("")
+    if info.results:
+        lines += [
+            "| Tests | Passed | Failed | Errors | Skipped |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+            "| " + " | ".join(str(counts[key]) for key in ("tests", "passed", "failed", "errors", "skipped")) + " |",
+        ]
+        if counts["passed"] + counts["failed"] + counts["errors"] + counts["skipped"] > counts["tests"]:
+            lines += [
+                "",
+                "Some tests errored in teardown after passing or failing: like pytest's summary line, they count "
+                "once as a test and in both columns.",
+            ]
+    else:
+        lines.append("Tests: no results (see above).")
+    lines.append("")
+
+    if info.coverage is not None:
+        lines += _coverage_sections(info)
+
+    lines += ["## Tests by file", ""]
+    table = per_file(info.results)
+    if table:
+        lines += [
+            "| Test file | Tests | Passed | Failed | Errors | Skipped | Seconds |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for file, row in table.items():
+            lines.append(
+                f"| {md_cell(md_code(file or '(none)'))} | {row['tests']} | {row['passed']} | {row['failed']} "
+                f"| {row['errors']} | {row['skipped']} | {row['seconds']:.2f} |"
+            )
+    else:
+        lines.append("No test results.")
+    lines.append("")
+
+    lines += ["## Artifacts", ""]
+    keys = [key for key in _ARTIFACT_LABELS if key in info.artifacts]
+    keys += sorted(key for key in info.artifacts if key not in _ARTIFACT_LABELS and key != "summary")
+    for key in keys:
+        lines.append(f"- [{_ARTIFACT_LABELS.get(key, key)}]({info.artifacts[key]})")
+    return "\n".join(lines) + "\n"
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _percent_cell(numerator: int | None, denominator: int | None, threshold: float) -> str:
+    if numerator is None or not denominator:
+        return "—"
+    verdict = "meets" if numerator * 100 >= threshold * denominator else "below"
+    return f"{format_percent(numerator, denominator)} ({verdict} {_threshold_text(threshold)})"

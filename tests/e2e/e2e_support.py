@@ -1,0 +1,120 @@
+"""Shared pieces of the end-to-end tests: real nox sessions on copies of real projects.
+
+Nothing here is faked: nox creates real virtualenvs (uv backend), installs
+real pytest and pytest-cov, and the checks compare covsplit's artifacts with
+an independent ``coverage run -m pytest`` of the same tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "projects"
+
+
+@dataclass
+class Suite:
+    """A project copied into a temp folder, with its workers.toml, and the nox to drive it."""
+
+    config: Path
+    envdir: Path
+
+    @property
+    def root(self) -> Path:
+        import tomllib
+
+        data = tomllib.loads(self.config.read_text())
+        return (self.config.parent / data["project"].get("root", ".")).resolve()
+
+    @property
+    def output(self) -> Path:
+        return self.config.parent / "coverage_output"
+
+    def nox(self, *args: str, check: bool | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COVSPLIT_CONFIG": str(self.config)}
+        env.pop("COVERAGE_FILE", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py"), "--envdir", str(self.envdir), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check is not None:
+            assert (result.returncode == 0) is check, result.stdout[-4000:] + result.stderr[-4000:]
+        return result
+
+    def venv_python(self, session: str) -> Path:
+        return self.envdir / session / "bin" / "python"
+
+    def read_json(self, name: str) -> dict:
+        return json.loads((self.output / name).read_text())
+
+
+def copy_suite(tmp_path: Path, envdir: Path, project: Path, config_text: str | None = None) -> Suite:
+    """Copy ``project`` to ``tmp_path/project`` and put a workers.toml beside it."""
+    target = tmp_path / "project"
+    shutil.copytree(
+        project, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".coverage*", "htmlcov")
+    )
+    config = tmp_path / "workers.toml"
+    if config_text is None:
+        config_text = (target / "workers.toml").read_text().replace('root = "."', 'root = "project"')
+    config.write_text(config_text)
+    return Suite(config=config, envdir=envdir)
+
+
+@dataclass
+class IndependentRun:
+    coverage: dict  # coverage.py JSON
+    outcomes: dict  # counts read straight from the JUnit XML's <testsuite> attributes
+
+
+def independent_run(python: Path, root: Path, tests: list[str], sources: list[str], out: Path) -> IndependentRun:
+    """Plain ``coverage run -m pytest``: no covsplit code, no pytest-cov, no addopts."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / ".coverage"
+    junit = out / "junit.xml"
+    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "PYTHONPATH")}
+    subprocess.run(
+        [
+            str(python), "-m", "coverage", "run", "--branch", f"--source={','.join(sources)}", f"--data-file={data}",
+            "-m", "pytest", *tests, "-o", "addopts=", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            f"--junitxml={junit}", "-q",
+        ],
+        cwd=root, env=env, check=False, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [str(python), "-m", "coverage", "json", f"--data-file={data}", "-o", str(out / "coverage.json")],
+        cwd=root, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    suite = ET.parse(junit).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    tests_run, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    outcomes = {
+        "tests": tests_run,
+        "failed": failures,
+        "errors": errors,
+        "skipped": skipped,
+        "passed": tests_run - failures - errors - skipped,
+    }
+    return IndependentRun(coverage=json.loads((out / "coverage.json").read_text()), outcomes=outcomes)
+
+
+def line_facts(report: dict, name: str) -> tuple[list[int], int, list, int]:
+    """What must agree between two coverage.py JSON reports for one file."""
+    entry = report["files"][name]
+    return (
+        entry["executed_lines"],
+        entry["summary"]["num_statements"],
+        sorted(map(tuple, entry.get("executed_branches", []))),
+        entry["summary"].get("num_branches", 0),
+    )
