@@ -96,3 +96,9 @@ def lint(session: nox.Session) -> None:
     install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time covsplit against a serial run and the spec's commands (ratios; takes minutes)."""
+    session.run("python", str(HERE / "bench" / "bench.py"), *session.posargs, env={"COVSPLIT_CONFIG": str(CONFIG_PATH)})

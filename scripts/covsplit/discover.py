@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 _SKIP_DIRS = {"__pycache__", "node_modules"}
@@ -71,8 +72,19 @@ def module_name(relative_file: str, source_dir: str = ".") -> str:
 
 
 def is_blank_init(path: Path) -> bool:
-    """An ``__init__.py`` with nothing but whitespace: not worth a warning."""
-    return path.name == "__init__.py" and not path.read_text(encoding="utf-8").strip()
+    """An ``__init__.py`` with no code (empty, or a docstring alone): not worth a warning."""
+    if path.name != "__init__.py":
+        return False
+    try:
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+    except SyntaxError:
+        return False
+    return not body or (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    )
 
 
 def test_files(root: Path, test_root: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""Evaluation harnesses: classification, tool use, reasoning, performance."""

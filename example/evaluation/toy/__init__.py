@@ -1,0 +1,1 @@
+"""Toy models used to exercise the evaluation harnesses."""

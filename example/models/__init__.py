@@ -1,0 +1,1 @@
+"""Model definitions: the student architectures and the teacher client."""

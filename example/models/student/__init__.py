@@ -1,0 +1,1 @@
+"""Student models trained by distillation."""

@@ -1,0 +1,1 @@
+"""Clients for querying teacher models."""

@@ -1,0 +1,1 @@
+"""Training utilities: datasets, losses, distillation loop and helpers."""
