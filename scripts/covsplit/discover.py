@@ -13,9 +13,11 @@ Standard library only.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 _SKIP_DIRS = {"__pycache__", "node_modules"}
+_NAME_PART = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _walk_py(folder: Path) -> list[Path]:
@@ -37,7 +39,8 @@ def resolve_module(root: Path, source_dir: str, dotted: str) -> list[str] | None
     """
     base = (root / source_dir).resolve()
     parts = dotted.split(".")
-    if not all(part.isidentifier() for part in parts):
+    # File names such as 8ball_eval.py are not identifiers but are still modules a worker can own.
+    if not all(_NAME_PART.fullmatch(part) for part in parts):
         return None
     candidate = base.joinpath(*parts)
     files: list[Path] = []

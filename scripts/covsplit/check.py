@@ -1,0 +1,312 @@
+"""Check ``workers.toml`` against the code, for CI: every problem, in one list.
+
+Code moves under a split: a module is renamed, a test file is added, a
+worker grows.  ``check`` says precisely what no longer holds:
+
+* a worker names a module that does not exist (or lies outside the source);
+* a source module is owned by no worker, or by two;
+* a test file is run by no worker, or by two;
+* a ``tests`` entry names nothing, or a worker runs no test file at all;
+* the balance (max/mean) is beyond ``thresholds.balance``;
+* any other mistake config.py would reject (names, keys, types).
+
+config.load stops at the first problem, which is right before a run and
+wrong for a CI check, where one failing run should list everything to fix.
+So this module reads the raw TOML and collects; it calls config.py for the
+settings and for each worker's own keys, and discover.py for what exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covsplit import config, discover, plan
+from covsplit.statements import StatementCountError, count_statements
+
+PROBLEM_EXIT_STATUS = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that does not hold, phrased for the person who has to fix it."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: tuple[Problem, ...]
+    summary: str
+
+
+def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
+    """Every problem of the split in ``path``; raises config.ConfigError only when the settings are unusable."""
+    settings = plan.load_settings(path)
+    cfg = settings.cfg
+    problems: list[Problem] = []
+    tables = settings.data.get("workers")
+    if not isinstance(tables, dict) or not tables:
+        problems.append(
+            Problem("config", f"{cfg.path}: workers: no workers defined; add [workers.worker1] or run plan")
+        )
+        tables = {}
+
+    problems += _worker_key_problems(cfg, settings.data, tables)
+    sources = cfg.all_files()
+    owners, module_problems = _owners(cfg, tables, set(sources))
+    problems += module_problems
+    problems += _ownership_problems(cfg, sources, owners)
+
+    test_files = discover.test_files(cfg.root, cfg.test_root)
+    runners, test_problems = _runners(cfg, tables, test_files)
+    problems += test_problems
+    problems += _test_problems(test_files, runners)
+
+    statements = count_statements(cfg.root, sources)
+    loads = _loads(cfg, tables, owners, runners, statements, by)
+    if loads is None:
+        ratio_text = "balance by duration not checked"
+        problems.append(
+            Problem(
+                "balance",
+                f"cannot check the balance by duration: no recorded test durations (no *_junit.xml in "
+                f"{cfg.output_dir}); run the workers first, or check --by statements",
+            )
+        )
+    else:
+        balance_problem, ratio_text = _balance(cfg, loads, by)
+        if balance_problem:
+            problems.append(balance_problem)
+    owned = sum(1 for f in sources if f in owners)
+    summary = (
+        f"{len(tables)} workers own {owned} modules ({sum(statements[f] for f in owners):,} statements) "
+        f"and run {sum(1 for t in test_files if t in runners)} test files; {ratio_text}"
+    )
+    return Report(tuple(problems), summary)
+
+
+def _worker_key_problems(cfg: config.Config, data: Mapping[str, Any], tables: Mapping[str, Any]) -> list[Problem]:
+    """What config.py rejects in each worker's own keys (name, title, timeout, types, unknown keys).
+
+    Each worker is validated alone, with a stand-in for its modules and tests
+    when those are well-formed lists: their content is checked below, item
+    by item, so that every bad module is listed and none twice.
+    """
+    problems = []
+    lowered: dict[str, str] = {}
+    for name, table in tables.items():
+        if name.lower() in lowered:
+            problems.append(
+                Problem(
+                    "config",
+                    f"{cfg.path}: workers.{name}: same name as worker {lowered[name.lower()]!r} "
+                    "(names are case-insensitive); rename one",
+                )
+            )
+        lowered.setdefault(name.lower(), name)
+        probe = table
+        if isinstance(table, dict):
+            probe = dict(table)
+            if _is_string_list(table.get("modules")) and table["modules"]:
+                probe["modules"] = [cfg.source[0]]
+            if _is_string_list(table.get("tests")) and table["tests"]:
+                probe["tests"] = [cfg.test_root]
+        try:
+            config.parse(cfg.path, {**data, "workers": {name: probe}})
+        except config.ConfigError as exc:
+            problems.append(Problem("config", str(exc)))
+    return problems
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _owners(
+    cfg: config.Config, tables: Mapping[str, Any], sources: set[str]
+) -> tuple[dict[str, list[tuple[str, str]]], list[Problem]]:
+    """Source file -> [(worker, module name)] for every module that resolves; problems for those that do not."""
+    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    problems = []
+    for name, table in tables.items():
+        modules = table.get("modules") if isinstance(table, dict) else None
+        if not _is_string_list(modules):
+            continue
+        for index, module in enumerate(modules):
+            key = f"workers.{name}.modules[{index}]"
+            resolved = discover.resolve_module(cfg.root, cfg.source_dir, module)
+            if resolved is None:
+                problems.append(
+                    Problem(
+                        "missing-module",
+                        f"{key}: module {module!r} does not exist under {cfg.source_root}; "
+                        "fix the name or remove it (or run plan)",
+                    )
+                )
+                continue
+            inside = [f for f in resolved if f in sources]
+            if not inside:
+                problems.append(
+                    Problem(
+                        "outside-source",
+                        f"{key}: module {module!r} is outside the source packages {', '.join(cfg.source)}",
+                    )
+                )
+            for file in inside:
+                if (name, module) not in owners[file]:
+                    owners[file].append((name, module))
+    return owners, problems
+
+
+def _ownership_problems(
+    cfg: config.Config, sources: Sequence[str], owners: Mapping[str, list[tuple[str, str]]]
+) -> list[Problem]:
+    problems = []
+    for file in sources:
+        workers = sorted({worker for worker, _ in owners.get(file, [])})
+        if not workers and not discover.is_blank_init(cfg.root / file):
+            problems.append(Problem("unowned", f"{file} is owned by no worker; add it to one worker's modules"))
+    twice: dict[tuple[tuple[str, str], ...], list[str]] = defaultdict(list)
+    for file in sources:
+        claims = owners.get(file, [])
+        if len({worker for worker, _ in claims}) > 1:
+            twice[tuple(sorted(claims))].append(file)
+    for claims, files in twice.items():
+        who = " and ".join(f"{worker} ({module})" for worker, module in claims)
+        problems.append(
+            Problem("owned-twice", f"{', '.join(files)} owned by {who}; give each module to exactly one worker")
+        )
+    return problems
+
+
+def _runners(
+    cfg: config.Config, tables: Mapping[str, Any], test_files: Sequence[str]
+) -> tuple[dict[str, list[tuple[str, str]]], list[Problem]]:
+    """Test file -> [(worker, tests entry)]; problems for entries that name nothing."""
+    runners: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    problems = []
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            continue
+        entries = table.get("tests", [cfg.test_root])
+        if not _is_string_list(entries):
+            continue
+        ran = 0
+        for index, entry in enumerate(entries):
+            key = f"workers.{name}.tests[{index}]"
+            target = entry.split("::", 1)[0]
+            if not (cfg.root / target).exists():
+                problems.append(Problem("missing-test", f"{key}: {target} does not exist under {cfg.root}"))
+                continue
+            found = plan.expand_tests(cfg.root, entry, test_files)
+            if not found:
+                what = "is not a test file" if (cfg.root / target).is_file() else "contains no test files"
+                problems.append(Problem("missing-test", f"{key}: {entry} {what} (test_*.py, *_test.py)"))
+            for test in found:
+                runners[test].append((name, entry))
+            ran += len(found)
+        if entries and not ran and (cfg.root / cfg.test_root).exists():
+            problems.append(Problem("idle-worker", f"workers.{name}: runs no test file"))
+    return runners, problems
+
+
+def _test_problems(test_files: Sequence[str], runners: Mapping[str, list[tuple[str, str]]]) -> list[Problem]:
+    problems = []
+    for test in test_files:
+        claims = runners.get(test, [])
+        workers = sorted({worker for worker, _ in claims})
+        if not workers:
+            problems.append(Problem("unrun-test", f"{test} is run by no worker; add it to one worker's tests"))
+        elif len(workers) > 1 and not _distinct_node_ids(claims):
+            who = " and ".join(f"{worker} ({entry})" for worker, entry in claims)
+            problems.append(Problem("test-twice", f"{test} is run by {who}; run each test file in exactly one worker"))
+    return problems
+
+
+def _distinct_node_ids(claims: Sequence[tuple[str, str]]) -> bool:
+    # Two workers may run different tests of one file by node id (tests/a.py::test_x).
+    entries = [entry for _, entry in claims]
+    return all("::" in entry for entry in entries) and len(set(entries)) == len(entries)
+
+
+def _loads(
+    cfg: config.Config,
+    tables: Mapping[str, Any],
+    owners: Mapping[str, list[tuple[str, str]]],
+    runners: Mapping[str, list[tuple[str, str]]],
+    statements: Mapping[str, int],
+    by: str,
+) -> dict[str, float] | None:
+    """Statements (or seconds) per worker; None when there are no recorded durations to weigh by."""
+    loads = {name: 0.0 for name in tables}
+    if by == plan.BY_STATEMENTS:
+        for file, claims in owners.items():
+            for worker in {worker for worker, _ in claims}:
+                loads[worker] += statements.get(file, 0)
+        return loads
+    durations = plan.read_durations(cfg.output_dir, cfg.root)
+    measured = [durations[t] for t in runners if t in durations]
+    if not measured:
+        return None
+    # As the planner does: a test file never measured weighs the average.
+    average = sum(measured) / len(measured)
+    for test, claims in runners.items():
+        for worker in {worker for worker, _ in claims}:
+            loads[worker] += durations.get(test, average)
+    return loads
+
+
+def _balance(cfg: config.Config, loads: Mapping[str, float], by: str) -> tuple[Problem | None, str]:
+    unit = "statements" if by == plan.BY_STATEMENTS else "s"
+    value = plan.ratio(list(loads.values()))
+    text = f"balance max/mean {value:.2f} by {by} (tolerance {cfg.balance_tolerance:g})"
+    if len(loads) < 2 or value <= cfg.balance_tolerance + 1e-9:
+        return None, text
+    listed = ", ".join(
+        f"{name} {load:,.0f} {unit}" if by == plan.BY_STATEMENTS else f"{name} {load:,.1f} {unit}"
+        for name, load in sorted(loads.items(), key=lambda item: -item[1])
+    )
+    problem = Problem(
+        "balance",
+        f"balance by {by}: max/mean {value:.2f} exceeds thresholds.balance = {cfg.balance_tolerance:g} "
+        f"({listed}); run plan to rebalance",
+    )
+    return problem, text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``covsplit check``: 0 and one OK line, or 1 and the list of problems (2: unusable config)."""
+    parser = argparse.ArgumentParser(prog="covsplit check", description="Check workers.toml against the code.")
+    parser.add_argument(
+        "--config", default=plan.default_config(), help="workers.toml (default: $COVSPLIT_CONFIG or ./workers.toml)"
+    )
+    parser.add_argument(
+        "--by", choices=(plan.BY_STATEMENTS, plan.BY_DURATION), default=plan.BY_STATEMENTS, help="balance measure"
+    )
+    args = parser.parse_args(argv)
+    try:
+        report = check(args.config, args.by)
+    except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
+        print(exc, file=sys.stderr)
+        return config.CONFIG_EXIT_STATUS
+    except StatementCountError as exc:
+        print(f"covsplit check: {exc}", file=sys.stderr)
+        return PROBLEM_EXIT_STATUS
+    if report.problems:
+        count = len(report.problems)
+        print(f"covsplit check: {count} problem{'s' if count > 1 else ''} in {Path(args.config)}:")
+        for problem in report.problems:
+            # config.py's messages carry their fix on a second line; keep it under its item.
+            message = problem.message.replace("\n", "\n    ")
+            print(f"  - [{problem.kind}] {message}")
+        return PROBLEM_EXIT_STATUS
+    print(f"covsplit check: OK: {report.summary}")
+    return 0

@@ -1,0 +1,1382 @@
+"""Compute a balanced split of the coverage work and write it to ``workers.toml``.
+
+The hand-made split this replaces gave its workers 956 / 1,891 / 3,055 /
+2,024 / 735 statements (max/mean 1.76), and on the real project statements
+did not even predict time.  So the split is computed, from either measure:
+
+* ``--by statements``: each module weighs its statements, counted by
+  coverage.py itself (:mod:`covsplit.statements`);
+* ``--by duration``: each module weighs the seconds its test files took in
+  earlier worker runs (their JUnit files); unmeasured test files weigh the
+  average, and test files that test no particular module (end-to-end,
+  integration) are balanced as items of their own.
+
+The algorithm, in short:
+
+1. A source package lighter than the target (total / N) stays whole; a
+   heavier one is split into its sub-folders and modules, recursively.
+   Lighter folders are split too (heaviest first) only while keeping them
+   whole leaves the split more than 2% off the ideal.
+2. The pieces are packed three ways: greedy longest-first (LPT), LPT that
+   prefers a worker already holding the piece's folder, and workers filled
+   one after the other in folder order.
+3. Each packing is improved by moves and swaps off the heaviest worker,
+   then by moves and swaps that gather folders without going over the best
+   balance (plus 1%, never beyond plain LPT's); the packing with the fewest
+   (worker, folder) pairs wins, so the result is never worse than LPT.
+4. Test files follow the module they test (naming convention, else the
+   coverage contexts of a previous run); the rest are spread to balance time.
+5. Whole folders owned by one worker are written as one name; workers that
+   survive keep their names, titles and comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import tomlkit
+from coverage import CoverageData
+from tomlkit.items import Comment, Null, Whitespace
+
+from covsplit import config, discover, fsio, junit
+from covsplit.statements import StatementCountError, count_statements
+
+BY_STATEMENTS = "statements"
+BY_DURATION = "duration"
+# A recorded test "belongs" to a module when that module holds at least this share of the
+# source lines it executed; below it the test exercises too much (end-to-end) to pin down.
+CONTEXT_DOMINANCE = 0.5
+# A new worker inherits an old worker's name and title when at least this share of its
+# statements were that worker's, and this share of that worker's statements are its:
+# it is recognisably the same worker, and the title still describes most of it.
+SURVIVAL_SHARE = 0.5
+# How much heavier than the best balance found (as a fraction) the heaviest worker may get to
+# keep folders together; never beyond what plain greedy longest-first achieves.
+COHERENCE_SLACK = 0.01
+# A folder lighter than the target is split only when keeping it whole would leave the heaviest
+# worker more than this fraction above the ideal (total / N, or the heaviest indivisible piece).
+BALANCE_SLACK = 0.02
+_EPS = 1e-9
+
+
+class PlanError(Exception):
+    """The split asked for cannot be made (e.g. more workers than modules)."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class OldWorker:
+    """A worker as the current ``workers.toml`` describes it, read leniently.
+
+    Leniently, because the planner's job is to repair a stale split: a module
+    that no longer exists is recorded in ``missing``, not raised.
+    """
+
+    name: str
+    title: str
+    modules: tuple[str, ...]
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The suite settings (validated by config.py) and the workers as written."""
+
+    path: Path
+    cfg: config.Config
+    data: dict[str, Any]
+    text: str
+    old: tuple[OldWorker, ...]
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Validate ``[project]`` and ``[thresholds]`` with config.py, whatever state the workers are in.
+
+    config.load would reject a split whose module was since renamed, and a
+    stale split is exactly what ``plan`` must be able to replace.  So the
+    settings are validated with a stand-in worker that owns every source
+    package, and the real workers are read as they are.
+    """
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise config.ConfigError(
+            path, "(file)", "file not found", "create it (see README.md) or pass --config"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        config.load(path)  # raises config.py's own, more precise, error (e.g. a worker defined twice)
+        raise
+    project = data.get("project")
+    source = project.get("source") if isinstance(project, dict) else None
+    stand_in = {"covsplit-plan": {"modules": list(source) if isinstance(source, list) else []}}
+    cfg = config.parse(path, {**data, "workers": stand_in})
+    tests = discover.test_files(cfg.root, cfg.test_root)
+    return Settings(path=path, cfg=cfg, data=data, text=text, old=read_old_workers(cfg, data, tests))
+
+
+def read_old_workers(cfg: config.Config, data: Mapping[str, Any], test_files: Sequence[str]) -> tuple[OldWorker, ...]:
+    """The workers of the raw TOML, with what each owns and runs today."""
+    every = set(cfg.all_files())
+    tables = data.get("workers")
+    if not isinstance(tables, dict):
+        return ()
+    workers = []
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            continue
+        modules = tuple(_strings(table.get("modules")))
+        files: list[str] = []
+        missing = []
+        for module in modules:
+            resolved = [f for f in discover.resolve_module(cfg.root, cfg.source_dir, module) or [] if f in every]
+            if not resolved:
+                missing.append(module)
+            files.extend(f for f in resolved if f not in files)
+        entries = _strings(table.get("tests", [cfg.test_root]))
+        tests = sorted({t for entry in entries for t in expand_tests(cfg.root, entry, test_files)})
+        title = table.get("title") if isinstance(table.get("title"), str) else name
+        workers.append(OldWorker(name, title, modules, tuple(sorted(files)), tuple(tests), tuple(missing)))
+    return tuple(workers)
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def expand_tests(root: Path, entry: str, test_files: Sequence[str]) -> list[str]:
+    """The discovered test files a ``tests`` entry (file, folder or node id) makes pytest run."""
+    target = PurePosixPath(entry.split("::", 1)[0]).as_posix().rstrip("/")
+    if target in ("", "."):
+        return list(test_files)
+    if (root / target).is_file():
+        return [target] if target in test_files else []
+    prefix = target + "/"
+    return [t for t in test_files if t.startswith(prefix)]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the planner needs, read from disk once; planning itself is pure."""
+
+    source_dir: str
+    source: tuple[str, ...]
+    test_root: str
+    files: tuple[str, ...]
+    statements: Mapping[str, int]
+    test_files: tuple[str, ...]
+    blank: frozenset[str] = frozenset()
+    # Measured seconds per test file (from earlier runs' JUnit files).
+    durations: Mapping[str, float] = field(default_factory=dict)
+    # test file -> source lines it executed per source file (from coverage contexts).
+    contexts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Can this dotted name be written in workers.toml, standing for exactly these files?
+    nameable: Callable[[str, tuple[str, ...]], bool] = field(default=lambda dotted, files: True)
+
+
+def gather(cfg: config.Config) -> Inputs:
+    """Read the code, the tests and the previous runs' artifacts (the I/O edge of the planner)."""
+    files = tuple(cfg.all_files())
+    test_files = tuple(discover.test_files(cfg.root, cfg.test_root))
+    return Inputs(
+        source_dir=cfg.source_dir,
+        source=cfg.source,
+        test_root=cfg.test_root,
+        files=files,
+        statements=count_statements(cfg.root, files),
+        test_files=test_files,
+        blank=frozenset(f for f in files if discover.is_blank_init(cfg.root / f)),
+        durations=read_durations(cfg.output_dir, cfg.root),
+        contexts=read_contexts(cfg.output_dir, cfg.root, files, test_files),
+        nameable=resolver_check(cfg.root, cfg.source_dir),
+    )
+
+
+def resolver_check(root: Path, source_dir: str) -> Callable[[str, tuple[str, ...]], bool]:
+    """Whether config.py will resolve a dotted name to exactly the given files.
+
+    ``evaluation/8ball_eval.py`` has no dotted name (``8ball_eval`` is not an
+    identifier), so it can only be owned through its folder, which then
+    cannot be split.
+    """
+
+    def check(dotted: str, files: tuple[str, ...]) -> bool:
+        resolved = discover.resolve_module(root, source_dir, dotted)
+        return resolved is not None and set(resolved) == set(files)
+
+    return check
+
+
+def read_durations(output_dir: Path, root: Path) -> dict[str, float]:
+    """Seconds per test file from every ``*_junit.xml`` an earlier worker run left.
+
+    A file measured by several runs (two workers ran it) gets the mean.
+    """
+    samples: dict[str, list[float]] = defaultdict(list)
+    for path in sorted(output_dir.glob("*_junit.xml")):
+        try:
+            results = junit.read_junit(path, root)
+        except junit.JUnitError:
+            continue  # a killed worker's half-written file measures nothing
+        for file, row in junit.per_file(results).items():
+            if file:
+                samples[file].append(float(row["seconds"]))
+    return {file: sum(values) / len(values) for file, values in samples.items()}
+
+
+def read_contexts(
+    output_dir: Path, root: Path, files: Iterable[str], test_files: Iterable[str]
+) -> dict[str, dict[str, int]]:
+    """Source lines executed per (test file, source file), from the workers' ``.coverage.*`` data.
+
+    The workers measure with ``--cov-context=test``, so each line carries the
+    node ids that ran it (``tests/training/test_losses.py::test_x|run``).
+    """
+    sources = set(files)
+    tests = set(test_files)
+    root = root.resolve()
+    lines: dict[str, Counter[str]] = defaultdict(Counter)
+    for path in sorted(output_dir.glob(".coverage.*")):
+        # The aggregate's combined file repeats what the workers' files hold.
+        if path.name.endswith(".combined") or not path.is_file():
+            continue
+        data = CoverageData(basename=str(path))
+        try:
+            data.read()
+        except Exception:  # coverage raises several kinds for a damaged file: it measures nothing
+            continue
+        if not any(data.measured_contexts() - {""}):
+            continue
+        for measured in data.measured_files():
+            source = _relative_source(measured, root, sources)
+            if source is None:
+                continue
+            for contexts in (data.contexts_by_lineno(measured) or {}).values():
+                for test in {context.split("::", 1)[0] for context in contexts if context}:
+                    if test in tests:
+                        lines[test][source] += 1
+    return {test: dict(counter) for test, counter in lines.items()}
+
+
+def _relative_source(measured: str, root: Path, sources: set[str]) -> str | None:
+    path = Path(measured)
+    if path.is_absolute() and path.is_relative_to(root):
+        rel = path.relative_to(root).as_posix()
+        return rel if rel in sources else None
+    # Measured on another machine (a CI runner): match the longest path suffix.
+    posix = path.as_posix()
+    matches = [s for s in sources if posix == s or posix.endswith("/" + s)]
+    return max(matches, key=len) if matches else None
+
+
+# --------------------------------------------------------------------------- test mapping
+
+
+@dataclass(frozen=True)
+class TestTarget:
+    """The source file a test file tests (None: it tests no single module), and how that was found."""
+
+    __test__ = False
+
+    source: str | None
+    how: str  # "convention", "contexts" or "none"
+
+
+def map_tests(inputs: Inputs) -> dict[str, TestTarget]:
+    """Which module each test file tests: by naming convention, then by recorded contexts."""
+    owned = [f for f in inputs.files if f not in inputs.blank]
+    owned_set = set(owned)
+    targets = {}
+    for test in inputs.test_files:
+        source = convention_target(test, inputs.test_root, inputs.source_dir, owned, inputs.statements)
+        if source is not None:
+            targets[test] = TestTarget(source, "convention")
+            continue
+        executed = {f: n for f, n in inputs.contexts.get(test, {}).items() if f in owned_set and n > 0}
+        total = sum(executed.values())
+        if total:
+            best = max(sorted(executed), key=lambda f: executed[f])
+            if executed[best] >= CONTEXT_DOMINANCE * total:
+                targets[test] = TestTarget(best, "contexts")
+                continue
+        targets[test] = TestTarget(None, "none")
+    return targets
+
+
+def convention_target(
+    test: str, test_root: str, source_dir: str, files: Sequence[str], statements: Mapping[str, int]
+) -> str | None:
+    """``tests/<pkg path>/test_<mod>.py`` tests ``<pkg path>/<mod>.py`` (or the package ``<mod>/``).
+
+    Leading test folders that mirror nothing (``tests/unit/training/...``)
+    are dropped one by one until the path matches a source file; failing
+    that, a module of that name found once below the mirrored package counts.
+    """
+    rel = PurePosixPath(test)
+    if test_root not in ("", "."):
+        try:
+            rel = rel.relative_to(test_root)
+        except ValueError:
+            return None
+    if rel.name.startswith("test_"):
+        module = rel.name[len("test_") : -len(".py")]
+    elif rel.name.endswith("_test.py"):
+        module = rel.name[: -len("_test.py")]
+    else:
+        return None
+    if not module:
+        return None
+    base = PurePosixPath(source_dir)
+    known = set(files)
+    dirs = rel.parent.parts
+    for start in range(len(dirs) + 1):
+        stem = base.joinpath(*dirs[start:], module).as_posix()
+        if f"{stem}.py" in known:
+            return f"{stem}.py"
+        inside = [f for f in files if f.startswith(stem + "/")]
+        if inside:
+            # A package's tests go with its biggest module: the worker that owns most of it.
+            return max(sorted(inside), key=lambda f: statements.get(f, 0))
+    # The test tree may skip a level (tests/models/student/test_gqa.py for
+    # models/student/architectures/gqa.py): look for the one module of that name below
+    # the deepest source folder the test's folders mirror.
+    for depth in range(len(dirs), 0, -1):
+        folder = base.joinpath(*dirs[:depth]).as_posix() + "/"
+        below = [f for f in files if f.startswith(folder)]
+        if below:
+            named = [f for f in below if PurePosixPath(f).name == f"{module}.py"]
+            return named[0] if len(named) == 1 else None
+    return None
+
+
+def seconds_per_test(inputs: Inputs) -> tuple[dict[str, float], float | None]:
+    """Seconds per test file: measured, else the average of the measured ones (None if none was)."""
+    measured = {t: inputs.durations[t] for t in inputs.test_files if t in inputs.durations}
+    average = sum(measured.values()) / len(measured) if measured else None
+    fallback = average if average is not None else 1.0
+    return {t: measured.get(t, fallback) for t in inputs.test_files}, average
+
+
+# --------------------------------------------------------------------------- source tree
+
+
+@dataclass(frozen=True)
+class Node:
+    """A source package, sub-folder or module, as it can be named in workers.toml."""
+
+    path: str
+    dotted: str
+    files: tuple[str, ...]
+    children: tuple[Node, ...] = ()
+    top: str = ""
+
+    @property
+    def is_folder(self) -> bool:
+        return bool(self.children)
+
+
+def source_tree(inputs: Inputs) -> list[Node]:
+    """One node per source package of ``project.source``, with its sub-folders and modules."""
+    base = PurePosixPath(inputs.source_dir)
+    tops: list[Node] = []
+    paths = {package: base.joinpath(*package.split(".")).as_posix() for package in inputs.source}
+    for package, path in paths.items():
+        # A package inside another listed package belongs to the outer one.
+        if any(path != other and path.startswith(other + "/") for other in paths.values()):
+            continue
+        if any(node.path == path for node in tops):
+            continue
+        files = tuple(f for f in inputs.files if f == f"{path}.py" or f.startswith(path + "/"))
+        if not files:
+            continue
+        if files == (f"{path}.py",):
+            tops.append(Node(path, package, files, top=path))
+        elif f"{path}.py" in files:
+            # pkg.py beside pkg/: one name stands for both; they cannot be told apart.
+            tops.append(Node(path, package, files, top=path))
+        else:
+            tops.append(_folder(path, package, files, path))
+    return tops
+
+
+def _folder(path: str, dotted: str, files: tuple[str, ...], top: str) -> Node:
+    direct: list[str] = []
+    sub: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        rest = file[len(path) + 1 :]
+        head, _, tail = rest.partition("/")
+        if tail:
+            sub[head].append(file)
+        else:
+            direct.append(file)
+    children = [Node(f, f"{dotted}.{PurePosixPath(f).stem}", (f,), top=top) for f in sorted(direct)]
+    for name in sorted(sub):
+        children.append(_folder(f"{path}/{name}", f"{dotted}.{name}", tuple(sorted(sub[name])), top))
+    return Node(path, dotted, files, tuple(children), top)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An indivisible piece of a split: a whole folder or one module."""
+
+    node: Node
+    # The folder this unit coheres with: the folder it was split out of, or itself when whole.
+    group: str
+
+
+def decompose(tops: Sequence[Node], weight: Callable[[Node], float], target: float, inputs: Inputs) -> list[Unit]:
+    """Split nodes heavier than ``target`` into their children, recursively, where they can be named."""
+    units: list[Unit] = []
+
+    def visit(node: Node, group: str) -> None:
+        if node.is_folder and weight(node) > target and _splittable(node, inputs):
+            for child in _named_children(node, inputs):
+                visit(child, node.path)
+        else:
+            units.append(Unit(node, group))
+
+    for top in tops:
+        visit(top, top.path)
+    return units
+
+
+def _named_children(node: Node, inputs: Inputs) -> list[Node]:
+    # A blank __init__.py has nothing to own; it is left out rather than named `pkg.__init__`.
+    return [c for c in node.children if not (len(c.files) == 1 and c.files[0] in inputs.blank and not c.is_folder)]
+
+
+def _splittable(node: Node, inputs: Inputs) -> bool:
+    return all(inputs.nameable(child.dotted, child.files) for child in _named_children(node, inputs))
+
+
+def _split_one(units: list[Unit], weight: Callable[[Node], float], inputs: Inputs) -> list[Unit] | None:
+    """Split the heaviest splittable whole folder into its children (None when none can be split)."""
+    splittable = [u for u in units if u.node.is_folder and _splittable(u.node, inputs)]
+    if not splittable:
+        return None
+    heaviest = max(splittable, key=lambda u: (weight(u.node), u.node.path))
+    index = units.index(heaviest)
+    children = [Unit(child, heaviest.node.path) for child in _named_children(heaviest.node, inputs)]
+    return units[:index] + children + units[index + 1 :]
+
+
+# --------------------------------------------------------------------------- balancing
+
+
+class _Packing:
+    """Loads, folder counts and module counts of an assignment, updated incrementally."""
+
+    def __init__(self, weights: Sequence[float], groups: Sequence[str | None], anchors: Sequence[bool], n: int) -> None:
+        self.weights = weights
+        self.groups = groups
+        self.anchors = anchors
+        self.n = n
+        self.assign = [-1] * len(weights)
+        self.loads = [0.0] * n
+        self.folders: list[Counter[str]] = [Counter() for _ in range(n)]
+        self.folder_weight: list[Counter[str]] = [Counter() for _ in range(n)]
+        self.anchored = [0] * n
+        self.members: list[set[int]] = [set() for _ in range(n)]
+
+    def place(self, item: int, worker: int) -> None:
+        old = self.assign[item]
+        if old >= 0:
+            self._remove(item, old)
+        self.assign[item] = worker
+        self.loads[worker] += self.weights[item]
+        self.members[worker].add(item)
+        if self.groups[item] is not None:
+            self.folders[worker][self.groups[item]] += 1
+            self.folder_weight[worker][self.groups[item]] += self.weights[item]
+        if self.anchors[item]:
+            self.anchored[worker] += 1
+
+    def _remove(self, item: int, worker: int) -> None:
+        self.loads[worker] -= self.weights[item]
+        self.members[worker].discard(item)
+        group = self.groups[item]
+        if group is not None:
+            self.folders[worker][group] -= 1
+            self.folder_weight[worker][group] -= self.weights[item]
+            if not self.folders[worker][group]:
+                del self.folders[worker][group]
+                del self.folder_weight[worker][group]
+        if self.anchors[item]:
+            self.anchored[worker] -= 1
+
+    def makespan(self) -> float:
+        return max(self.loads)
+
+    def scatter(self) -> int:
+        """How many (worker, folder) pairs there are: the fewer, the more coherent the split."""
+        return sum(len(folders) for folders in self.folders)
+
+    def move_delta(self, item: int, dest: int) -> int:
+        group = self.groups[item]
+        if group is None:
+            return 0
+        src = self.assign[item]
+        return (1 if not self.folders[dest][group] else 0) - (1 if self.folders[src][group] == 1 else 0)
+
+    def swap_delta(self, a: int, b: int) -> int:
+        ga, gb = self.groups[a], self.groups[b]
+        if ga == gb:
+            return 0
+        return self.move_delta(a, self.assign[b]) + self.move_delta(b, self.assign[a])
+
+    def may_leave(self, item: int, incoming_anchor: bool = False) -> bool:
+        """Whether taking ``item`` out keeps its worker owning at least one module."""
+        return not self.anchors[item] or incoming_anchor or self.anchored[self.assign[item]] > 1
+
+    def copy_assign(self) -> list[int]:
+        return list(self.assign)
+
+
+def balance(
+    weights: Sequence[float],
+    n: int,
+    groups: Sequence[str | None] | None = None,
+    anchors: Sequence[bool] | None = None,
+) -> list[int]:
+    """Worker index (0..n-1) per item, minimising the heaviest worker, then the folders per worker.
+
+    ``groups`` names each item's folder (None: no folder, e.g. an end-to-end
+    test file).  ``anchors`` marks the modules: every worker gets at least
+    one, so no worker is ever empty.  Never worse than greedy longest-first.
+    """
+    count = len(weights)
+    groups = list(groups) if groups is not None else [None] * count
+    anchors = list(anchors) if anchors is not None else [True] * count
+    if n < 1:
+        raise PlanError(f"cannot split into {n} workers: ask for at least 1")
+    modules = sum(1 for a in anchors if a)
+    if n > modules:
+        raise PlanError(
+            f"{n} workers but only {modules} modules to own: a worker would be empty; ask for at most {modules}"
+        )
+    order = sorted(range(count), key=lambda i: (-weights[i], i))
+    total = sum(weights)
+    bound = max(total / n, max(weights, default=0.0))
+    plain = _greedy(order, weights, groups, anchors, n, False, bound)
+    greedy_makespan = plain.makespan()
+    candidates = [
+        plain,
+        _greedy(order, weights, groups, anchors, n, True, bound),
+        _contiguous(weights, groups, anchors, n, bound),
+    ]
+    for packing in candidates:
+        _ensure_modules(packing)
+        _improve(packing)
+    best = min(p.makespan() for p in candidates)
+    # Folder coherence may spend a little balance, never beyond what plain greedy achieves.
+    limit = max(best, min(greedy_makespan, best * (1 + COHERENCE_SLACK)))
+    for packing in candidates:
+        _gather(packing, limit)
+    fitting = [p for p in candidates if p.makespan() <= limit * (1 + _EPS)]
+    chosen = min(fitting or candidates, key=lambda p: (p.scatter(), _rounded(p.makespan(), total)))
+    return chosen.copy_assign()
+
+
+def _rounded(value: float, scale: float) -> float:
+    # Float sums of the same loads in another order differ in the last bits; compare at 1e-9.
+    return round(value / scale, 9) if scale else 0.0
+
+
+def _greedy(
+    order: Sequence[int],
+    weights: Sequence[float],
+    groups: Sequence[str | None],
+    anchors: Sequence[bool],
+    n: int,
+    affinity: bool,
+    bound: float,
+) -> _Packing:
+    packing = _Packing(weights, groups, anchors, n)
+    for item in order:
+        group = groups[item]
+        chosen = None
+        if weights[item] <= 0 and group is not None:
+            # Weightless: join the worker holding most of its folder; it costs nothing anywhere.
+            holders = [w for w in range(n) if packing.folders[w][group]]
+            if holders:
+                chosen = max(holders, key=lambda w: (packing.folder_weight[w][group], -w))
+        elif affinity and group is not None:
+            fits = [w for w in range(n) if packing.loads[w] + weights[item] <= bound * (1 + _EPS)]
+            same = [w for w in fits if packing.folders[w][group]]
+            if same:
+                chosen = max(same, key=lambda w: (packing.folder_weight[w][group], -packing.loads[w], -w))
+        if chosen is None:
+            # Longest-first onto the lightest worker; among equals, the one with fewest modules.
+            chosen = min(range(n), key=lambda w: (packing.loads[w], packing.anchored[w], w))
+        packing.place(item, chosen)
+    return packing
+
+
+def _contiguous(
+    weights: Sequence[float], groups: Sequence[str | None], anchors: Sequence[bool], n: int, bound: float
+) -> _Packing:
+    """Fill workers one after the other in folder order: the most coherent start, if not the best balanced.
+
+    The capacity is the smallest (to 0.1%) for which n workers suffice.
+    """
+    first: dict[str | None, int] = {}
+    for index, group in enumerate(groups):
+        first.setdefault(group, index if group is not None else len(groups))
+    sequence = sorted(range(len(weights)), key=lambda i: (first[groups[i]], -weights[i], i))
+
+    def fill(capacity: float) -> list[int] | None:
+        assign, worker, load = [0] * len(weights), 0, 0.0
+        for item in sequence:
+            if load > 0 and load + weights[item] > capacity * (1 + _EPS):
+                worker, load = worker + 1, 0.0
+                if worker == n:
+                    return None
+            assign[item] = worker
+            load += weights[item]
+        return assign
+
+    low, high = bound, max(bound, sum(weights))
+    best = fill(high)
+    while best is not None and high - low > 1e-3 * max(bound, _EPS):
+        middle = (low + high) / 2
+        trial = fill(middle)
+        if trial is None:
+            low = middle
+        else:
+            high, best = middle, trial
+    packing = _Packing(weights, groups, anchors, n)
+    for item, worker in enumerate(best or [0] * len(weights)):
+        packing.place(item, worker)
+    return packing
+
+
+def _ensure_modules(packing: _Packing) -> None:
+    """Give every worker a module, taking the one whose move hurts the balance least."""
+    for worker in range(packing.n):
+        if packing.anchored[worker]:
+            continue
+        movable = [i for i in range(len(packing.weights)) if packing.anchors[i] and packing.may_leave(i)]
+        if not movable:
+            raise PlanError("not enough modules to give every worker one")
+        item = min(movable, key=lambda i: (packing.loads[worker] + packing.weights[i], packing.weights[i], i))
+        packing.place(item, worker)
+
+
+def _improve(packing: _Packing) -> None:
+    """Lower the heaviest worker by moving or swapping items with another, until nothing helps."""
+    limit = 20 * len(packing.weights) + 100
+    for _ in range(limit):
+        loads = packing.loads
+        top = max(range(packing.n), key=lambda w: (loads[w], -w))
+        best: tuple[float, int, int, int, int] | None = None  # (new pair max, folder delta, kind, a, b)
+        for dest in range(packing.n):
+            gap = loads[top] - loads[dest]
+            if dest == top or gap <= _EPS * max(1.0, loads[top]):
+                continue
+            for a in sorted(packing.members[top]):
+                wa = packing.weights[a]
+                if 0 < wa < gap and packing.may_leave(a):
+                    key = (max(loads[top] - wa, loads[dest] + wa), packing.move_delta(a, dest), 0, a, dest)
+                    best = key if best is None or key < best else best
+                for b in sorted(packing.members[dest]):
+                    diff = wa - packing.weights[b]
+                    if not 0 < diff < gap:
+                        continue
+                    if packing.anchors[a] != packing.anchors[b] and not (
+                        packing.may_leave(a, packing.anchors[b]) and packing.may_leave(b, packing.anchors[a])
+                    ):
+                        continue
+                    key = (max(loads[top] - diff, loads[dest] + diff), packing.swap_delta(a, b), 1, a, b)
+                    best = key if best is None or key < best else best
+        if best is None or best[0] >= loads[top] - _EPS * max(1.0, loads[top]):
+            return
+        _, _, kind, a, b = best
+        if kind == 0:
+            packing.place(a, b)
+        else:
+            dest = packing.assign[b]
+            packing.place(b, packing.assign[a])
+            packing.place(a, dest)
+
+
+def _gather(packing: _Packing, limit: float) -> None:
+    """Bring folders together with moves and swaps that keep every worker within ``limit``."""
+    limit = max(limit, packing.makespan()) * (1 + _EPS) + _EPS
+    items = range(len(packing.weights))
+    changed = True
+    while changed:
+        changed = False
+        for a in items:
+            if packing.groups[a] is None:
+                continue
+            src = packing.assign[a]
+            wa = packing.weights[a]
+            for dest in range(packing.n):
+                if dest == src:
+                    continue
+                if packing.move_delta(a, dest) < 0 and packing.loads[dest] + wa <= limit and packing.may_leave(a):
+                    packing.place(a, dest)
+                    changed = True
+                    break
+                swapped = False
+                for b in sorted(packing.members[dest]):
+                    diff = wa - packing.weights[b]
+                    if (
+                        packing.swap_delta(a, b) < 0
+                        and packing.loads[dest] + diff <= limit
+                        and packing.loads[src] - diff <= limit
+                        and (
+                            packing.anchors[a] == packing.anchors[b]
+                            or (packing.may_leave(a, packing.anchors[b]) and packing.may_leave(b, packing.anchors[a]))
+                        )
+                    ):
+                        packing.place(b, src)
+                        packing.place(a, dest)
+                        swapped = changed = True
+                        break
+                if swapped:
+                    break
+
+
+def ratio(loads: Sequence[float]) -> float:
+    """max/mean of the workers' loads: 1.0 is a perfect split."""
+    if not loads:
+        return 1.0
+    mean = sum(loads) / len(loads)
+    return max(loads) / mean if mean > 0 else 1.0
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class PlannedWorker:
+    name: str
+    title: str
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    files: tuple[str, ...]
+    test_files: tuple[str, ...]
+    statements: int
+    seconds: float
+    # The old worker whose name and title this one kept, if any.
+    survives: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    by: str
+    workers: tuple[PlannedWorker, ...]
+    total: float
+    notes: tuple[str, ...] = ()
+    # The best makespan any split could reach: total / N, or the heaviest piece
+    # that cannot be cut (a module's statements; a test file's seconds).
+    ideal: float = 0.0
+
+    @property
+    def loads(self) -> list[float]:
+        return [w.statements if self.by == BY_STATEMENTS else w.seconds for w in self.workers]
+
+    @property
+    def ratio(self) -> float:
+        return ratio(self.loads)
+
+    @property
+    def target(self) -> float:
+        return self.total / len(self.workers)
+
+
+def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[OldWorker] = ()) -> Plan:
+    """Split the modules and test files of ``inputs`` into ``n`` workers, balanced ``by`` one measure."""
+    if by not in (BY_STATEMENTS, BY_DURATION):
+        raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
+    notes: list[str] = []
+    seconds, average = seconds_per_test(inputs)
+    if by == BY_DURATION and average is None:
+        raise PlanError(
+            "no recorded test durations (no *_junit.xml in coverage_output/): "
+            "run the workers once, or plan --by statements"
+        )
+    unmeasured = [t for t in inputs.test_files if t not in inputs.durations]
+    if by == BY_DURATION and unmeasured:
+        notes.append(f"{len(unmeasured)} test file(s) never measured count as the average, {average:.2f} s")
+
+    targets = map_tests(inputs)
+    tests_of: dict[str, list[str]] = defaultdict(list)
+    for test, target in targets.items():
+        if target.source is not None:
+            tests_of[target.source].append(test)
+    orphans = [t for t in inputs.test_files if targets[t].source is None]
+    how = Counter(t.how for t in targets.values())
+    notes.append(
+        f"test files: {how['convention']} by naming convention, {how['contexts']} by recorded coverage contexts, "
+        f"{how['none']} test no single module and are spread to balance time"
+    )
+
+    tops = source_tree(inputs)
+    stmts = inputs.statements
+
+    def statements_of(node: Node) -> int:
+        return sum(stmts.get(f, 0) for f in node.files)
+
+    def seconds_of(node: Node) -> float:
+        return sum(seconds[t] for f in node.files for t in tests_of.get(f, ()))
+
+    weight = statements_of if by == BY_STATEMENTS else seconds_of
+
+    modules = sum(1 for u in decompose(tops, weight, -1.0, inputs) if statements_of(u.node) > 0)
+    if n < 1:
+        raise PlanError(f"cannot split into {n} workers: ask for at least 1")
+    if n > modules:
+        raise PlanError(
+            f"{n} workers but only {modules} modules with statements: a worker would be empty; "
+            f"ask for at most {modules} workers"
+        )
+    if n > len(inputs.test_files):
+        raise PlanError(
+            f"{n} workers but only {len(inputs.test_files)} test files: a worker would run nothing; "
+            f"ask for at most {len(inputs.test_files)} workers"
+        )
+
+    free = orphans if by == BY_DURATION else []
+    free_weights = [seconds[t] for t in free]
+    total = sum(weight(top) for top in tops) + sum(free_weights)
+    units = decompose(tops, weight, total / n, inputs)
+    while sum(1 for u in units if statements_of(u.node) > 0) < n:
+        # Heavy unsplittable units can leave fewer pieces than workers: split lighter folders too.
+        split = _split_one(units, statements_of, inputs)
+        if split is None:
+            raise PlanError(f"the source cannot be cut into {n} workers that each own a module")
+        units = split
+    # The best any split can do: the ideal share, or the heaviest piece that cannot be cut.
+    atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)] + free_weights
+    ideal = max(total / n, max(atoms, default=0.0))
+    units, assign = _pack(units, free_weights, n, weight, statements_of, ideal, inputs)
+
+    for unit in units:
+        if unit.node.is_folder and weight(unit.node) > total / n and not _splittable(unit.node, inputs):
+            children = _named_children(unit.node, inputs)
+            unnamed = [c.path for c in children if not inputs.nameable(c.dotted, c.files)]
+            notes.append(
+                f"{unit.node.path}/ is heavier than the target but is kept whole: "
+                f"{', '.join(unnamed)} cannot be named as a module (a dotted name holds letters, digits and _ only)"
+            )
+
+    unit_owner = {u.node.path: assign[i] for i, u in enumerate(units)}
+    file_owner = {f: assign[i] for i, u in enumerate(units) for f in u.node.files}
+    test_owner: dict[str, int] = {}
+    for test, target in targets.items():
+        if target.source is not None:
+            test_owner[test] = file_owner[target.source]
+    for offset, test in enumerate(free):
+        test_owner[test] = assign[len(units) + offset]
+    if by == BY_STATEMENTS:
+        _spread(orphans, seconds, test_owner, n)
+    moved = _ensure_tests(inputs.test_files, seconds, test_owner, targets, n)
+    if moved:
+        notes.append(f"moved {', '.join(moved)} away from its module so that every worker runs a test file")
+
+    owned_names = _module_names(tops, unit_owner, inputs)
+    test_names = _test_names(inputs.test_root, inputs.test_files, test_owner)
+    drafts = []
+    for worker in range(n):
+        files = tuple(sorted(f for f, w in file_owner.items() if w == worker))
+        # Whole folders also own their blank __init__.py files.
+        folder_files = {f for dotted in owned_names[worker] for f in _node_files(tops, dotted)}
+        files = tuple(sorted(set(files) | folder_files))
+        tests = tuple(sorted(t for t, w in test_owner.items() if w == worker))
+        drafts.append(
+            {
+                "modules": tuple(sorted(owned_names[worker])),
+                "tests": tuple(sorted(test_names[worker])),
+                "files": files,
+                "test_files": tests,
+                "statements": sum(stmts.get(f, 0) for f in files),
+                "seconds": round(sum(seconds[t] for t in tests), 3),
+            }
+        )
+    workers = _name_workers(drafts, old, stmts, tops, inputs)
+    if by == BY_DURATION:
+        ideal = max(total / n, max(seconds.values(), default=0.0))
+    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal)
+
+
+def _pack(
+    units: list[Unit],
+    free_weights: Sequence[float],
+    n: int,
+    weight: Callable[[Node], float],
+    statements_of: Callable[[Node], float],
+    ideal: float,
+    inputs: Inputs,
+) -> tuple[list[Unit], list[int]]:
+    """Balance the units; split more folders, heaviest first, while that is what keeps the split off ideal.
+
+    Whole folders are the coherent answer, but four equal packages cannot be
+    balanced on three workers: a folder lighter than the target is split
+    only when keeping folders whole leaves the heaviest worker more than
+    ``BALANCE_SLACK`` above the ideal.
+    """
+    best: tuple[float, list[Unit], list[int]] | None = None
+    while True:
+        weights = [float(weight(u.node)) for u in units] + list(free_weights)
+        groups: list[str | None] = [u.group for u in units] + [None] * len(free_weights)
+        anchors = [statements_of(u.node) > 0 for u in units] + [False] * len(free_weights)
+        assign = balance(weights, n, groups, anchors)
+        span = max(sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(n))
+        if best is None or span < best[0] * (1 - 1e-9):
+            best = (span, units, assign)
+        if span <= ideal * (1 + BALANCE_SLACK):
+            break
+        split = _split_one(units, weight, inputs)
+        if split is None:
+            break
+        units = split
+    return best[1], best[2]
+
+
+def _node_files(tops: Sequence[Node], dotted: str) -> tuple[str, ...]:
+    for top in tops:
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            if node.dotted == dotted:
+                return node.files
+            stack.extend(node.children)
+    return ()
+
+
+def _spread(orphans: Sequence[str], seconds: Mapping[str, float], owner: dict[str, int], n: int) -> None:
+    """Give tests that test no single module to the workers with the least test time, longest first."""
+    times = [0.0] * n
+    counts = [0] * n
+    for test, worker in owner.items():
+        times[worker] += seconds[test]
+        counts[worker] += 1
+    for test in sorted(orphans, key=lambda t: (-seconds[t], t)):
+        # A worker without any test file comes first: it must run something.
+        worker = min(range(n), key=lambda w: (counts[w] > 0, times[w], w))
+        owner[test] = worker
+        times[worker] += seconds[test]
+        counts[worker] += 1
+
+
+def _ensure_tests(
+    tests: Sequence[str], seconds: Mapping[str, float], owner: dict[str, int], targets: Mapping[str, TestTarget], n: int
+) -> list[str]:
+    """Make every worker run at least one test file (workers.toml cannot say "no tests")."""
+    moved = []
+    for worker in range(n):
+        if any(w == worker for w in owner.values()):
+            continue
+        counts = Counter(owner.values())
+        movable = [t for t in tests if counts[owner[t]] > 1]
+        if not movable:
+            raise PlanError("not enough test files to give every worker one")
+        # An unattached test first, then the cheapest.
+        test = min(movable, key=lambda t: (targets[t].source is not None, seconds[t], t))
+        owner[test] = worker
+        if targets[test].source is not None:
+            moved.append(test)
+    return moved
+
+
+def _module_names(tops: Sequence[Node], unit_owner: Mapping[str, int], inputs: Inputs) -> dict[int, list[str]]:
+    """The dotted names each worker owns: a folder whole when one worker owns all of it."""
+    names: dict[int, list[str]] = defaultdict(list)
+
+    def owners(node: Node) -> set[int]:
+        if node.path in unit_owner:
+            return {unit_owner[node.path]}
+        found: set[int] = set()
+        for child in _named_children(node, inputs):
+            found |= owners(child)
+        return found
+
+    def emit(node: Node) -> None:
+        if node.path in unit_owner:
+            names[unit_owner[node.path]].append(node.dotted)
+            return
+        held = owners(node)
+        if len(held) == 1:
+            names[held.pop()].append(node.dotted)
+            return
+        for child in _named_children(node, inputs):
+            emit(child)
+
+    for top in tops:
+        emit(top)
+    return names
+
+
+def _test_names(test_root: str, tests: Sequence[str], owner: Mapping[str, int]) -> dict[int, list[str]]:
+    """The ``tests`` entries per worker: a test folder whole when one worker runs all of it."""
+    names: dict[int, list[str]] = defaultdict(list)
+
+    def emit(folder: str, inside: list[str]) -> None:
+        held = {owner[t] for t in inside}
+        if len(held) == 1:
+            names[held.pop()].append(folder)
+            return
+        prefix = "" if folder in ("", ".") else folder + "/"
+        sub: dict[str, list[str]] = defaultdict(list)
+        for test in inside:
+            head, _, tail = test[len(prefix) :].partition("/")
+            if tail:
+                sub[head].append(test)
+            else:
+                names[owner[test]].append(test)
+        for head in sorted(sub):
+            emit(prefix + head, sub[head])
+
+    if tests:
+        emit(test_root, sorted(tests))
+    return names
+
+
+# --------------------------------------------------------------------------- names and titles
+
+# The parts of a package shared by k workers, biggest modules first (the spec's wording).
+_SIZE_LABELS = {
+    2: ("Large Core Modules", "Small Modules"),
+    3: ("Large Core Modules", "Medium Core Modules", "Small Modules"),
+    4: ("Largest Modules", "Large Core Modules", "Medium Core Modules", "Small Modules"),
+    5: ("Largest Modules", "Large Core Modules", "Medium Core Modules", "Small Modules", "Smallest Modules"),
+}
+
+
+def _label(top: str) -> str:
+    return PurePosixPath(top).name.replace("_", " ").title()
+
+
+def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, int], tops: Sequence[Node]) -> list[str]:
+    """Titles in the spec's style: "Conversion (All Modules)", "Training (Small Modules) + Models".
+
+    The main package is the one holding most of the worker's statements; the
+    parenthesis says which part of it the worker has: all of it, or, when
+    workers share it, its larger or smaller modules (mean statements per file).
+    """
+    top_of = {f: top.path for top in tops for f in top.files}
+    shares: list[Counter[str]] = []
+    sizes: list[dict[str, float]] = []
+    for draft in drafts:
+        weight: Counter[str] = Counter()
+        count: Counter[str] = Counter()
+        for f in draft["files"]:
+            weight[top_of[f]] += statements.get(f, 0)
+            count[top_of[f]] += 1
+        shares.append(weight)
+        sizes.append({top: weight[top] / count[top] for top in count})
+    holders: dict[str, list[int]] = defaultdict(list)
+    for index, size in enumerate(sizes):
+        for top in size:
+            holders[top].append(index)
+    titles = []
+    for index, weight in enumerate(shares):
+        if not sizes[index]:
+            titles.append(f"Worker {index + 1}")
+            continue
+        main = max(sizes[index], key=lambda top: (weight[top], sizes[index][top], top))
+        sharing = sorted(holders[main], key=lambda i: (-sizes[i][main], i))
+        if len(sharing) == 1:
+            part = "All Modules"
+        elif len(sharing) in _SIZE_LABELS:
+            part = _SIZE_LABELS[len(sharing)][sharing.index(index)]
+        else:
+            part = f"Part {sharing.index(index) + 1} of {len(sharing)}"
+        others = sorted((t for t in sizes[index] if t != main), key=lambda t: (-weight[t], t))
+        extra = "".join(f" + {_label(t)}" for t in others[:2])
+        if len(others) > 2:
+            extra += f" + {len(others) - 2} more"
+        titles.append(f"{_label(main)} ({part}){extra}")
+    return _unique(titles)
+
+
+def _unique(titles: Sequence[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    result = []
+    for title in titles:
+        seen[title] += 1
+        result.append(title if seen[title] == 1 else f"{title} {seen[title]}")
+    return result
+
+
+def _name_workers(
+    drafts: Sequence[dict[str, Any]],
+    old: Sequence[OldWorker],
+    statements: Mapping[str, int],
+    tops: Sequence[Node],
+    inputs: Inputs,
+) -> list[PlannedWorker]:
+    """Match new workers to old ones by shared statements: a match keeps its name and title.
+
+    Unmatched workers take the names the old split leaves free (so a
+    5-worker split stays worker1..worker5), with a fresh title.
+    """
+
+    def mass(files: Iterable[str]) -> float:
+        # +1 per file so that modules without statements still count as shared content.
+        return sum(statements.get(f, 0) + 1 for f in files)
+
+    pairs = []
+    for i, draft in enumerate(drafts):
+        mine = set(draft["files"])
+        for j, previous in enumerate(old):
+            shared = mass(mine & set(previous.files))
+            if shared > 0 and shared >= SURVIVAL_SHARE * max(mass(mine), mass(previous.files)):
+                pairs.append((-shared, i, j))
+    match: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in sorted(pairs):
+        if i not in match and j not in taken:
+            match[i] = j
+            taken.add(j)
+
+    titles = make_titles(drafts, statements, tops)
+    free_names = [w.name for j, w in enumerate(old) if j not in taken]
+    used = {old[j].name for j in match.values()}
+    # Unmatched workers: in the order of what they own, so names follow the source tree.
+    unmatched = sorted((i for i in range(len(drafts)) if i not in match), key=lambda i: drafts[i]["modules"])
+    names: dict[int, str] = {i: old[j].name for i, j in match.items()}
+    number = 1
+    for i in unmatched:
+        if free_names:
+            names[i] = free_names.pop(0)
+        else:
+            while f"worker{number}" in used or f"worker{number}" in names.values():
+                number += 1
+            names[i] = f"worker{number}"
+        used.add(names[i])
+    workers = []
+    for i, draft in enumerate(drafts):
+        survivor = old[match[i]] if i in match else None
+        workers.append(
+            PlannedWorker(
+                name=names[i],
+                title=survivor.title if survivor else titles[i],
+                survives=survivor.name if survivor else None,
+                **draft,
+            )
+        )
+    # Keep the file's order for surviving names; new ones after, in natural order.
+    order = {w.name: k for k, w in enumerate(old)}
+    return sorted(workers, key=lambda w: (order.get(w.name, len(order)), _natural(w.name)))
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+# --------------------------------------------------------------------------- workers.toml
+
+
+def render_toml(text: str, plan: Plan) -> str:
+    """``text`` with its workers replaced by the plan's, everything else kept as written.
+
+    Settings, comments and key order outside ``[workers]`` are untouched; a
+    worker that keeps its name keeps its table (title, timeout, comments),
+    with only ``modules`` and ``tests`` rewritten, and only if they changed.
+    The comment block above a worker's header stays above it even when the
+    worker before it is removed, and leaves with its worker when that is.
+    """
+    doc = tomlkit.parse(text)
+    if "workers" not in doc:
+        doc.add(tomlkit.nl())
+        doc["workers"] = tomlkit.table(is_super_table=True)
+    tables = doc["workers"]
+    planned = {w.name: w for w in plan.workers}
+    original = list(tables)
+    intro = {name: _detach_intro(tables[prev]) for prev, name in itertools.pairwise(original)}
+    for name in original:
+        if name not in planned:
+            del tables[name]
+    for worker in plan.workers:
+        if worker.name in tables:
+            table = tables[worker.name]
+            if worker.survives is None:
+                table["title"] = worker.title
+        else:
+            table = tomlkit.table()
+            table["title"] = worker.title
+            tables[worker.name] = table
+        _set_list(table, "modules", worker.modules)
+        _set_list(table, "tests", worker.tests)
+    kept = [name for name in original if name in planned]
+    for prev, name in itertools.pairwise(kept):
+        for item in intro.get(name, []):
+            tables[prev].add(item)
+    return tomlkit.dumps(doc)
+
+
+def _detach_intro(table: Any) -> list[Any]:
+    """Take the comment block that introduces the next table off the end of ``table``.
+
+    tomlkit files a comment above ``[workers.b]`` under the table before it,
+    ``[workers.a]``; removing ``a`` would take ``b``'s comment along.  The
+    block is what follows the last blank line after the table's last key.
+    Detached items are replaced by tomlkit's own placeholder (as its
+    ``remove`` does), so the table's key index stays valid.
+    """
+    if not hasattr(table, "value"):
+        return []  # an inline table has no trailing comments
+    body = table.value.body
+    start = len(body)
+    while start > 0 and body[start - 1][0] is None:
+        start -= 1
+    blanks = [i for i in range(start, len(body)) if isinstance(body[i][1], Whitespace)]
+    if not blanks or not any(isinstance(item, Comment) for _, item in body[blanks[-1] :]):
+        return []
+    detached = [item for _, item in body[blanks[-1] :]]
+    for index in range(blanks[-1], len(body)):
+        body[index] = (None, Null())
+    return detached
+
+
+def _set_list(table: Any, key: str, values: Sequence[str]) -> None:
+    current = table.get(key)
+    if current is not None and list(current) == list(values):
+        return  # unchanged: keep its layout and any comments inside it
+    array = tomlkit.array()
+    array.extend(values)
+    if len(values) > 1:
+        array.multiline(True)
+    if current is not None and hasattr(current, "trivia") and current.trivia.comment:
+        # The comment after the old list (`modules = [...]  # why`) stays with the new one.
+        array.comment(current.trivia.comment.lstrip("# ").rstrip())
+        array.trivia.comment_ws = current.trivia.comment_ws or " "
+    table[key] = array
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _old_loads(old: Sequence[OldWorker], statements: Mapping[str, int], seconds: Mapping[str, float]) -> list[tuple]:
+    return [
+        (w.name, w.title, sum(statements.get(f, 0) for f in w.files), sum(seconds.get(t, 0.0) for t in w.tests))
+        for w in old
+    ]
+
+
+def render_balance(
+    plan: Plan,
+    old: Sequence[OldWorker],
+    statements: Mapping[str, int],
+    seconds: Mapping[str, float],
+    timed: bool,
+) -> str:
+    """The old and the new split side by side, with their max/mean ratios."""
+    before = _old_loads(old, statements, seconds)
+    after = [(w.name, w.title, w.statements, w.seconds) for w in plan.workers]
+
+    def cell(row: tuple | None) -> str:
+        if row is None:
+            return " " * 62
+        name, title, stmts, secs = row
+        secs_text = f"{secs:8.1f}s" if timed else " " * 9
+        title = title if len(title) <= 34 else title[:33] + "…"
+        return f"{name:<10.10} {title:<34} {stmts:>7,} {secs_text}"
+
+    unit = "statements" if plan.by == BY_STATEMENTS else "seconds"
+    target = f"{plan.target:,.0f} statements" if plan.by == BY_STATEMENTS else f"{plan.target:,.1f} s"
+    lines = [
+        f"balance by {unit}: {len(plan.workers)} workers, target {target} per worker",
+        "",
+        f"{'before':<62} | after",
+    ]
+    for index in range(max(len(before), len(after))):
+        left = cell(before[index]) if index < len(before) else cell(None)
+        right = cell(after[index]) if index < len(after) else ""
+        lines.append(f"{left} | {right}".rstrip())
+    for label, pick, shown in (("statements", 2, True), ("seconds", 3, timed)):
+        if not shown:
+            continue
+        old_ratio = f"{ratio([row[pick] for row in before]):.3f}" if before else "-"
+        new_ratio = f"{ratio([row[pick] for row in after]):.3f}"
+        lines.append(f"{'max/mean ' + label:<62} | {old_ratio} -> {new_ratio}")
+    if plan.ideal > 0:
+        heaviest = max(plan.loads)
+        amount = f"{heaviest:,.0f} statements" if plan.by == BY_STATEMENTS else f"{heaviest:,.2f} s"
+        best = f"{plan.ideal:,.0f}" if plan.by == BY_STATEMENTS else f"{plan.ideal:,.2f} s"
+        lines.append(
+            f"heaviest worker: {amount}, {heaviest / plan.ideal - 1:+.1%} from the ideal {best} "
+            "(total / N, or the heaviest piece that cannot be split)"
+        )
+    missing = [f"{w.name}: {m}" for w in old for m in w.missing]
+    if missing:
+        lines.append(f"modules of the old split that no longer exist: {', '.join(missing)}")
+    return "\n".join(lines)
+
+
+def default_config() -> str:
+    return os.environ.get("COVSPLIT_CONFIG") or "workers.toml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``covsplit plan``: compute the split, print old vs new balance, write workers.toml."""
+    parser = argparse.ArgumentParser(prog="covsplit plan", description="Compute a balanced split into workers.")
+    parser.add_argument(
+        "--config", default=default_config(), help="workers.toml (default: $COVSPLIT_CONFIG or ./workers.toml)"
+    )
+    parser.add_argument("--workers", type=int, help="number of workers (default: as many as now)")
+    parser.add_argument("--by", choices=(BY_STATEMENTS, BY_DURATION), default=BY_STATEMENTS, help="what to balance")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan without writing workers.toml")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.config)
+    except config.ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return config.CONFIG_EXIT_STATUS
+    n = args.workers if args.workers is not None else len(settings.old)
+    if n == 0 and args.workers is None:
+        print(f"{settings.path}: no [workers.*] tables: say how many with --workers N", file=sys.stderr)
+        return config.CONFIG_EXIT_STATUS
+    try:
+        inputs = gather(settings.cfg)
+        plan = make_plan(inputs, n, args.by, settings.old)
+    except (PlanError, StatementCountError) as exc:
+        print(f"covsplit plan: {exc}", file=sys.stderr)
+        return 1
+
+    text = render_toml(settings.text, plan)
+    try:
+        # The file must load exactly as every other command will load it.
+        config.parse(settings.path, tomllib.loads(text))
+    except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
+        print(f"covsplit plan: internal error, the planned workers.toml does not load: {exc}", file=sys.stderr)
+        return 1
+
+    seconds, _ = seconds_per_test(inputs)
+    timed = bool(inputs.durations)
+    print(render_balance(plan, settings.old, inputs.statements, seconds, timed))
+    for note in plan.notes:
+        print(f"note: {note}")
+    if args.dry_run:
+        print(f"\n--- {settings.path} (dry run: not written) ---")
+        print(text, end="")
+        return 0
+    if text != settings.text:
+        fsio.write_text(settings.path, text)
+        print(f"wrote {settings.path}")
+    else:
+        print(f"{settings.path} is already this split")
+    return 0

@@ -1,0 +1,90 @@
+"""End-to-end on a copy of the bundled example with the default workers.toml.
+
+Every number covsplit writes is checked against an independent run:
+plain ``coverage run -m pytest`` of the same tests (no covsplit code, no
+pytest-cov), and for the aggregate one serial run of the whole test root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from e2e_support import REPO, Suite, independent_run, line_facts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory, nox_envdir: Path) -> Suite:
+    base = tmp_path_factory.mktemp("example")
+    shutil.copytree(
+        REPO / "example", base / "example", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".coverage*")
+    )
+    shutil.copy(REPO / "workers.toml", base / "workers.toml")
+    suite = Suite(config=base / "workers.toml", envdir=nox_envdir)
+    names = [f"worker{n}" for n in range(1, 6)]
+    # One nox call runs the five workers one after the other, then aggregate and report.
+    suite.nox("-s", *names, "aggregate", "report", check=True)
+    return suite
+
+
+@pytest.mark.parametrize("name", [f"worker{n}" for n in range(1, 6)])
+def test_each_worker_matches_an_independent_run(example: Suite, name: str, tmp_path: Path) -> None:
+    status = example.read_json(f"{name}_status.json")
+    assert status["state"] == "passed"
+    independent = independent_run(
+        example.venv_python(name),
+        example.root,
+        status["tests"],
+        ["conversion", "evaluation", "training", "models"],
+        tmp_path / name,
+    )
+    assert status["outcomes"] == independent.outcomes
+    worker_json = example.read_json(f"{name}_coverage.json")
+    assert sorted(worker_json["files"]) == sorted(status["files"])
+    for file in worker_json["files"]:
+        if file in independent.coverage["files"]:
+            assert line_facts(worker_json, file) == line_facts(independent.coverage, file), file
+        else:  # never imported by these tests: every statement missed
+            assert worker_json["files"][file]["summary"]["covered_lines"] == 0, file
+    assert status["coverage"]["statements"] == worker_json["totals"]["num_statements"]
+    assert status["coverage"]["covered_branches"] == worker_json["totals"]["covered_branches"]
+    for artifact in ("summary.md", "failure_analysis.md", "test_output.txt"):
+        assert (example.output / f"{name}_{artifact}").stat().st_size > 0
+    assert (example.config.parent / "htmlcov" / name / "index.html").is_file()
+
+
+def test_combined_coverage_equals_one_serial_run(example: Suite, tmp_path: Path) -> None:
+    serial = independent_run(
+        example.venv_python("worker1"),
+        example.root,
+        ["tests"],
+        ["conversion", "evaluation", "training", "models"],
+        tmp_path / "serial",
+    )
+    combined = example.read_json("combined_coverage.json")
+    for file in serial.coverage["files"]:
+        assert line_facts(combined, file) == line_facts(serial.coverage, file), file
+    # The never-imported module is there too, at 0%, with coverage.py's own statement count.
+    legacy = combined["files"]["conversion/legacy_cli.py"]["summary"]
+    assert legacy["covered_lines"] == 0 and legacy["num_statements"] > 0
+    aggregate = example.read_json("aggregate.json")
+    assert aggregate["complete"] is True
+    assert aggregate["totals"]["statements"] == combined["totals"]["num_statements"]
+    assert aggregate["totals"]["covered_lines"] == combined["totals"]["covered_lines"]
+    # The five workers' tests together are the whole suite, each test once.
+    passed = sum(example.read_json(f"worker{n}_status.json")["outcomes"]["passed"] for n in range(1, 6))
+    assert passed == serial.outcomes["passed"]
+    assert all(gate["passed"] for gate in aggregate["gates"])
+
+
+def test_report_numbers_come_from_the_data(example: Suite) -> None:
+    report = (example.output / "report.md").read_text()
+    combined = example.read_json("combined_coverage.json")
+    total = combined["totals"]["num_statements"]
+    assert f"**Total Statements**: {total:,}" in report
+    for n in range(1, 6):
+        assert f"worker{n}" in report
+    assert (example.output / "report.html").is_file()

@@ -1,0 +1,145 @@
+"""check: every problem of a split against the code, in one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from covsplit import check, config, plan
+
+MODULES = {
+    "app/__init__.py": -1,  # blank: needs no owner
+    "app/core.py": 40,
+    "app/extra.py": 40,
+    "app/io.py": 20,
+    "lib/__init__.py": 2,
+    "lib/util.py": 30,
+}
+TESTS = ["tests/app/test_core.py", "tests/app/test_extra.py", "tests/app/test_io.py", "tests/lib/test_util.py"]
+
+GOOD = """\
+# A valid split.
+[project]
+root = "proj"
+source = ["app", "lib"]
+tests = "tests"
+
+[thresholds]
+balance = 1.25
+
+[workers.worker1]
+title = "App (Large Core Modules)"
+modules = ["app.core", "app.io"]
+tests = ["tests/app/test_core.py", "tests/app/test_io.py"]
+
+[workers.worker2]
+title = "App (Small Modules) + Lib"
+modules = ["app.extra", "lib"]
+tests = ["tests/app/test_extra.py", "tests/lib"]
+"""
+
+# Every kind of problem at once.
+BAD = """\
+[project]
+root = "proj"
+source = ["app", "lib"]
+tests = "tests"
+
+[thresholds]
+balance = 1.1
+
+[workers.worker1]
+title = "One"
+modules = ["app.core", "app.renamed", "lib.util"]
+tests = ["tests/app", "tests/gone.py"]
+colour = "blue"
+
+[workers.worker2]
+title = "Two"
+modules = ["lib", "app.io"]
+tests = ["tests/app/test_io.py"]
+
+[workers.Worker1]
+modules = ["lib.__init__"]
+tests = ["tests/lib/conftest.py"]
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    project = tmp_path / "proj"
+    for rel, count in MODULES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text("" if count < 0 else "\n".join(f"v{i} = {i}" for i in range(count)) + "\n")
+    for rel in [*TESTS, "tests/lib/conftest.py"]:
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text("def test_ok():\n    assert True\n")
+    return tmp_path
+
+
+def test_a_valid_split_passes_with_one_line(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "workers.toml").write_text(GOOD)
+    assert check.main(["--config", str(root / "workers.toml")]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("covsplit check: OK: 2 workers own 5 modules (132 statements) and run 4 test files")
+    assert "max/mean 1.09 by statements (tolerance 1.25)" in out[0]  # 72 / 66
+
+
+def test_every_problem_is_reported_in_one_run(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "workers.toml").write_text(BAD)
+    assert check.main(["--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert out.startswith(f"covsplit check: {len(lines)} problems in ")
+
+    def has(kind: str, *words: str) -> bool:
+        return any(f"[{kind}]" in line and all(w in line for w in words) for line in lines)
+
+    assert has("missing-module", "workers.worker1.modules[1]", "'app.renamed'")
+    assert has("unowned", "app/extra.py")
+    assert not has("unowned", "app/__init__.py")  # blank
+    assert has("owned-twice", "lib/util.py", "worker1 (lib.util)", "worker2 (lib)")
+    assert has("owned-twice", "app/io.py", "worker1") is False  # app.io is worker2's only
+    assert has("owned-twice", "lib/__init__.py", "Worker1 (lib.__init__)", "worker2 (lib)")
+    assert has("unrun-test", "tests/lib/test_util.py")
+    assert has("test-twice", "tests/app/test_io.py", "worker1 (tests/app)", "worker2 (tests/app/test_io.py)")
+    assert has("missing-test", "workers.worker1.tests[1]", "tests/gone.py")
+    assert has("missing-test", "workers.Worker1.tests[0]", "tests/lib/conftest.py is not a test file")
+    assert has("idle-worker", "workers.Worker1")
+    assert has("config", "workers.worker1.colour", "unknown key")
+    assert has("config", "workers.Worker1", "case-insensitive")
+    assert has("balance", "max/mean", "exceeds thresholds.balance = 1.1", "worker1 70 statements")
+
+
+def test_unusable_settings_exit_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "workers.toml").write_text(GOOD.replace('source = ["app", "lib"]', 'source = ["nothing"]'))
+    assert check.main(["--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert "project.source[0]" in capsys.readouterr().err
+    (root / "workers.toml").write_text(GOOD + "\n[workers.worker1]\nmodules = []\n")
+    assert check.main(["--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert "two workers named 'worker1'" in capsys.readouterr().err
+
+
+def test_balance_by_duration(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "workers.toml").write_text(GOOD)
+    assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
+    assert "no recorded test durations" in capsys.readouterr().out
+    out_dir = root / "coverage_output"
+    out_dir.mkdir()
+    cases = "".join(
+        f'<testcase classname="{t[:-3].replace("/", ".")}" name="test_ok" file="{t}" time="{s}" />'
+        for t, s in {"tests/app/test_core.py": 9.0, "tests/lib/test_util.py": 1.0}.items()
+    )
+    (out_dir / "worker1_junit.xml").write_text(f"<testsuites><testsuite>{cases}</testsuite></testsuites>")
+    # worker1: core 9 s + io (unmeasured: the average, 5 s) = 14 s; worker2: extra 5 s + util 1 s = 6 s.
+    assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
+    assert "worker1 14.0 s, worker2 6.0 s" in capsys.readouterr().out
+
+
+def test_a_planned_split_passes_check(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "workers.toml").write_text(BAD.split("[workers.worker1]")[0].replace("1.1", "1.3"))
+    assert plan.main(["--config", str(root / "workers.toml"), "--workers", "2"]) == 0
+    assert check.main(["--config", str(root / "workers.toml")]) == 0
+    assert "OK" in capsys.readouterr().out
