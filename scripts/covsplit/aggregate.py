@@ -13,7 +13,6 @@ never presented as the project's coverage.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -23,27 +22,17 @@ from typing import Any
 
 from covsplit import fsio, status
 from covsplit.config import Config
+from covsplit.numbers import Percent, format_shortfall, percent
+from covsplit.numbers import format_percent as pct
 
 COMBINED_DATA = ".coverage.combined"
-
-
-def percent(covered: int, total: int) -> float | None:
-    """covered/total as a percentage, None when there is nothing to measure."""
-    return None if total == 0 else 100.0 * covered / total
-
-
-def floor2(value: float | None) -> str:
-    """A percentage to 2 decimals, rounded down: 99.996% must not read as 100.00%."""
-    if value is None:
-        return "n/a"
-    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
 
 
 @dataclass(frozen=True)
 class Gate:
     name: str
     threshold: float
-    actual: float | None
+    actual: Percent | None
 
     @property
     def passed(self) -> bool:
@@ -51,8 +40,8 @@ class Gate:
         return self.actual is None or self.actual >= self.threshold
 
     @property
-    def shortfall(self) -> float:
-        return 0.0 if self.passed or self.actual is None else self.threshold - self.actual
+    def shortfall(self) -> Percent:
+        return 0 if self.passed or self.actual is None else self.threshold - self.actual
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,12 +49,12 @@ class Gate:
             "threshold": self.threshold,
             "actual": self.actual,
             "passed": self.passed,
-            "shortfall": round(self.shortfall, 4),
+            "shortfall": self.shortfall,
         }
 
     def describe(self) -> str:
-        verdict = "passed" if self.passed else f"FAILED by {floor2(self.shortfall)} points"
-        return f"{self.name} coverage {floor2(self.actual)}% against {self.threshold:g}%: {verdict}"
+        verdict = "passed" if self.passed else f"FAILED by {format_shortfall(self.shortfall)} points"
+        return f"{self.name} coverage {pct(self.actual)}% against {self.threshold:g}%: {verdict}"
 
 
 def figures(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -191,8 +180,8 @@ def render_summary(
         "",
         "| | Covered | Total | % |",
         "| --- | ---: | ---: | ---: |",
-        f"| Lines | {totals['covered_lines']} | {totals['statements']} | {floor2(totals['line_percent'])} |",
-        f"| Branches | {totals['covered_branches']} | {totals['branches']} | {floor2(totals['branch_percent'])} |",
+        f"| Lines | {totals['covered_lines']} | {totals['statements']} | {pct(totals['line_percent'])} |",
+        f"| Branches | {totals['covered_branches']} | {totals['branches']} | {pct(totals['branch_percent'])} |",
         f"| Files | | {totals['files']} | |",
         "",
         "## Gates",
@@ -208,14 +197,14 @@ def render_summary(
     for name, fig in per_worker.items():
         lines.append(
             f"| {name} | {titles.get(name, '')} | {fig['files']} | {fig['statements']} "
-            f"| {floor2(fig['line_percent'])} | {floor2(fig['branch_percent'])} |"
+            f"| {pct(fig['line_percent'])} | {pct(fig['branch_percent'])} |"
         )
     lines += ["", "## Per package", "", "| Package | Files | Statements | Line % | Branch % |"]
     lines.append("| --- | ---: | ---: | ---: | ---: |")
     for package, fig in per_package.items():
         lines.append(
             f"| {package} | {fig['files']} | {fig['statements']} "
-            f"| {floor2(fig['line_percent'])} | {floor2(fig['branch_percent'])} |"
+            f"| {pct(fig['line_percent'])} | {pct(fig['branch_percent'])} |"
         )
     below = furthest_below(rows, cfg.line_threshold)
     lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
@@ -228,7 +217,7 @@ def render_summary(
             row = rows[name]
             lines.append(
                 f"| {name} | {row['owner'] or '(none)'} | {row['statements'] - row['covered_lines']} "
-                f"| {row['statements']} | {floor2(row['line_percent'])} | {floor2(row['branch_percent'])} |"
+                f"| {row['statements']} | {pct(row['line_percent'])} | {pct(row['branch_percent'])} |"
             )
     else:
         lines.append("None: every file meets the line threshold.")
@@ -297,7 +286,7 @@ def run(cfg: Config) -> int:
 
     label = "PARTIAL " if missing else ""
     print(
-        f"{label}combined: {floor2(totals['line_percent'])}% lines, {floor2(totals['branch_percent'])}% branches, "
+        f"{label}combined: {pct(totals['line_percent'])}% lines, {pct(totals['branch_percent'])}% branches, "
         f"{totals['files']} files ({cfg.output_dir / 'aggregate_summary.md'})"
     )
     failed = False

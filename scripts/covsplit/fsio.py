@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,15 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+def _json_default(value: Any) -> Any:
+    # Percentages are exact fractions in memory; JSON readers get floats.
+    if isinstance(value, Fraction):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+    write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
 
 
 def read_json(path: Path) -> Any | None:

@@ -29,8 +29,7 @@ from typing import Any
 
 from covsplit import discover, fsio, status
 from covsplit.config import Config, Worker
-
-Percent = Fraction | float
+from covsplit.numbers import Percent, format_percent, format_shortfall, percent
 
 # Only these states leave test results and coverage data behind.
 FINISHED = frozenset({status.PASSED, status.FAILED})
@@ -68,32 +67,6 @@ MAX_FILES_LISTED = 10
 # Numbers and their formatting
 
 
-def percent(covered: int | None, total: int | None) -> Fraction | None:
-    """An exact percentage, or None when there is nothing to measure.
-
-    Kept as a Fraction so that flooring for display never turns 99.996 into
-    100.00 nor 29 / 100 into 28.99 through binary floating point.
-    """
-    if covered is None or not total:
-        return None
-    return Fraction(covered * 100, total)
-
-
-def format_percent(value: Percent | None) -> str:
-    """Floor to two decimals: a display never claims more coverage than measured."""
-    if value is None:
-        return "n/a"
-    hundredths = _hundredths(value, math.floor)
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
-
-
-def _hundredths(value: Percent, rounding: Any) -> int:
-    if isinstance(value, Fraction):
-        return rounding(value * 100)
-    # Percentages read from JSON are floats; shed representation noise first.
-    return rounding(round(float(value) * 100, 6))
-
-
 def format_ratio(value: Percent | None) -> str:
     """A max/mean ratio, floored like percentages so 1.2499 never reads as 1.25."""
     return format_percent(value)
@@ -119,12 +92,6 @@ def format_threshold(value: float) -> str:
 
 def format_seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.2f} s"
-
-
-def _shortfall_text(value: Percent) -> str:
-    # Rounded up: "short by 0.00 points" would contradict a failed gate.
-    hundredths = _hundredths(value, math.ceil)
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def _int(data: Mapping[str, Any] | None, key: str) -> int | None:
@@ -823,7 +790,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 steps.append(
                     NextStep(
                         f"The combined {gate.name} gate fails{partial}: {format_percent(gate.actual)}% < "
-                        f"{format_threshold(gate.threshold)}%, short by {_shortfall_text(gate.shortfall)} points."
+                        f"{format_threshold(gate.threshold)}%, short by {format_shortfall(gate.shortfall)} points."
                     )
                 )
 
@@ -1193,7 +1160,7 @@ def render_markdown(model: ReportModel) -> str:
             elif gate.passed:
                 verdict = "✅ passed"
             else:
-                verdict = f"❌ failed (short by {_shortfall_text(gate.shortfall)} points)"
+                verdict = f"❌ failed (short by {format_shortfall(gate.shortfall)} points)"
             if not c.complete:
                 verdict += " — PARTIAL"
             add(
@@ -1421,7 +1388,7 @@ def render_html(model: ReportModel) -> str:
             elif gate.passed:
                 verdict, cls = "passed", "gate-pass"
             else:
-                verdict, cls = f"failed, short by {_shortfall_text(gate.shortfall)} points", "gate-fail"
+                verdict, cls = f"failed, short by {format_shortfall(gate.shortfall)} points", "gate-fail"
             if not c.complete:
                 verdict += " (PARTIAL)"
             add(

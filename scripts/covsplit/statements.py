@@ -11,19 +11,18 @@ coverage.py itself would read when run from the project root.
 Files never imported, and files in folders without ``__init__.py``, are
 counted too: the analysis reads the source file, not measured data.
 
-Standalone on purpose (coverage.py and the standard library only): the
-report writer uses it as well as the planner.
+The report writer uses it as well as the planner.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import coverage
 from coverage.exceptions import CoverageException
+
+from covsplit.coverage_data import in_directory
 
 
 class StatementCountError(Exception):
@@ -33,18 +32,6 @@ class StatementCountError(Exception):
         self.file = file
         self.reason = reason
         super().__init__(f"{file}: coverage.py cannot count its statements: {reason}")
-
-
-@contextlib.contextmanager
-def _in_directory(path: Path) -> Iterator[None]:
-    # coverage.py looks for .coveragerc / setup.cfg / tox.ini / pyproject.toml in
-    # the current directory, exactly as `coverage json` run from the root would.
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
 
 
 def count_statements(root: Path, files: Iterable[str]) -> dict[str, int]:
@@ -59,7 +46,7 @@ def count_statements(root: Path, files: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     if not names:
         return counts
-    with _in_directory(root):
+    with in_directory(root):
         # data_file=None: nothing is measured or written, only source is analysed.
         cov = coverage.Coverage(data_file=None, config_file=True)
         for name in names:

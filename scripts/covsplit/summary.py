@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from covsplit import status
+from covsplit import numbers, status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
 
@@ -60,22 +60,10 @@ class SummaryInput:
     message: str = ""
 
 
-def floor_percent(numerator: int, denominator: int) -> float | None:
-    """``numerator / denominator`` as a percentage floored to 2 decimals; None when undefined.
-
-    Integer arithmetic, because ``math.floor(x * 100) / 100`` turns 0.29 into 0.28.
-    """
-    if not denominator:
-        return None
-    return (numerator * 10000 // denominator) / 100
-
-
 def format_percent(numerator: int, denominator: int) -> str:
     """``numerator / denominator`` as "54.16%", floored to 2 decimals; "—" when the denominator is 0."""
-    if not denominator:
-        return "—"
-    hundredths = numerator * 10000 // denominator
-    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+    value = numbers.percent(numerator, denominator)
+    return "—" if value is None else f"{numbers.format_percent(value)}%"
 
 
 def md_code(text: str) -> str:
@@ -109,11 +97,15 @@ def coverage_figures(coverage: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "statements": statements,
         "covered_lines": covered,
-        "line_percent": floor_percent(covered, statements) if statements is not None and covered is not None else None,
+        "line_percent": numbers.floor_percent(covered, statements)
+        if statements is not None and covered is not None
+        else None,
         "branches": branches,
         "covered_branches": covered_branches,
         "branch_percent": (
-            floor_percent(covered_branches, branches) if branches is not None and covered_branches is not None else None
+            numbers.floor_percent(covered_branches, branches)
+            if branches is not None and covered_branches is not None
+            else None
         ),
     }
 

@@ -144,7 +144,7 @@ def test_gate_failure_names_gate_and_shortfall(crossing: Suite) -> None:
     output = result.stdout + result.stderr
     assert "ERROR: branch coverage" in output
     shortfall = 99.5 - gate["actual"]
-    assert f"FAILED by {math.floor(shortfall * 100) / 100:.2f} points" in output
+    assert f"FAILED by {math.ceil(round(shortfall * 100, 6)) / 100:.2f} points" in output
     assert "line coverage" in output and "ERROR: line" not in output
 
 

@@ -16,7 +16,8 @@ import pytest
 from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
-from covsplit.summary import SummaryInput, coverage_figures, floor_percent, format_percent, render_summary
+from covsplit.numbers import floor_percent
+from covsplit.summary import SummaryInput, coverage_figures, format_percent, render_summary
 
 
 def _load_runner():
