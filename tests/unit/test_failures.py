@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fixture_runner import run_cases
 
 from covsplit.failures import (
     categories,
@@ -20,21 +20,6 @@ from covsplit.failures import (
     render_failure_analysis,
 )
 from covsplit.junit import TestResult, count_outcomes, read_junit
-
-
-def _load_runner():
-    """tests/fixtures/failing_tests/run_cases.py, imported by path (the fixture folder is not a package)."""
-    name = "failing_tests_run_cases"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "fixtures" / "failing_tests" / "run_cases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-run_cases = _load_runner()
 
 E = "tests/case_errors.py::"
 F = "tests/case_fixtures.py::"

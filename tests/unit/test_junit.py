@@ -7,30 +7,15 @@ parsed JUnit XML must agree with it outcome by outcome.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from fixture_runner import run_cases
 
 from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
-
-
-def _load_runner():
-    """tests/fixtures/failing_tests/run_cases.py, imported by path (the fixture folder is not a package)."""
-    name = "failing_tests_run_cases"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "fixtures" / "failing_tests" / "run_cases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-run_cases = _load_runner()
 
 # What pytest's summary says for tests/ of the fixture project:
 # "22 failed, 8 passed, 2 skipped, 1 xfailed, 1 xpassed, 5 errors" over 37 distinct node ids.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -12,27 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixture_runner import run_cases
 
 from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.numbers import floor_percent
 from covsplit.summary import SummaryInput, coverage_figures, format_percent, render_summary
-
-
-def _load_runner():
-    """tests/fixtures/failing_tests/run_cases.py, imported by path (the fixture folder is not a package)."""
-    name = "failing_tests_run_cases"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "fixtures" / "failing_tests" / "run_cases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-run_cases = _load_runner()
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
 # measurement cannot disturb (or be disturbed by) coverage of the suite itself.
