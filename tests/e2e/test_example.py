@@ -88,3 +88,23 @@ def test_report_numbers_come_from_the_data(example: Suite) -> None:
     for n in range(1, 6):
         assert f"worker{n}" in report
     assert (example.output / "report.html").is_file()
+
+
+def test_lost_worker_data_makes_aggregate_and_report_partial(example: Suite) -> None:
+    data = example.output / ".coverage.worker3"
+    kept = data.with_name("kept.worker3")
+    data.rename(kept)
+    try:
+        result = example.nox("-s", "aggregate", check=False)
+        example.nox("-s", "report", check=True)
+        aggregate = example.read_json("aggregate.json")
+        report = (example.output / "report.md").read_text()
+        html = (example.output / "report.html").read_text()
+    finally:
+        kept.rename(data)
+        example.nox("-s", "aggregate", "report", check=True)
+    assert result.returncode != 0
+    assert aggregate["complete"] is False
+    assert [m["worker"] for m in aggregate["missing"]] == ["worker3"]
+    assert "PARTIAL" in report and "worker3" in report.split("PARTIAL", 1)[1][:2000]
+    assert 'data-worker="worker3"' in html

@@ -1,0 +1,119 @@
+"""The aggregate's computations: totals, separate gates, partial detection, grouping."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from covsplit import aggregate, status
+
+
+def summary(statements: int, covered: int, branches: int = 0, covered_branches: int = 0) -> dict:
+    return {
+        "num_statements": statements,
+        "covered_lines": covered,
+        "num_branches": branches,
+        "covered_branches": covered_branches,
+    }
+
+
+def test_figures_sum_files_and_keep_exact_percentages() -> None:
+    totals = aggregate.figures([summary(3, 1, 4, 3), summary(0, 0), summary(6, 6, 2, 0)])
+    assert (totals["files"], totals["statements"], totals["covered_lines"]) == (3, 9, 7)
+    assert totals["line_percent"] == Fraction(700, 9)
+    assert totals["branch_percent"] == Fraction(300, 6)
+
+
+def test_nothing_to_measure_is_not_zero_percent() -> None:
+    totals = aggregate.figures([summary(0, 0)])
+    assert totals["line_percent"] is None and totals["branch_percent"] is None
+    assert all(gate.passed for gate in aggregate.gates(totals, 80, 90))
+
+
+def test_line_and_branch_are_gated_separately() -> None:
+    # 95% lines would pass a blended gate; 85% branches fail their own.
+    totals = aggregate.figures([summary(100, 95, 20, 17)])
+    line, branch = aggregate.gates(totals, 80, 90)
+    assert line.passed and not branch.passed
+    assert branch.shortfall == 5
+    assert branch.describe() == "branch coverage 85.00% against 90%: FAILED by 5.00 points"
+
+
+def test_gate_is_exact_at_the_edge() -> None:
+    # 7999/10000 = 79.99%: fails 80 and says so with a non-zero shortfall.
+    (line, _) = aggregate.gates(aggregate.figures([summary(10000, 7999)]), 80, 90)
+    assert not line.passed
+    assert "FAILED by 0.01 points" in line.describe()
+    # 2/3 floors to 66.66 for display, but passes a 66.66 threshold exactly.
+    (line, _) = aggregate.gates(aggregate.figures([summary(3, 2)]), 66.66, 0)
+    assert line.passed
+
+
+def test_partial_detection_names_each_worker_and_why() -> None:
+    states = [
+        {"name": "worker1", "state": status.PASSED, "message": "", "data_file": True},
+        {"name": "worker2", "state": status.FAILED, "message": "", "data_file": True},
+        {"name": "worker3", "state": status.NOT_RUN, "message": "no status file", "data_file": False},
+        {"name": "worker4", "state": status.CRASHED, "message": "pytest died from signal 9", "data_file": True},
+        {"name": "worker5", "state": status.PASSED, "message": "", "data_file": False},
+        {"name": "worker6", "state": status.TIMEOUT, "message": "", "data_file": True},
+    ]
+    missing = aggregate.missing_workers(states)
+    assert [(m["worker"], m["state"]) for m in missing] == [
+        ("worker3", "not run"),
+        ("worker4", "crashed"),
+        ("worker5", "passed"),
+        ("worker6", "timeout"),
+    ]
+    assert missing[1]["reason"] == "pytest died from signal 9"
+    assert "no coverage data" in missing[2]["reason"]
+
+
+def test_packages_group_top_level_folders_and_respect_source_dir() -> None:
+    files = {
+        "src/training/losses.py": {"summary": summary(10, 5)},
+        "src/training/sub/deep.py": {"summary": summary(10, 10)},
+        "src/models/net.py": {"summary": summary(4, 0)},
+        "src/single.py": {"summary": summary(2, 2)},
+    }
+    groups = aggregate.group_by_package(files, "src")
+    assert list(groups) == ["models", "single", "training"]
+    assert groups["training"]["statements"] == 20 and groups["training"]["covered_lines"] == 15
+
+
+def test_furthest_below_orders_by_missed_statements() -> None:
+    rows = {
+        "a.py": {"statements": 10, "covered_lines": 7, "line_percent": Fraction(70)},
+        "b.py": {"statements": 100, "covered_lines": 70, "line_percent": Fraction(70)},
+        "c.py": {"statements": 10, "covered_lines": 10, "line_percent": Fraction(100)},
+        "d.py": {"statements": 0, "covered_lines": 0, "line_percent": None},
+    }
+    assert aggregate.furthest_below(rows, 80) == ["b.py", "a.py"]
+
+
+def test_worker_states_read_status_files(tmp_path: Path) -> None:
+    from covsplit import config
+
+    (tmp_path / "proj" / "pkg").mkdir(parents=True)
+    (tmp_path / "proj" / "pkg" / "m.py").write_text("X = 1\n")
+    (tmp_path / "proj" / "tests").mkdir()
+    path = tmp_path / "workers.toml"
+    path.write_text('[project]\nroot = "proj"\nsource = ["pkg"]\n[workers.w1]\nmodules = ["pkg"]\n')
+    cfg = config.load(path)
+    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, "w1")
+    assert aggregate.worker_states(cfg)[0]["state"] == status.NOT_RUN
+    status.write(paths.status, {"state": status.PASSED})
+    paths.data_file.write_bytes(b"")
+    state = aggregate.worker_states(cfg)[0]
+    assert (state["state"], state["data_file"]) == (status.PASSED, True)
+
+
+@pytest.mark.parametrize("state", [status.RUNNING])
+def test_a_running_worker_on_another_host_is_missing(tmp_path: Path, state: str) -> None:
+    path = tmp_path / "s.json"
+    status.write(path, {"state": state, "host": "elsewhere", "pid": 1})
+    record = status.read(path)
+    assert record["state"] == status.RUNNING
+    assert aggregate.missing_workers([{"name": "w", "state": record["state"], "message": "", "data_file": True}])
