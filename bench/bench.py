@@ -4,7 +4,9 @@ Run with ``make bench`` (the nox session ``bench``).  Measured, in wall
 seconds, each the best of ``--repeat`` runs:
 
 * ``serial``: one ``pytest --cov=<every package> --cov-branch`` over the
-  whole test root: the reference every ratio is relative to;
+  whole test root, no report: the reference every ratio is relative to;
+* ``serial+reports``: the same, writing what covsplit's combined step writes
+  (JSON, XML, HTML), the fair single-process alternative;
 * ``spec-literal``: the hand-made document's commands, one per worker, each
   running the *whole* test root with ``--cov=<its packages>``, one after the
   other (what the seed split asked people to run);
@@ -70,6 +72,12 @@ def main() -> int:
     results: dict[str, float] = {}
     results["serial"] = best_of(
         args.repeat, lambda: sh([*pytest, *[f"--cov={s}" for s in sources], cfg.test_root], cfg.root, base_env)
+    )
+
+    reports = [f"--cov-report={kind}:{scratch / kind}" for kind in ("json", "xml", "html")]
+    results["serial+reports"] = best_of(
+        args.repeat,
+        lambda: sh([*pytest, *[f"--cov={s}" for s in sources], *reports, cfg.test_root], cfg.root, base_env),
     )
 
     def spec_literal() -> None:
