@@ -109,7 +109,6 @@ def worker_states(cfg: Config) -> list[dict[str, Any]]:
                 "state": record["state"],
                 "message": record.get("message", ""),
                 "data_file": paths.data_file.exists(),
-                "record": record,
             }
         )
     return states

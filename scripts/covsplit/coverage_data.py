@@ -40,12 +40,6 @@ def in_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def _memory_coverage() -> coverage.Coverage:
-    """A Coverage that reads the target's config and keeps its data in memory only."""
-    cov = coverage.Coverage(data_file=None, config_file=True, branch=True)
-    return cov
-
-
 def touch(data: CoverageData, files: Iterable[Path]) -> None:
     """Make ``files`` part of ``data`` (as never executed) unless already measured."""
     names = [str(path) for path in files]
@@ -66,7 +60,8 @@ def write_worker_reports(cfg: Config, worker: Worker, paths: WorkerPaths) -> dic
     """
     owned = [cfg.root / rel for rel in worker.files]
     with in_directory(cfg.root):
-        cov = _memory_coverage()
+        # data_file=None: the target's config, data in memory only.
+        cov = coverage.Coverage(data_file=None, config_file=True, branch=True)
         data = cov.get_data()
         if paths.data_file.exists():
             measured = CoverageData(basename=str(paths.data_file))

@@ -75,6 +75,12 @@ def test_valid_file_resolves_modules_tests_and_defaults(project: Path) -> None:
     assert "other/__init__.py" in cfg.warnings[0]
 
 
+def test_docstring_only_init_is_not_reported_unowned(project: Path) -> None:
+    (project / "proj" / "other" / "__init__.py").write_text('"""Only a docstring."""\n')
+    cfg = config.load(write(project, VALID))
+    assert cfg.unowned == () and cfg.warnings == ()
+
+
 def test_default_thresholds_are_the_specs(project: Path) -> None:
     cfg = config.load(write(project, VALID.replace("line = 80\nbranch = 90\n", "")))
     assert (cfg.line_threshold, cfg.branch_threshold) == (80.0, 90.0)
