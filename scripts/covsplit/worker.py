@@ -29,7 +29,8 @@ from covsplit.summary import SummaryInput, coverage_figures, render_summary
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 # pytest's documented exit codes; anything else (or a signal) is a crash.
-PYTEST_OK, PYTEST_TESTS_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+PYTEST_OK, PYTEST_NO_TESTS = 0, 5
+PYTEST_STOPPED = {2: "interrupted", 3: "internal error", 4: "usage error, see the test output"}
 KILL_GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
 
@@ -77,15 +78,23 @@ def pytest_environment(cfg: Config, data_file: Path, base: dict[str, str] | None
     env = dict(os.environ if base is None else base)
     env.update(cfg.env)
     env["COVERAGE_FILE"] = str(data_file)
-    # The isolation plugin lives beside this package; put it first, keep the rest.
-    paths = [str(SCRIPTS_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONPATH"] = _pythonpath(env.get("PYTHONPATH", ""))
     return env
+
+
+def _pythonpath(current: str) -> str:
+    # The isolation plugin lives beside this package: first, once; the rest kept in order.
+    rest = [p for p in current.split(os.pathsep) if p and p != str(SCRIPTS_DIR)]
+    return os.pathsep.join([str(SCRIPTS_DIR), *rest])
 
 
 def command_line(cfg: Config, command: Sequence[str], data_file: Path) -> str:
     """A shell line that reproduces the run by hand, environment included."""
-    assignments = {**cfg.env, "COVERAGE_FILE": str(data_file), "PYTHONPATH": str(SCRIPTS_DIR)}
+    assignments = {
+        **cfg.env,
+        "COVERAGE_FILE": str(data_file),
+        "PYTHONPATH": _pythonpath(cfg.env.get("PYTHONPATH", "")),
+    }
     env_text = " ".join(f"{name}={shlex.quote(value)}" for name, value in assignments.items())
     return f"cd {shlex.quote(str(cfg.root))} && {env_text} {shlex.join(command)}"
 
@@ -192,12 +201,12 @@ def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
         return status.CRASHED, run.error
     if run.exit_status is None or run.exit_status < 0:
         return status.CRASHED, f"pytest died from signal {-(run.exit_status or 0)}"
-    if outcomes is None:
-        return status.CRASHED, f"pytest exited with status {run.exit_status} and wrote no JUnit results"
+    if run.exit_status in PYTEST_STOPPED:
+        return status.CRASHED, f"pytest stopped: {PYTEST_STOPPED[run.exit_status]} (exit status {run.exit_status})"
     if run.exit_status == PYTEST_NO_TESTS:
         return status.FAILED, "pytest collected no tests"
-    if run.exit_status not in (PYTEST_OK, PYTEST_TESTS_FAILED):
-        return status.CRASHED, f"pytest stopped with exit status {run.exit_status} (internal or usage error)"
+    if outcomes is None:
+        return status.CRASHED, f"pytest exited with status {run.exit_status} and wrote no JUnit results"
     if outcomes["failed"] or outcomes["errors"] or run.exit_status != PYTEST_OK:
         return status.FAILED, ""
     return status.PASSED, ""
@@ -259,8 +268,8 @@ def run(cfg: Config, name: str) -> int:
         results, junit_problem = _read_results(junit_partial, paths, cfg.root)
         outcomes = count_outcomes(results) if not junit_problem else None
         state, message = _state(result, outcomes)
-        if junit_problem and state != status.PASSED:
-            message = f"{message}; {junit_problem}" if message else junit_problem
+        if junit_problem and not message:
+            message = junit_problem
         final.update(state=state, message=message, outcomes=outcomes)
         _write_artifacts(cfg, worker, paths, final, results, duration)
     except Exception as exc:

@@ -1,0 +1,95 @@
+"""The worker driver's pure parts: the command, its environment, the final state, the isolation rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from covsplit import config, status, worker
+from covsplit.pytest_isolation import reports_after_reset
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> config.Config:
+    for package in ("alpha", "beta"):
+        (tmp_path / "proj" / package).mkdir(parents=True)
+        (tmp_path / "proj" / package / "__init__.py").write_text("")
+    (tmp_path / "proj" / "tests").mkdir()
+    path = tmp_path / "workers.toml"
+    path.write_text(
+        '[project]\nroot = "proj"\nsource = ["alpha", "beta"]\npytest_args = ["-x"]\n'
+        '[project.env]\nHF_HUB_OFFLINE = "1"\nPYTHONPATH = "/extra"\n'
+        '[workers.worker1]\nmodules = ["alpha"]\n'
+    )
+    return config.load(path)
+
+
+def test_command_measures_every_source_package_and_resets_the_targets_options(cfg: config.Config) -> None:
+    command = worker.pytest_command(cfg, cfg.workers[0], Path("/out/j.xml"), python="py")
+    assert command[:4] == ["py", "-m", "pytest", "tests"]
+    assert [arg for arg in command if arg.startswith("--cov=")] == ["--cov=alpha", "--cov=beta"]
+    # The reset comes before our own options, and the project's extra arguments come last.
+    assert command.index("--cov-reset") < command.index("--cov=alpha")
+    assert command[-1] == "-x"
+    assert "covsplit.pytest_isolation" in command and "--junitxml=/out/j.xml" in command
+
+
+def test_environment_gives_each_worker_its_data_file(cfg: config.Config) -> None:
+    env = worker.pytest_environment(
+        cfg, Path("/out/.coverage.worker1"), base={"PATH": "/bin", "COVERAGE_FILE": "x", "PYTHONPATH": "/nox"}
+    )
+    assert env["COVERAGE_FILE"] == "/out/.coverage.worker1"
+    assert env["HF_HUB_OFFLINE"] == "1" and env["PATH"] == "/bin"
+    assert env["PYTHONPATH"].split(":") == [str(worker.SCRIPTS_DIR), "/extra"]
+
+
+def test_command_line_reproduces_the_run(cfg: config.Config) -> None:
+    line = worker.command_line(cfg, ["py", "-m", "pytest", "a b"], Path("/o/.c"))
+    assert line.startswith(f"cd {cfg.root} && ")
+    assert line.endswith("py -m pytest 'a b'")
+    # The same environment the run gets: the project's variables, its data file, the plugin path first.
+    for assignment in ("HF_HUB_OFFLINE=1", "COVERAGE_FILE=/o/.c", f"PYTHONPATH={worker.SCRIPTS_DIR}:/extra"):
+        assert f" {assignment} " in line
+
+
+def run_with(exit_status: int | None, **flags: bool) -> worker._Run:
+    run = worker._Run()
+    run.exit_status = exit_status
+    for name, value in flags.items():
+        setattr(run, name, value)
+    return run
+
+
+OK = {"tests": 2, "passed": 2, "failed": 0, "errors": 0, "skipped": 0}
+FAILED = {**OK, "passed": 1, "failed": 1}
+
+
+@pytest.mark.parametrize(
+    ("run", "outcomes", "state", "words"),
+    [
+        (run_with(0), OK, status.PASSED, ""),
+        (run_with(1), FAILED, status.FAILED, ""),
+        (run_with(1), {**OK, "errors": 1}, status.FAILED, ""),
+        (run_with(2, timed_out=True), OK, status.TIMEOUT, "timeout"),
+        (run_with(2, interrupted=True), OK, status.CRASHED, "interrupted"),
+        (run_with(-9), None, status.CRASHED, "signal 9"),
+        (run_with(3), OK, status.CRASHED, "internal error"),
+        (run_with(4), None, status.CRASHED, "usage error"),
+        (run_with(5), {**OK, "tests": 0, "passed": 0}, status.FAILED, "no tests"),
+        (run_with(0), None, status.CRASHED, "no JUnit"),
+    ],
+)
+def test_final_state(run: worker._Run, outcomes: dict | None, state: str, words: str) -> None:
+    got_state, message = worker._state(run, outcomes)
+    assert got_state == state
+    assert words in message
+    assert bool(message) == bool(words)
+
+
+def test_isolation_keeps_only_reports_after_the_last_reset() -> None:
+    target_addopts = ["-v", "--cov=alpha", "--cov-report=html:htmlcov", "--cov-report", "xml"]
+    ours = ["--cov-reset", "--cov=beta", "--cov-report=term-missing:skip-covered"]
+    assert reports_after_reset([*target_addopts, *ours]) == {"term-missing": "skip-covered"}
+    assert reports_after_reset([*target_addopts, "--cov-reset", "--cov-report="]) == {"": None}
+    assert reports_after_reset(target_addopts) is None
