@@ -49,6 +49,7 @@ from coverage import CoverageData
 from tomlkit.items import Comment, Null, Whitespace
 
 from covsplit import config, discover, fsio, junit
+from covsplit.aggregate import COMBINED_DATA
 from covsplit.statements import StatementCountError, count_statements
 
 BY_STATEMENTS = "statements"
@@ -257,7 +258,7 @@ def read_contexts(
     lines: dict[str, Counter[str]] = defaultdict(Counter)
     for path in sorted(output_dir.glob(".coverage.*")):
         # The aggregate's combined file repeats what the workers' files hold.
-        if path.name.endswith(".combined") or not path.is_file():
+        if path.name == COMBINED_DATA or not path.is_file():
             continue
         data = CoverageData(basename=str(path))
         try:
