@@ -256,8 +256,10 @@ def run(cfg: Config, name: str) -> int:
         "artifacts": paths.artifacts(),
     }
     status.write(paths.status, {**base, "state": status.RUNNING})
-    # A fresh measurement: stale data from an earlier run must not leak in.
-    paths.data_file.unlink(missing_ok=True)
+    # A fresh measurement: stale data from an earlier run must not leak in.  pytest-cov
+    # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
+    for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
+        stale.unlink(missing_ok=True)
     junit_partial.unlink(missing_ok=True)
 
     started = time.monotonic()

@@ -222,3 +222,22 @@ def test_a_new_worker_table_is_a_new_session(tmp_path: Path, nox_envdir: Path) -
     suite.config.write_text(text + '\n[workers.worker6]\ntitle = "Alpha helpers"\nmodules = ["beta.__init__"]\n')
     listing = suite.nox("-l", check=True).stdout
     assert "worker6" in listing and "Alpha helpers" in listing
+
+
+def test_a_killed_runs_leftover_data_does_not_leak_into_the_next(tmp_path: Path, nox_envdir: Path) -> None:
+    from coverage import CoverageData
+
+    suite = copy_suite(tmp_path, nox_envdir, FIXTURES / "crossing")
+    # pytest-cov erases old data itself, except under --cov-append (which projects put in addopts).
+    suite.config.write_text(
+        suite.config.read_text().replace('root = "project"', 'root = "project"\npytest_args = ["--cov-append"]')
+    )
+    extra = str(suite.root / "alpha" / "extra.py")
+    # What pytest-cov leaves behind when killed mid-run: a suffixed piece it would combine next time.
+    suite.output.mkdir()
+    stale = CoverageData(basename=str(suite.output / ".coverage.worker1"), suffix="otherhost.pid1.x")
+    stale.add_arcs({extra: {(-1, 4), (4, 5), (5, 6)}})
+    stale.write()
+    suite.nox("-s", "worker1", check=True)
+    assert suite.read_json("worker1_coverage.json")["files"]["alpha/extra.py"]["summary"]["covered_lines"] == 0
+    assert not list(suite.output.glob(".coverage.worker1.*"))
