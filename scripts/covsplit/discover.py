@@ -62,16 +62,6 @@ def source_files(root: Path, source_dir: str, packages: tuple[str, ...] | list[s
     return sorted(found)
 
 
-def module_name(relative_file: str, source_dir: str = ".") -> str:
-    """The dotted module name of a file: ``training/losses.py`` -> ``training.losses``."""
-    path = Path(relative_file)
-    prefix = Path(source_dir)
-    if prefix != Path(".") and path.is_relative_to(prefix):
-        path = path.relative_to(prefix)
-    parts = list(path.with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
 
 
 def is_blank_init(path: Path) -> bool:
