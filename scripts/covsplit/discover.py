@@ -62,8 +62,6 @@ def source_files(root: Path, source_dir: str, packages: tuple[str, ...] | list[s
     return sorted(found)
 
 
-
-
 def is_blank_init(path: Path) -> bool:
     """An ``__init__.py`` with no code (empty, or a docstring alone): not worth a warning."""
     if path.name != "__init__.py":

@@ -12,7 +12,7 @@ Loaded with ``-p covsplit.pytest_isolation`` by the worker driver.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 import pytest
 
@@ -41,7 +41,9 @@ def reports_after_reset(args: Sequence[str]) -> dict[str, str | None] | None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]):
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> Generator[None, object, object]:
     # Runs before pytest-cov's own hook of the same name reads the options;
     # ``args`` already holds the ini ``addopts`` and $PYTEST_ADDOPTS in front.
     reports = reports_after_reset(args)
