@@ -85,6 +85,8 @@ class Config:
     branch_threshold: float
     balance_tolerance: float
     workers: tuple[Worker, ...]
+    # Every source file under the source packages, relative to the root (POSIX), sorted.
+    source_files: tuple[str, ...] = ()
     # Source files that no worker owns (blank ``__init__.py`` files excepted).
     unowned: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
@@ -115,7 +117,7 @@ class Config:
 
     def all_files(self) -> list[str]:
         """Every source file under the source packages, relative to the root."""
-        return source_files(self.root, self.source_dir, self.source)
+        return list(self.source_files)
 
 
 def _expect(path: Path, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -255,10 +257,11 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     if balance < 1:
         raise ConfigError(path, "thresholds.balance", f"{balance:g} is below 1", "set a max/mean ratio such as 1.25")
 
-    workers = _parse_workers(path, data, root, source_dir, source, test_root, timeout)
+    # Walked once: the noxfile loads the config on every nox call.
+    every = tuple(source_files(root, source_dir, source))
+    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout)
 
     owned = {f for w in workers for f in w.files}
-    every = source_files(root, source_dir, source)
     unowned = tuple(f for f in every if f not in owned and not is_blank_init(root / f))
     warnings = ()
     if unowned:
@@ -278,6 +281,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         branch_threshold=branch,
         balance_tolerance=balance,
         workers=workers,
+        source_files=every,
         unowned=unowned,
         warnings=warnings,
     )
@@ -289,6 +293,7 @@ def _parse_workers(
     root: Path,
     source_dir: str,
     source: tuple[str, ...],
+    every: set[str],
     test_root: str,
     default_timeout: float,
 ) -> tuple[Worker, ...]:
@@ -298,7 +303,6 @@ def _parse_workers(
     if not tables:
         raise ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table")
 
-    every = set(source_files(root, source_dir, source))
     owners: dict[str, str] = {}
     workers = []
     # TOML itself rejects a table defined twice, so names are unique here;
