@@ -99,6 +99,11 @@ class ConstantLR:
             return self.base_lr * (step + 1) / self.warmup_steps
         return None
 
+    def progress(self, step: int) -> float:
+        """Fraction of the post-warmup span completed, clamped to 1."""
+        span = max(1, self.total_steps - self.warmup_steps)
+        return min(1.0, (step - self.warmup_steps) / span)
+
     def __call__(self, step: int) -> float:
         warm = self.warmup(step)
         return self.base_lr if warm is None else warm
@@ -112,8 +117,7 @@ class LinearDecayLR(ConstantLR):
         warm = self.warmup(step)
         if warm is not None:
             return warm
-        span = max(1, self.total_steps - self.warmup_steps)
-        progress = min(1.0, (step - self.warmup_steps) / span)
+        progress = self.progress(step)
         return self.base_lr * (1.0 - (1.0 - self.final_fraction) * progress)
 
 
@@ -125,8 +129,7 @@ class CosineLR(ConstantLR):
         warm = self.warmup(step)
         if warm is not None:
             return warm
-        span = max(1, self.total_steps - self.warmup_steps)
-        progress = min(1.0, (step - self.warmup_steps) / span)
+        progress = self.progress(step)
         return self.min_lr + 0.5 * (self.base_lr - self.min_lr) * (1.0 + math.cos(math.pi * progress))
 
 
