@@ -28,16 +28,14 @@ $(NOX): scripts/requirements/bootstrap.txt
 coverage-all: $(NOX)
 	@PYTHONPATH=scripts $(PYTHON) -m covsplit validate >/dev/null
 	@status=0; \
-	$(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target workers || status=1; \
-	$(NOX) $(NOXFLAGS) -s aggregate || status=1; \
-	$(NOX) $(NOXFLAGS) -s report || status=1; \
+	COVSPLIT_DEFER_REPORTS=1 $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target workers || status=1; \
+	$(NOX) $(NOXFLAGS) -s aggregate report || status=1; \
 	exit $$status
 
 coverage-seq: $(NOX)
 	@status=0; \
-	for worker in $(WORKERS); do $(NOX) $(NOXFLAGS) -s $$worker || status=1; done; \
-	$(NOX) $(NOXFLAGS) -s aggregate || status=1; \
-	$(NOX) $(NOXFLAGS) -s report || status=1; \
+	for worker in $(WORKERS); do COVSPLIT_DEFER_REPORTS=1 $(NOX) $(NOXFLAGS) -s $$worker || status=1; done; \
+	$(NOX) $(NOXFLAGS) -s aggregate report || status=1; \
 	exit $$status
 
 workers: $(WORKERS)

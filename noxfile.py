@@ -18,7 +18,7 @@ REQUIREMENTS = SCRIPTS / "requirements"
 sys.path.insert(0, str(SCRIPTS))
 
 from covsplit import config  # noqa: E402
-from covsplit.nox_support import install  # noqa: E402
+from covsplit.nox_support import install, run_worker  # noqa: E402
 
 CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).resolve()
 try:
@@ -43,12 +43,12 @@ def covsplit(session: nox.Session, *args: str) -> None:
 
 
 def _worker_session(worker: config.Worker) -> None:
-    def run_worker(session: nox.Session) -> None:
+    def session_for_worker(session: nox.Session) -> None:
         install(session, [("-r", str(REQUIREMENTS / "worker.txt")), *CONFIG.install], CONFIG.root)
-        covsplit(session, "run-worker", worker.name)
+        run_worker(session, CONFIG, worker.name, COVSPLIT_ENV)
 
-    run_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"
-    nox.session(name=worker.name, python=CONFIG.python, tags=["workers"])(run_worker)
+    session_for_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"
+    nox.session(name=worker.name, python=CONFIG.python, tags=["workers"])(session_for_worker)
 
 
 for _worker in CONFIG.workers:

@@ -2,7 +2,11 @@
 
 The combined data is the union of what the workers measured, and each
 worker measures all source packages, so it equals one serial run of the
-same tests.  Line and branch coverage are gated separately: coverage.py's
+same tests.  Each worker's coverage reports are written here too, from the
+combined data restricted to the modules it owns: its modules under the
+whole suite, as the spec's per-worker command measured them.
+
+Line and branch coverage are gated separately: coverage.py's
 ``--fail-under`` knows only their blend, which lets a high line figure
 hide a poor branch figure.
 
@@ -231,7 +235,9 @@ def render_summary(
 
 def run(cfg: Config) -> int:
     """Combine, report and gate; 0 only when complete and both gates pass."""
-    from covsplit import coverage_data  # coverage.py is only needed here, not to read results
+    # coverage.py is only needed here, not to read results.
+    from covsplit import coverage_data, worker_reports
+    from covsplit.summary import WHOLE_SUITE
 
     generated_at = status.now()
     states = worker_states(cfg)
@@ -247,6 +253,8 @@ def run(cfg: Config) -> int:
         cfg.output_dir / "coverage.xml",
         cfg.html_dir / "combined",
     )
+    for worker in cfg.workers:
+        worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
     totals = figures(entry["summary"] for entry in combined["files"].values())
     gate_list = gates(totals, cfg.line_threshold, cfg.branch_threshold)
     rows = file_rows(cfg, combined)

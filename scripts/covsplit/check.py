@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covsplit import config, discover, plan
+from covsplit import config, discover, durations, plan
 from covsplit.statements import StatementCountError, count_statements
 
 PROBLEM_EXIT_STATUS = 1
@@ -77,7 +77,7 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
         problems.append(
             Problem(
                 "balance",
-                f"cannot check the balance by duration: no recorded test durations (no *_junit.xml in "
+                f"cannot check the balance by duration: no measured durations (no *_durations.json in "
                 f"{cfg.output_dir}); run the workers first, or check --by statements",
             )
         )
@@ -252,15 +252,15 @@ def _loads(
             for worker in {worker for worker, _ in claims}:
                 loads[worker] += statements.get(file, 0)
         return loads
-    durations = plan.read_durations(cfg.output_dir, cfg.root)
-    measured = [durations[t] for t in runners if t in durations]
-    if not measured:
+    measured = durations.read(cfg.output_dir)
+    seconds, average = durations.seconds_for(runners, measured.files)
+    if average is None:
         return None
-    # As the planner does: a test file never measured weighs the average.
-    average = sum(measured) / len(measured)
+    # As the planner does: a test file never measured weighs the mean, and every worker pays the fixed cost.
+    loads = {name: measured.fixed_per_worker for name in tables}
     for test, claims in runners.items():
         for worker in {worker for worker, _ in claims}:
-            loads[worker] += durations.get(test, average)
+            loads[worker] += seconds[test]
     return loads
 
 

@@ -36,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")
     run_worker = commands.add_parser("run-worker", help="run one worker and write its artifacts")
     run_worker.add_argument("name")
+    worker_reports = commands.add_parser(
+        "worker-reports", help="coverage reports of what one worker's own tests covered (after it ran alone)"
+    )
+    worker_reports.add_argument("name")
     commands.add_parser("aggregate", help="combine the workers' coverage and gate it")
     commands.add_parser("report", help="write coverage_output/report.md and report.html")
     commands.add_parser("plan", help="compute a balanced split (see `covsplit plan --help`)", add_help=False)
@@ -70,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except config.ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return config.CONFIG_EXIT_STATUS
+    if args.command == "worker-reports":
+        from covsplit import worker_reports as reports
+
+        return reports.run_alone(cfg, args.name)
     if args.command == "aggregate":
         from covsplit import aggregate
 

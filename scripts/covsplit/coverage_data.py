@@ -1,6 +1,6 @@
 """coverage.py data in, coverage.py reports out: the one place that touches its API.
 
-Two facts shape this module:
+Three facts shape this module:
 
 * coverage.py reports only files it saw; a module no test imported is
   silently missing.  Every report here first *touches* the files it must
@@ -9,11 +9,16 @@ Two facts shape this module:
 * Reports are made from the project root with the target's own coverage
   configuration (exclusions, ``[paths]``), exactly as ``coverage report``
   run there would.
+* coverage.py parses every source file anew for each report it writes.
+  The aggregate writes five over each file (combined JSON, XML and HTML,
+  the owner's JSON and HTML), so its :class:`Coverage` keeps each file's
+  parsed source for all of them: each file is parsed once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -23,10 +28,11 @@ from typing import Any
 import coverage
 from coverage.data import CoverageData
 from coverage.exceptions import DataError
+from coverage.plugin import FileReporter
+from coverage.types import TMorf
 
 from covsplit import fsio
-from covsplit.config import Config, Worker
-from covsplit.status import WorkerPaths
+from covsplit.config import Config
 
 
 @contextlib.contextmanager
@@ -52,34 +58,62 @@ def touch(data: CoverageData, files: Iterable[Path]) -> None:
         data.touch_files(names)
 
 
-def write_worker_reports(cfg: Config, worker: Worker, paths: WorkerPaths) -> dict[str, Any] | None:
-    """Write the worker's JSON and HTML reports for its owned files; return the JSON.
+class Coverage(coverage.Coverage):
+    """coverage.py's Coverage, parsing each source file once for all the reports it writes.
 
-    The worker's data file is left as pytest-cov wrote it: the aggregate
-    must see what was measured, not what reporting added.
+    coverage.py makes a fresh FileReporter (which holds the parsed source)
+    per file per report, and its public API offers no cache.  Keeping the
+    reporters (and the function and class regions each report asks them for)
+    is safe because a file's parse depends only on its source and the
+    configuration, not on the data; coverage is pinned, and a test checks
+    the reports are identical to an uncached Coverage's.
     """
-    owned = [cfg.root / rel for rel in worker.files]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._file_reporters: dict[str, FileReporter] = {}
+
+    def _get_file_reporter(self, morf: TMorf) -> FileReporter:
+        if not isinstance(morf, str):
+            return super()._get_file_reporter(morf)
+        reporter = self._file_reporters.get(morf)
+        if reporter is None:
+            reporter = self._file_reporters[morf] = super()._get_file_reporter(morf)
+            # Function and class regions: every JSON and HTML report parses the source again for them.
+            reporter.code_regions = functools.cache(reporter.code_regions)  # type: ignore[method-assign]
+        return reporter
+
+
+def worker_data(cfg: Config, data_file: Path, files: Iterable[str]) -> Coverage:
+    """One worker's own measurement plus ``files``, in memory (the data file is left as pytest-cov wrote it)."""
     with in_directory(cfg.root):
         # data_file=None: the target's config, data in memory only.
-        cov = coverage.Coverage(data_file=None, config_file=True, branch=True)
+        cov = Coverage(data_file=None, config_file=True, branch=True)
         data = cov.get_data()
-        if paths.data_file.exists():
-            measured = CoverageData(basename=str(paths.data_file))
+        if data_file.exists():
+            measured = CoverageData(basename=str(data_file))
             measured.read()
             data.update(measured)
-        touch(data, owned)
-        morfs = [str(path) for path in owned]
-        fsio.produce_file(paths.coverage_json, lambda tmp: cov.json_report(morfs=morfs, outfile=str(tmp)))
+        touch(data, [cfg.root / rel for rel in files])
+    return cov
+
+
+def write_module_reports(
+    cfg: Config, cov: Coverage, files: Iterable[str], json_path: Path, html: Path, title: str
+) -> dict:
+    """JSON and HTML reports of ``files`` (relative to the root; the data must hold every one of them)."""
+    morfs = [str(cfg.root / rel) for rel in files]
+    with in_directory(cfg.root):
+        fsio.produce_file(json_path, lambda tmp: cov.json_report(morfs=morfs, outfile=str(tmp)))
         fsio.produce_dir(
-            paths.html_dir,
-            lambda tmp: cov.html_report(
-                morfs=morfs, directory=str(tmp), title=f"{worker.name}: {worker.title}", skip_empty=False
-            ),
+            html,
+            lambda tmp: cov.html_report(morfs=morfs, directory=str(tmp), title=title, skip_empty=False),
+            update=True,
         )
-    return json.loads(paths.coverage_json.read_text(encoding="utf-8"))
+    return json.loads(json_path.read_text(encoding="utf-8"))
 
 
-def combine(cfg: Config, data_files: Iterable[Path], combined: Path) -> coverage.Coverage:
+def combine(cfg: Config, data_files: Iterable[Path], combined: Path) -> Coverage:
     """Combine worker data files into ``combined`` (originals kept) plus every source file.
 
     Uses coverage.py's own combine, so the target's ``[paths]`` remapping
@@ -88,7 +122,7 @@ def combine(cfg: Config, data_files: Iterable[Path], combined: Path) -> coverage
     combined.unlink(missing_ok=True)
     files = [str(path) for path in data_files]
     with in_directory(cfg.root):
-        cov = coverage.Coverage(data_file=str(combined), config_file=True, branch=True)
+        cov = Coverage(data_file=str(combined), config_file=True, branch=True)
         if files:
             cov.combine(data_paths=files, keep=True)
         data = cov.get_data()
@@ -97,7 +131,7 @@ def combine(cfg: Config, data_files: Iterable[Path], combined: Path) -> coverage
     return cov
 
 
-def write_combined_reports(cfg: Config, cov: coverage.Coverage, json_path: Path, xml_path: Path, html: Path) -> dict:
+def write_combined_reports(cfg: Config, cov: Coverage, json_path: Path, xml_path: Path, html: Path) -> dict:
     """JSON, Cobertura XML and HTML of the combined data, over every source file."""
     morfs = [str(cfg.root / rel) for rel in cfg.all_files()]
     with in_directory(cfg.root):
@@ -106,5 +140,6 @@ def write_combined_reports(cfg: Config, cov: coverage.Coverage, json_path: Path,
         fsio.produce_dir(
             html,
             lambda tmp: cov.html_report(morfs=morfs, directory=str(tmp), title="Combined coverage", skip_empty=False),
+            update=True,
         )
     return json.loads(json_path.read_text(encoding="utf-8"))

@@ -74,14 +74,27 @@ def produce_file(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def produce_dir(path: Path, write: Callable[[Path], None]) -> None:
-    """Let ``write`` fill a fresh temp folder, then swap it in for ``path``.
+def produce_dir(path: Path, write: Callable[[Path], None], *, update: bool = False) -> None:
+    """Let ``write`` fill a temp folder, then swap it in for ``path``.
 
     The old folder is only removed once the new one is complete, so a failed
-    report leaves the previous one readable.
+    report leaves the previous one readable.  With ``update`` the temp folder
+    starts as a copy of the old one, for writers that redo only what changed
+    (coverage.py's HTML report skips pages whose source and data are the same).
+    Its temp folder has a fixed name, since coverage.py counts the output
+    folder among the settings that invalidate every page.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    if update:
+        tmp = path.with_name(f".{path.name}.next")
+        shutil.rmtree(tmp, ignore_errors=True)
+        if path.is_dir():
+            # Copies, not links: the writer rewrites files in place.
+            shutil.copytree(path, tmp)
+        else:
+            tmp.mkdir()
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         write(tmp)
     except BaseException:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 STAMP_NAME = "covsplit-install.json"
+# Set by `make coverage-all` (and CI) when the aggregate will write every worker's coverage reports.
+DEFER_REPORTS = "COVSPLIT_DEFER_REPORTS"
 # Files whose content decides what an install of a project folder brings in.
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _FILE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
@@ -78,3 +81,30 @@ def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> None:
         for group in groups:
             session.install(*group)
     stamp.write_text(fingerprint, encoding="utf-8")
+
+
+def virtualenv_environment(session: Any) -> dict[str, str]:
+    """The environment ``session.run`` would give a command: the venv's variables and its bin first on PATH."""
+    env = {**os.environ, **{k: v for k, v in session.virtualenv.env.items() if v is not None}}
+    for name, value in session.virtualenv.env.items():
+        if value is None:
+            env.pop(name, None)
+    env["PATH"] = os.pathsep.join([session.bin, *([os.environ["PATH"]] if os.environ.get("PATH") else [])])
+    return env
+
+
+def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str]) -> None:
+    """Run worker ``name`` from the session's own process, with the session virtualenv's pytest.
+
+    The driver needs only the standard library, so no interpreter is started
+    for it.  Alone, the worker also reports what its own tests covered (that
+    needs coverage.py, so it runs in the virtualenv); in a full run the
+    aggregate writes its reports from the combined data instead.
+    """
+    from covsplit import worker
+
+    code = worker.run(cfg, name, python=str(Path(session.bin) / "python"), env=virtualenv_environment(session))
+    if os.environ.get(DEFER_REPORTS) != "1":
+        session.run("python", "-m", "covsplit", "worker-reports", name, env=dict(covsplit_env))
+    if code:
+        session.error(f"{name} did not pass: see {cfg.output_dir / (name + '_summary.md')}")

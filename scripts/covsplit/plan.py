@@ -2,16 +2,18 @@
 
 The hand-made split this replaces gave its workers 956 / 1,891 / 3,055 /
 2,024 / 735 statements (max/mean 1.76), and on the real project statements
-did not even predict time.  So the split is computed, from either measure:
+did not even predict time.  So the split is computed, as two separate choices:
 
-* ``--by statements``: each module weighs its statements, counted by
-  coverage.py itself (:mod:`covsplit.statements`);
-* ``--by duration``: each module weighs the seconds its test files took in
-  earlier worker runs (their JUnit files); unmeasured test files weigh the
-  average, and test files that test no particular module (end-to-end,
-  integration) are balanced as items of their own.
+* ownership (which worker answers for which modules, as in the spec) is
+  organisation: each module weighs its statements, counted by coverage.py
+  itself (:mod:`covsplit.statements`), and folders stay whole;
+* scheduling (which worker runs which test file) is time: each test file
+  weighs the seconds earlier runs measured for it, collection and imports
+  included (:mod:`covsplit.durations`), placed longest first onto the least
+  loaded worker (:mod:`covsplit.schedule`), whatever module it exercises.
+  ``--by duration`` reschedules the tests and keeps the ownership.
 
-The algorithm, in short:
+Ownership, in short:
 
 1. A source package lighter than the target (total / N) stays whole; a
    heavier one is split into its sub-folders and modules, recursively.
@@ -24,9 +26,7 @@ The algorithm, in short:
    then by moves and swaps that gather folders without going over the best
    balance (plus 1%, never beyond plain LPT's); the packing with the fewest
    (worker, folder) pairs wins, so the result is never worse than LPT.
-4. Test files follow the module they test (naming convention, else the
-   coverage contexts of a previous run); the rest are spread to balance time.
-5. Whole folders owned by one worker are written as one name; workers that
+4. Whole folders owned by one worker are written as one name; workers that
    survive keep their names, titles and comments.
 """
 
@@ -45,18 +45,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tomlkit
-from coverage import CoverageData
 from tomlkit.items import Comment, Null, Whitespace
 
-from covsplit import config, discover, fsio, junit
-from covsplit.aggregate import COMBINED_DATA
+from covsplit import config, discover, durations, fsio, schedule
 from covsplit.statements import StatementCountError, count_statements
 
 BY_STATEMENTS = "statements"
 BY_DURATION = "duration"
-# A recorded test "belongs" to a module when that module holds at least this share of the
-# source lines it executed; below it the test exercises too much (end-to-end) to pin down.
-CONTEXT_DOMINANCE = 0.5
 # A new worker inherits an old worker's name and title when at least this share of its
 # statements were that worker's, and this share of that worker's statements are its:
 # it is recognisably the same worker, and the title still describes most of it.
@@ -186,10 +181,10 @@ class Inputs:
     statements: Mapping[str, int]
     test_files: tuple[str, ...]
     blank: frozenset[str] = frozenset()
-    # Measured seconds per test file (from earlier runs' JUnit files).
+    # Measured seconds per test file, collection included (earlier runs' *_durations.json).
     durations: Mapping[str, float] = field(default_factory=dict)
-    # test file -> source lines it executed per source file (from coverage contexts).
-    contexts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # The measured fixed cost of a worker (pytest start, coverage save), seconds.
+    fixed: float = 0.0
     # Can this dotted name be written in workers.toml, standing for exactly these files?
     nameable: Callable[[str, tuple[str, ...]], bool] = field(default=lambda dotted, files: True)
 
@@ -198,6 +193,7 @@ def gather(cfg: config.Config) -> Inputs:
     """Read the code, the tests and the previous runs' artifacts (the I/O edge of the planner)."""
     files = tuple(cfg.all_files())
     test_files = tuple(discover.test_files(cfg.root, cfg.test_root))
+    measured = durations.read(cfg.output_dir)
     return Inputs(
         source_dir=cfg.source_dir,
         source=cfg.source,
@@ -206,8 +202,8 @@ def gather(cfg: config.Config) -> Inputs:
         statements=count_statements(cfg.root, files),
         test_files=test_files,
         blank=frozenset(f for f in files if discover.is_blank_init(cfg.root / f)),
-        durations=read_durations(cfg.output_dir, cfg.root),
-        contexts=read_contexts(cfg.output_dir, cfg.root, files, test_files),
+        durations=measured.files,
+        fixed=measured.fixed_per_worker,
         nameable=resolver_check(cfg.root, cfg.source_dir),
     )
 
@@ -227,68 +223,6 @@ def resolver_check(root: Path, source_dir: str) -> Callable[[str, tuple[str, ...
     return check
 
 
-def read_durations(output_dir: Path, root: Path) -> dict[str, float]:
-    """Seconds per test file from every ``*_junit.xml`` an earlier worker run left.
-
-    A file measured by several runs (two workers ran it) gets the mean.
-    """
-    samples: dict[str, list[float]] = defaultdict(list)
-    for path in sorted(output_dir.glob("*_junit.xml")):
-        try:
-            results = junit.read_junit(path, root)
-        except junit.JUnitError:
-            continue  # a killed worker's half-written file measures nothing
-        for file, row in junit.per_file(results).items():
-            if file:
-                samples[file].append(float(row["seconds"]))
-    return {file: sum(values) / len(values) for file, values in samples.items()}
-
-
-def read_contexts(
-    output_dir: Path, root: Path, files: Iterable[str], test_files: Iterable[str]
-) -> dict[str, dict[str, int]]:
-    """Source lines executed per (test file, source file), from the workers' ``.coverage.*`` data.
-
-    The workers measure with ``--cov-context=test``, so each line carries the
-    node ids that ran it (``tests/training/test_losses.py::test_x|run``).
-    """
-    sources = set(files)
-    tests = set(test_files)
-    root = root.resolve()
-    lines: dict[str, Counter[str]] = defaultdict(Counter)
-    for path in sorted(output_dir.glob(".coverage.*")):
-        # The aggregate's combined file repeats what the workers' files hold.
-        if path.name == COMBINED_DATA or not path.is_file():
-            continue
-        data = CoverageData(basename=str(path))
-        try:
-            data.read()
-        except Exception:  # coverage raises several kinds for a damaged file: it measures nothing
-            continue
-        if not any(data.measured_contexts() - {""}):
-            continue
-        for measured in data.measured_files():
-            source = _relative_source(measured, root, sources)
-            if source is None:
-                continue
-            for contexts in (data.contexts_by_lineno(measured) or {}).values():
-                for test in {context.split("::", 1)[0] for context in contexts if context}:
-                    if test in tests:
-                        lines[test][source] += 1
-    return {test: dict(counter) for test, counter in lines.items()}
-
-
-def _relative_source(measured: str, root: Path, sources: set[str]) -> str | None:
-    path = Path(measured)
-    if path.is_absolute() and path.is_relative_to(root):
-        rel = path.relative_to(root).as_posix()
-        return rel if rel in sources else None
-    # Measured on another machine (a CI runner): match the longest path suffix.
-    posix = path.as_posix()
-    matches = [s for s in sources if posix == s or posix.endswith("/" + s)]
-    return max(matches, key=len) if matches else None
-
-
 # --------------------------------------------------------------------------- test mapping
 
 
@@ -299,27 +233,16 @@ class TestTarget:
     __test__ = False
 
     source: str | None
-    how: str  # "convention", "contexts" or "none"
+    how: str  # "convention" or "none"
 
 
 def map_tests(inputs: Inputs) -> dict[str, TestTarget]:
-    """Which module each test file tests: by naming convention, then by recorded contexts."""
+    """Which module each test file tests, by naming convention: where tests go before any run was timed."""
     owned = [f for f in inputs.files if f not in inputs.blank]
-    owned_set = set(owned)
     targets = {}
     for test in inputs.test_files:
         source = convention_target(test, inputs.test_root, inputs.source_dir, owned, inputs.statements)
-        if source is not None:
-            targets[test] = TestTarget(source, "convention")
-            continue
-        executed = {f: n for f, n in inputs.contexts.get(test, {}).items() if f in owned_set and n > 0}
-        total = sum(executed.values())
-        if total:
-            best = max(sorted(executed), key=lambda f: executed[f])
-            if executed[best] >= CONTEXT_DOMINANCE * total:
-                targets[test] = TestTarget(best, "contexts")
-                continue
-        targets[test] = TestTarget(None, "none")
+        targets[test] = TestTarget(source, "convention" if source is not None else "none")
     return targets
 
 
@@ -371,10 +294,7 @@ def convention_target(
 
 def seconds_per_test(inputs: Inputs) -> tuple[dict[str, float], float | None]:
     """Seconds per test file: measured, else the average of the measured ones (None if none was)."""
-    measured = {t: inputs.durations[t] for t in inputs.test_files if t in inputs.durations}
-    average = sum(measured.values()) / len(measured) if measured else None
-    fallback = average if average is not None else 1.0
-    return {t: measured.get(t, fallback) for t in inputs.test_files}, average
+    return durations.seconds_for(inputs.test_files, inputs.durations)
 
 
 # --------------------------------------------------------------------------- source tree
@@ -807,71 +727,125 @@ class Plan:
 
 
 def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[OldWorker] = ()) -> Plan:
-    """Split the modules and test files of ``inputs`` into ``n`` workers, balanced ``by`` one measure."""
+    """Split the modules and test files of ``inputs`` into ``n`` workers.
+
+    Two separate choices.  Ownership (which worker answers for which
+    modules) balances statements and keeps folders whole; ``--by duration``
+    keeps the current ownership when the number of workers is unchanged.
+    Scheduling (which worker runs which test file) balances measured seconds,
+    longest first onto the least loaded worker, whatever module a test file
+    exercises; before any run was measured, test files follow the module
+    they are named after.
+    """
     if by not in (BY_STATEMENTS, BY_DURATION):
         raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
-    notes: list[str] = []
-    seconds, average = seconds_per_test(inputs)
-    if by == BY_DURATION and average is None:
-        raise PlanError(
-            "no recorded test durations (no *_junit.xml in coverage_output/): "
-            "run the workers once, or plan --by statements"
-        )
-    unmeasured = [t for t in inputs.test_files if t not in inputs.durations]
-    if by == BY_DURATION and unmeasured:
-        notes.append(f"{len(unmeasured)} test file(s) never measured count as the average, {average:.2f} s")
-
-    targets = map_tests(inputs)
-    tests_of: dict[str, list[str]] = defaultdict(list)
-    for test, target in targets.items():
-        if target.source is not None:
-            tests_of[target.source].append(test)
-    orphans = [t for t in inputs.test_files if targets[t].source is None]
-    how = Counter(t.how for t in targets.values())
-    notes.append(
-        f"test files: {how['convention']} by naming convention, {how['contexts']} by recorded coverage contexts, "
-        f"{how['none']} test no single module and are spread to balance time"
-    )
-
-    tops = source_tree(inputs)
-    stmts = inputs.statements
-
-    def statements_of(node: Node) -> int:
-        return sum(stmts.get(f, 0) for f in node.files)
-
-    def seconds_of(node: Node) -> float:
-        return sum(seconds[t] for f in node.files for t in tests_of.get(f, ()))
-
-    weight = statements_of if by == BY_STATEMENTS else seconds_of
-
-    modules = sum(1 for u in decompose(tops, weight, -1.0, inputs) if statements_of(u.node) > 0)
     if n < 1:
         raise PlanError(f"cannot split into {n} workers: ask for at least 1")
-    if n > modules:
+    notes: list[str] = []
+    seconds, average = seconds_per_test(inputs)
+    timed = average is not None
+    if by == BY_DURATION and not timed:
         raise PlanError(
-            f"{n} workers but only {modules} modules with statements: a worker would be empty; "
-            f"ask for at most {modules} workers"
+            "no measured durations (no *_durations.json in coverage_output/): "
+            "run the workers once (make coverage-all), or plan --by statements"
         )
+    tops = source_tree(inputs)
+    stmts = inputs.statements
+    if by == BY_DURATION and len(old) == n and not any(w.missing for w in old):
+        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
+        notes.append("ownership kept as in workers.toml; test files rescheduled by measured seconds")
+        statement_ideal = 0.0
+    else:
+        owned, statement_ideal = _own_by_statements(inputs, tops, n, notes)
     if n > len(inputs.test_files):
         raise PlanError(
             f"{n} workers but only {len(inputs.test_files)} test files: a worker would run nothing; "
             f"ask for at most {len(inputs.test_files)} workers"
         )
 
-    free = orphans if by == BY_DURATION else []
-    free_weights = [seconds[t] for t in free]
-    total = sum(weight(top) for top in tops) + sum(free_weights)
+    if timed:
+        placed = schedule.longest_first(seconds, n)
+        notes.append(_measured_note(inputs, seconds, average))
+    else:
+        placed = _follow_modules(inputs, owned, seconds, n, notes)
+
+    test_names = _test_names(inputs.test_root, inputs.test_files, placed)
+    drafts = []
+    for worker, (modules, files) in enumerate(owned):
+        tests = tuple(sorted(t for t, w in placed.items() if w == worker))
+        drafts.append(
+            {
+                "modules": tuple(sorted(modules)),
+                "tests": tuple(sorted(test_names[worker])),
+                "files": files,
+                "test_files": tests,
+                "statements": sum(stmts.get(f, 0) for f in files),
+                "seconds": round(inputs.fixed + sum(seconds[t] for t in tests), 3),
+            }
+        )
+    workers = _name_workers(drafts, old, stmts, tops, inputs)
+    if by == BY_DURATION:
+        total = sum(seconds.values()) + n * inputs.fixed
+        ideal = schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
+    else:
+        total = float(sum(stmts.get(f, 0) for _modules, files in owned for f in files))
+        ideal = statement_ideal
+    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal)
+
+
+def statements_of_node(node: Node, statements: Mapping[str, int]) -> int:
+    return sum(statements.get(f, 0) for f in node.files)
+
+
+def _measured_note(inputs: Inputs, seconds: Mapping[str, float], average: float) -> str:
+    """How much of the time balanced was measured, and how much assumed."""
+    measured = [t for t in inputs.test_files if t in inputs.durations]
+    unmeasured = [t for t in inputs.test_files if t not in inputs.durations]
+    measured_s = sum(seconds[t] for t in measured)
+    assumed_s = sum(seconds[t] for t in unmeasured)
+    total = measured_s + assumed_s
+    note = (
+        f"test seconds balanced: {measured_s:,.2f} s measured ({len(measured)} test files, collection included)"
+        f" = {measured_s / total:.0%}"
+        if total
+        else "test seconds balanced: none"
+    )
+    if unmeasured:
+        note += (
+            f"; {assumed_s:,.2f} s assumed for {len(unmeasured)} never-measured test file(s) "
+            f"at the mean, {average:.2f} s"
+        )
+    return note + f"; plus a measured fixed cost of {inputs.fixed:.2f} s per worker"
+
+
+def _own_by_statements(
+    inputs: Inputs, tops: Sequence[Node], n: int, notes: list[str]
+) -> tuple[list[tuple[tuple[str, ...], tuple[str, ...]]], float]:
+    """(modules, files) per worker, statements balanced and folders kept whole where the balance allows;
+    and the ideal load (total / N, or the heaviest piece that cannot be cut)."""
+    stmts = inputs.statements
+
+    def weight(node: Node) -> int:
+        return statements_of_node(node, stmts)
+
+    modules = sum(1 for u in decompose(tops, weight, -1.0, inputs) if weight(u.node) > 0)
+    if n > modules:
+        raise PlanError(
+            f"{n} workers but only {modules} modules with statements: a worker would be empty; "
+            f"ask for at most {modules} workers"
+        )
+    total = sum(weight(top) for top in tops)
     units = decompose(tops, weight, total / n, inputs)
-    while sum(1 for u in units if statements_of(u.node) > 0) < n:
+    while sum(1 for u in units if weight(u.node) > 0) < n:
         # Heavy unsplittable units can leave fewer pieces than workers: split lighter folders too.
-        split = _split_one(units, statements_of, inputs)
+        split = _split_one(units, weight, inputs)
         if split is None:
             raise PlanError(f"the source cannot be cut into {n} workers that each own a module")
         units = split
     # The best any split can do: the ideal share, or the heaviest piece that cannot be cut.
-    atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)] + free_weights
+    atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)]
     ideal = max(total / n, max(atoms, default=0.0))
-    units, assign = _pack(units, free_weights, n, weight, statements_of, ideal, inputs)
+    units, assign = _pack(units, [], n, weight, weight, ideal, inputs)
 
     for unit in units:
         if unit.node.is_folder and weight(unit.node) > total / n and not _splittable(unit.node, inputs):
@@ -884,41 +858,38 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
 
     unit_owner = {u.node.path: assign[i] for i, u in enumerate(units)}
     file_owner = {f: assign[i] for i, u in enumerate(units) for f in u.node.files}
-    test_owner: dict[str, int] = {}
-    for test, target in targets.items():
-        if target.source is not None:
-            test_owner[test] = file_owner[target.source]
-    for offset, test in enumerate(free):
-        test_owner[test] = assign[len(units) + offset]
-    if by == BY_STATEMENTS:
-        _spread(orphans, seconds, test_owner, n)
-    moved = _ensure_tests(inputs.test_files, seconds, test_owner, targets, n)
+    owned_names = _module_names(tops, unit_owner, inputs)
+    result = []
+    for worker in range(n):
+        files = {f for f, w in file_owner.items() if w == worker}
+        # Whole folders also own their blank __init__.py files.
+        files |= {f for dotted in owned_names[worker] for f in _node_files(tops, dotted)}
+        result.append((tuple(owned_names[worker]), tuple(sorted(files))))
+    return result, ideal
+
+
+def _follow_modules(
+    inputs: Inputs,
+    owned: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    seconds: Mapping[str, float],
+    n: int,
+    notes: list[str],
+) -> dict[str, int]:
+    """Before any run was timed: a test file goes to the owner of the module it is named after."""
+    targets = map_tests(inputs)
+    file_owner = {f: worker for worker, (_modules, files) in enumerate(owned) for f in files}
+    placed = {t: file_owner[target.source] for t, target in targets.items() if target.source in file_owner}
+    orphans = [t for t in inputs.test_files if t not in placed]
+    how = Counter(t.how for t in targets.values())
+    notes.append(
+        f"test files: {how['convention']} follow the module they are named after, {how['none']} test no single "
+        "module and are spread; no run has been measured yet: after one, plan again to balance seconds"
+    )
+    _spread(orphans, seconds, placed, n)
+    moved = _ensure_tests(inputs.test_files, seconds, placed, targets, n)
     if moved:
         notes.append(f"moved {', '.join(moved)} away from its module so that every worker runs a test file")
-
-    owned_names = _module_names(tops, unit_owner, inputs)
-    test_names = _test_names(inputs.test_root, inputs.test_files, test_owner)
-    drafts = []
-    for worker in range(n):
-        files = tuple(sorted(f for f, w in file_owner.items() if w == worker))
-        # Whole folders also own their blank __init__.py files.
-        folder_files = {f for dotted in owned_names[worker] for f in _node_files(tops, dotted)}
-        files = tuple(sorted(set(files) | folder_files))
-        tests = tuple(sorted(t for t, w in test_owner.items() if w == worker))
-        drafts.append(
-            {
-                "modules": tuple(sorted(owned_names[worker])),
-                "tests": tuple(sorted(test_names[worker])),
-                "files": files,
-                "test_files": tests,
-                "statements": sum(stmts.get(f, 0) for f in files),
-                "seconds": round(sum(seconds[t] for t in tests), 3),
-            }
-        )
-    workers = _name_workers(drafts, old, stmts, tops, inputs)
-    if by == BY_DURATION:
-        ideal = max(total / n, max(seconds.values(), default=0.0))
-    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal)
+    return placed
 
 
 def _pack(
@@ -1270,9 +1241,16 @@ def _set_list(table: Any, key: str, values: Sequence[str]) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _old_loads(old: Sequence[OldWorker], statements: Mapping[str, int], seconds: Mapping[str, float]) -> list[tuple]:
+def _old_loads(
+    old: Sequence[OldWorker], statements: Mapping[str, int], seconds: Mapping[str, float], fixed: float
+) -> list[tuple]:
     return [
-        (w.name, w.title, sum(statements.get(f, 0) for f in w.files), sum(seconds.get(t, 0.0) for t in w.tests))
+        (
+            w.name,
+            w.title,
+            sum(statements.get(f, 0) for f in w.files),
+            fixed + sum(seconds.get(t, 0.0) for t in w.tests),
+        )
         for w in old
     ]
 
@@ -1283,9 +1261,15 @@ def render_balance(
     statements: Mapping[str, int],
     seconds: Mapping[str, float],
     timed: bool,
+    fixed: float = 0.0,
 ) -> str:
-    """The old and the new split side by side, with their max/mean ratios."""
-    before = _old_loads(old, statements, seconds)
+    """The old and the new split side by side, with their max/mean ratios.
+
+    Seconds are a worker's predicted pytest time: its test files' measured
+    seconds plus the measured fixed cost of a worker, the measure the report
+    shows for a run.
+    """
+    before = _old_loads(old, statements, seconds, fixed)
     after = [(w.name, w.title, w.statements, w.seconds) for w in plan.workers]
 
     def cell(row: tuple | None) -> str:
@@ -1368,7 +1352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     seconds, _ = seconds_per_test(inputs)
     timed = bool(inputs.durations)
-    print(render_balance(plan, settings.old, inputs.statements, seconds, timed))
+    print(render_balance(plan, settings.old, inputs.statements, seconds, timed, inputs.fixed))
     for note in plan.notes:
         print(f"note: {note}")
     if args.dry_run:

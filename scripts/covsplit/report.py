@@ -28,8 +28,10 @@ from fractions import Fraction
 from typing import Any
 
 from covsplit import discover, fsio, status
+from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_percent, format_shortfall, percent
+from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 # Only these states leave test results and coverage data behind.
 FINISHED = frozenset({status.PASSED, status.FAILED})
@@ -229,7 +231,8 @@ class WorkerModel:
     date: str
     exit_status: int | None
     outcomes: dict[str, int] | None
-    coverage: Coverage | None  # of its own modules, from its own tests
+    coverage: Coverage | None  # of the modules it owns
+    coverage_scope: str  # summary.WHOLE_SUITE (combined data), summary.OWN_TESTS (ran alone) or "" (none)
     own_files: tuple[FileRow, ...]  # from its own coverage JSON; empty when there is none
     well_covered: tuple[FileRow, ...]
     uncovered: tuple[FileRow, ...]
@@ -432,7 +435,15 @@ def _worker_model(
     test_file_list: list[str],
     existing: frozenset[str] | None,
     planned_command: str | None,
+    whole_suite: Mapping[str, Any] | None = None,
 ) -> WorkerModel:
+    """One worker's part of the report.
+
+    ``whole_suite`` is the aggregate's figure for the worker's modules (the
+    combined data), when the aggregate is newer than the worker's run; the
+    worker's own record otherwise holds what its own tests covered, if it
+    ran alone.
+    """
     state = record.get("state") if isinstance(record.get("state"), str) else status.CRASHED
     finished = state in FINISHED
     own_rows = _own_rows(worker, coverage_json, counts) if finished or coverage_json else ()
@@ -464,7 +475,9 @@ def _worker_model(
     if isinstance(outcomes_raw, Mapping):
         outcomes = {key: _int(outcomes_raw, key) or 0 for key in ("tests", "passed", "failed", "errors", "skipped")}
 
-    coverage = Coverage.from_json(record.get("coverage")) if finished or record.get("coverage") else None
+    coverage, scope = Coverage.from_json(whole_suite), WHOLE_SUITE
+    if coverage is None:
+        coverage, scope = Coverage.from_json(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
     if coverage is None and own_rows:
         coverage = Coverage(
             statements=sum(r.statements or 0 for r in own_rows),
@@ -522,6 +535,7 @@ def _worker_model(
         exit_status=_int(record, "exit_status"),
         outcomes=outcomes,
         coverage=coverage,
+        coverage_scope=scope if coverage is not None else "",
         own_files=own_rows,
         well_covered=tuple(well),
         uncovered=tuple(uncovered),
@@ -531,6 +545,24 @@ def _worker_model(
         command=command,
         command_ran=ran,
     )
+
+
+def _whole_suite_coverage(
+    aggregate: Mapping[str, Any] | None, records: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """The aggregate's coverage of each worker's modules, for workers that have not run again since."""
+    if not isinstance(aggregate, Mapping):
+        return {}
+    made = _parse_time(aggregate.get("generated_at"))
+    found = {}
+    for item in aggregate.get("workers") or []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("coverage"), Mapping):
+            continue
+        name = str(item.get("name"))
+        finished = _parse_time(_dict(records.get(name)).get("finished_at"))
+        if made is None or finished is None or finished <= made:
+            found[name] = item["coverage"]
+    return found
 
 
 def _combined_model(
@@ -631,6 +663,7 @@ def build_model(
             record = {"state": status.NOT_RUN, "message": "no status recorded: the worker did not run"}
         records[worker.name] = record
 
+    whole_suite = _whole_suite_coverage(aggregate, records)
     workers = []
     for worker in cfg.workers:
         under: list[str] = []
@@ -648,6 +681,7 @@ def build_model(
                 under,
                 existing_set,
                 (planned_commands or {}).get(worker.name),
+                whole_suite.get(worker.name),
             )
         )
 
@@ -889,6 +923,13 @@ def _coverage_text(cov: Coverage | None) -> tuple[str, str]:
     return line, branch
 
 
+def _scope_words(scope: str) -> str:
+    return {
+        WHOLE_SUITE: "under the whole suite, from the combined data",
+        OWN_TESTS: "its own tests only: it ran after the last aggregate; `nox -s aggregate` gives the whole suite",
+    }.get(scope, "not measured")
+
+
 def _pct_cell(value: Percent | None) -> str:
     return "n/a" if value is None else f"{format_percent(value)}%"
 
@@ -1079,7 +1120,7 @@ def render_markdown(model: ReportModel) -> str:
         else:
             add("- **Test Results**: none recorded")
         line, branch = _coverage_text(w.coverage)
-        add(f"- **Coverage of its own modules**: line {line}, branch {branch}")
+        add(f"- **Coverage of its modules** ({_scope_words(w.coverage_scope)}): line {line}, branch {branch}")
         add("")
         if w.own_files:
             measured = sum(1 for r in w.own_files if r.statements)
@@ -1404,8 +1445,8 @@ def render_html(model: ReportModel) -> str:
 
     add('<h2 id="workers-heading">Workers</h2>')
     add(
-        '<table id="workers"><thead><tr><th>Worker</th><th>State</th><th>Line (own modules)</th>'
-        "<th>Branch (own modules)</th><th>Tests</th><th>Share of target</th><th>Seconds</th><th>Reports</th></tr>"
+        '<table id="workers"><thead><tr><th>Worker</th><th>State</th><th>Line (its modules)</th>'
+        "<th>Branch (its modules)</th><th>Tests</th><th>Share of target</th><th>Seconds</th><th>Reports</th></tr>"
         "</thead><tbody>"
     )
     for w in model.workers:
@@ -1426,11 +1467,13 @@ def render_html(model: ReportModel) -> str:
         # Half scale: a worker at twice the target fills the bar, the target sits mid-bar.
         half = share / 2 if share is not None else None
         seconds = "" if w.seconds is None else f"{w.seconds:.2f}"
+        own_only = '<div class="title">own tests only</div>' if w.coverage_scope == OWN_TESTS else ""
         add(
             f'<tr class="worker" id="worker-{_e(w.name)}" data-worker="{_e(w.name)}" data-state="{_e(w.state)}">'
             f'<td><strong>{_e(w.name)}</strong><div class="title">{_e(w.title)}</div></td>'
             f'<td><span class="badge {_e(state_cls)}" data-state="{_e(w.state)}">{_e(w.state_label)}</span></td>'
-            f'<td class="cellbar">{_bar("line", w.name, line, model.line_threshold)}</td>'
+            f'<td class="cellbar" data-scope="{_e(w.coverage_scope)}">'
+            f"{_bar('line', w.name, line, model.line_threshold)}{own_only}</td>"
             f'<td class="cellbar">{_bar("branch", w.name, branch, model.branch_threshold)}</td>'
             f'<td class="tests">{tests}</td>'
             f'<td class="cellbar">{_bar("share", w.name, share, None, width_of=half)}'
@@ -1440,8 +1483,9 @@ def render_html(model: ReportModel) -> str:
         )
     add("</tbody></table>")
     add(
-        '<p class="meta">Bars: coverage of each worker&#x27;s own modules from its own tests; the black mark is the '
-        "threshold. Share bars are drawn at half scale, so the middle is the target.</p>"
+        '<p class="meta">Bars: coverage of the modules each worker owns under the whole suite (the combined data), '
+        "unless marked own tests only; the black mark is the threshold. "
+        "Share bars are drawn at half scale, so the middle is the target.</p>"
     )
 
     add('<h2 id="next-steps-heading">Next steps</h2>')
@@ -1500,27 +1544,8 @@ def _static_counts(cfg: Config, files: list[str], warnings: list[str]) -> tuple[
 
 
 def _planned_commands(cfg: Config) -> dict[str, str]:
-    """The pytest command each worker's session would run, when the worker module can say.
-
-    It imports coverage.py; without it the report shows ``nox -s NAME`` alone.
-    """
-    try:
-        from covsplit import worker as worker_module
-    except ImportError:
-        return {}
-    commands = {}
-    for w in cfg.workers:
-        paths = status.worker_paths(cfg.output_dir, cfg.html_dir, w.name)
-        try:
-            planned = getattr(worker_module, "planned_command", None)
-            if planned is not None:
-                commands[w.name] = planned(cfg, w)
-            else:
-                command = worker_module.pytest_command(cfg, w, paths.junit, python="python")
-                commands[w.name] = worker_module.command_line(cfg, command, paths.data_file)
-        except Exception:
-            continue
-    return commands
+    """The pytest command each worker's session would run."""
+    return {w.name: worker_module.planned_command(cfg, w) for w in cfg.workers}
 
 
 def collect_inputs(cfg: Config) -> ReportInputs:
@@ -1560,7 +1585,12 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     except OSError as exc:
         warnings.append(f"could not list the source files: {exc}")
         all_files = []
-    counts, source = _static_counts(cfg, all_files, warnings)
+    # The aggregate's rows hold coverage.py's own counts: analyse again only what they lack.
+    rows = _dict(aggregate.get("files")) if isinstance(aggregate, dict) else {}
+    counted = {path: row["statements"] for path, row in rows.items() if isinstance(_dict(row).get("statements"), int)}
+    lacking = [path for path in all_files if path not in counted]
+    counts, source = _static_counts(cfg, lacking, warnings) if lacking else ({}, "the aggregate's coverage.py analysis")
+    counts = {**counted, **counts}
 
     test_files: dict[str, list[str]] = {}
     for path in {cfg.test_root, *(t for w in cfg.workers for t in w.tests)}:

@@ -66,6 +66,10 @@ class WorkerPaths:
         return self.output_dir / f"{self.name}_junit.xml"
 
     @property
+    def durations(self) -> Path:
+        return self.output_dir / f"{self.name}_durations.json"
+
+    @property
     def html_dir(self) -> Path:
         return self.html_root / self.name
 
@@ -79,6 +83,7 @@ class WorkerPaths:
             "summary": self.summary.name,
             "failure_analysis": self.failure_analysis.name,
             "junit": self.junit.name,
+            "durations": self.durations.name,
             "status": self.status.name,
         }
 

@@ -24,6 +24,18 @@ from covsplit.junit import TestResult, count_outcomes, per_file
 
 TOP_FILES = 10
 
+# Which coverage a worker's summary shows.  The spec's per-worker figure is its modules under the
+# whole suite; a worker run alone can only show what its own tests execute, and says so.
+PENDING = "pending"  # the worker ran as part of a full run: the aggregate writes its coverage
+OWN_TESTS = "own tests"
+WHOLE_SUITE = "whole suite"
+_SCOPE_WORDS = {
+    OWN_TESTS: "what this worker's own tests execute in its modules (the worker ran alone; "
+    "`nox -s aggregate` gives its modules' coverage under the whole suite)",
+    WHOLE_SUITE: "its modules' coverage under the whole suite: the combined data of every worker, "
+    "restricted to the modules it owns (what `pytest --cov=<its modules> tests/` measured)",
+}
+
 # Links to the other artifacts, in reading order, with the words a reader looks for.
 _ARTIFACT_LABELS = {
     "html": "HTML coverage report",
@@ -31,6 +43,7 @@ _ARTIFACT_LABELS = {
     "test_output": "Test output (console)",
     "coverage_json": "Coverage data (JSON)",
     "junit": "Test results (JUnit XML)",
+    "durations": "Measured seconds per test file (JSON)",
     "status": "Status (JSON)",
 }
 _STATE_WORDS = {
@@ -53,6 +66,7 @@ class SummaryInput:
     duration_s: float
     exit_status: int | None
     coverage: dict[str, Any] | None
+    coverage_scope: str
     results: Sequence[TestResult]
     artifacts: dict[str, str]
     line_threshold: float
@@ -221,7 +235,7 @@ def _missing_notes(info: SummaryInput) -> list[str]:
     }.get(info.state, "")
     suffix = f": {reason}" if reason else "."
     notes = []
-    if info.coverage is None:
+    if info.coverage is None and info.coverage_scope != PENDING:
         notes.append(f"- **No coverage data**: the coverage JSON report is not available{suffix}")
     if not info.results:
         notes.append(f"- **No test results**: pytest's JUnit XML holds no test outcomes{suffix}")
@@ -261,10 +275,17 @@ def render_summary(info: SummaryInput) -> str:
     lines += _missing_notes(info)
 
     lines += ["## Totals", ""]
-    if info.coverage is None:
+    if info.coverage is None and info.coverage_scope == PENDING:
+        lines.append(
+            "Coverage: written here by `nox -s aggregate` once every worker has run, from the combined data "
+            "(this worker's modules under the whole suite)."
+        )
+    elif info.coverage is None:
         lines.append("Coverage: not available (see above).")
     else:
         lines += [
+            f"Coverage shown: {_SCOPE_WORDS.get(info.coverage_scope, info.coverage_scope)}.",
+            "",
             "| Statements | Covered lines | Line % | Branches | Covered branches | Branch % |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| {_count(figures['statements'])} | {_count(figures['covered_lines'])} "

@@ -1,10 +1,17 @@
-"""Run one worker: pytest + pytest-cov on its tests, then its five artifacts.
+"""Run one worker: pytest + pytest-cov on its tests, then its status, test and time artifacts.
 
-Runs inside the worker's own virtualenv (the nox session's), so the
-coverage.py that reads the data is the one that wrote it.  The order of
-work is what makes a crash visible: the status file says ``running``
-before pytest starts, and every artifact is written afterwards whatever
-pytest did, each atomically.
+The driver is standard library only, so the nox session runs it in its own
+process: a worker costs one nox process and one pytest, nothing more.
+pytest runs with the worker virtualenv's interpreter.  Coverage reports
+are not made here: after a full run the aggregate writes each worker's
+reports from the combined data (its modules under the whole suite, as the
+spec's ``pytest --cov=<modules> tests/`` measured), analysing every file
+once; a worker run alone gets its own tests' reports from
+``covsplit worker-reports``, labelled as such.
+
+The order of work is what makes a crash visible: the status file says
+``running`` before pytest starts, and every artifact is written afterwards
+whatever pytest did, each atomically.
 """
 
 from __future__ import annotations
@@ -12,20 +19,21 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import resource
 import shlex
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import coverage_data, fsio, status
+from covsplit import durations, fsio, status
 from covsplit.config import Config, Worker
 from covsplit.failures import categories, render_failure_analysis
 from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
-from covsplit.summary import SummaryInput, coverage_figures, render_summary
+from covsplit.summary import PENDING, SummaryInput, render_summary
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 # pytest's documented exit codes; anything else (or a signal) is a crash.
@@ -35,11 +43,15 @@ KILL_GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
-def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = sys.executable) -> list[str]:
+def pytest_command(
+    cfg: Config, worker: Worker, junit_path: Path, durations_path: Path, python: str = sys.executable
+) -> list[str]:
     """The exact pytest command a worker runs, from the project root.
 
     Every package under ``project.source`` is measured, not only the owned
     ones, so that the workers' data combine into exactly one serial run.
+    No per-test contexts: they cost as much again as the measurement itself
+    and nothing in a run needs them.
     """
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     return [
@@ -49,6 +61,9 @@ def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = 
         *worker.tests,
         "-p",
         "covsplit.pytest_isolation",
+        "-p",
+        "covsplit.pytest_durations",
+        f"--covsplit-durations={durations_path}",
         "-p",
         "no:cacheprovider",
         "--continue-on-collection-errors",
@@ -60,7 +75,6 @@ def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = 
         "--cov-reset",
         *[f"--cov={source}" for source in sources],
         "--cov-branch",
-        "--cov-context=test",
         # No report from pytest-cov: a terminal table analyses every measured
         # file (about a second per worker here); the driver reports the owned ones.
         "--cov-report=",
@@ -69,7 +83,7 @@ def pytest_command(cfg: Config, worker: Worker, junit_path: Path, python: str = 
     ]
 
 
-def pytest_environment(cfg: Config, data_file: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment pytest runs in: the caller's, the config's, and the worker's data file.
 
     ``COVERAGE_FILE`` gives each worker its own data file, so workers running
@@ -212,15 +226,17 @@ def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
     return status.PASSED, ""
 
 
-def _junit_partial(paths: status.WorkerPaths) -> Path:
-    # pytest writes the JUnit file at the very end, not atomically: it is renamed once read.
-    return paths.junit.with_name(f".{paths.junit.name}.partial")
+def _partial(path: Path) -> Path:
+    # pytest writes the JUnit and durations files at the very end, not atomically:
+    # they get a hidden name and are renamed once read.
+    return path.with_name(f".{path.name}.partial")
 
 
 def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
     """The shell line ``nox -s NAME`` runs, for reports on workers that have not run yet."""
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
-    return command_line(cfg, pytest_command(cfg, worker, _junit_partial(paths), python), paths.data_file)
+    command = pytest_command(cfg, worker, _partial(paths.junit), _partial(paths.durations), python)
+    return command_line(cfg, command, paths.data_file)
 
 
 def _read_results(junit_partial: Path, paths: status.WorkerPaths, root: Path) -> tuple[list[TestResult], str]:
@@ -234,13 +250,22 @@ def _read_results(junit_partial: Path, paths: status.WorkerPaths, root: Path) ->
     return results, ""
 
 
-def run(cfg: Config, name: str) -> int:
-    """Run worker ``name`` and write all its artifacts; 0 only when every test passed."""
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(cfg: Config, name: str, python: str = sys.executable, env: Mapping[str, str] | None = None) -> int:
+    """Run worker ``name`` and write its artifacts; 0 only when every test passed.
+
+    ``python`` is the worker virtualenv's interpreter and ``env`` the
+    environment that virtualenv needs (nox's, when a session calls this).
+    """
     worker = cfg.worker(name)
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
-    junit_partial = _junit_partial(paths)
-    command = pytest_command(cfg, worker, junit_partial)
+    junit_partial, durations_partial = _partial(paths.junit), _partial(paths.durations)
+    command = pytest_command(cfg, worker, junit_partial, durations_partial, python)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
         "worker": worker.name,
@@ -248,6 +273,8 @@ def run(cfg: Config, name: str) -> int:
         "modules": list(worker.modules),
         "files": list(worker.files),
         "tests": list(worker.tests),
+        "root": str(cfg.root),
+        "config": str(cfg.path),
         "pid": os.getpid(),
         "host": status.host(),
         "started_at": status.now(),
@@ -260,12 +287,21 @@ def run(cfg: Config, name: str) -> int:
     # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
     for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
         stale.unlink(missing_ok=True)
-    junit_partial.unlink(missing_ok=True)
+    for stale in (junit_partial, durations_partial):
+        stale.unlink(missing_ok=True)
 
     started = time.monotonic()
-    result = _run_pytest(command, pytest_environment(cfg, paths.data_file), cfg.root, paths.test_output, worker.timeout)
+    cpu_before = _cpu_seconds(resource.RUSAGE_CHILDREN)
+    result = _run_pytest(
+        command, pytest_environment(cfg, paths.data_file, env), cfg.root, paths.test_output, worker.timeout
+    )
     duration = time.monotonic() - started
-    final: dict[str, Any] = {**base, "duration_s": round(duration, 3), "exit_status": result.exit_status}
+    final: dict[str, Any] = {
+        **base,
+        "duration_s": round(duration, 3),
+        "pytest_cpu_s": round(_cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before, 3),
+        "exit_status": result.exit_status,
+    }
     try:
         results, junit_problem = _read_results(junit_partial, paths, cfg.root)
         outcomes = count_outcomes(results) if not junit_problem else None
@@ -273,7 +309,8 @@ def run(cfg: Config, name: str) -> int:
         if junit_problem and not message:
             message = junit_problem
         final.update(state=state, message=message, outcomes=outcomes)
-        _write_artifacts(cfg, worker, paths, final, results, duration)
+        durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration)
+        _write_artifacts(cfg, worker, paths, final, results)
     except Exception as exc:
         # Whatever broke, the status must not stay "running": say what happened, then fail loudly.
         final.update(state=status.CRASHED, message=f"covsplit could not write the worker's artifacts: {exc!r}")
@@ -283,42 +320,45 @@ def run(cfg: Config, name: str) -> int:
     return 0 if final["state"] == status.PASSED else 1
 
 
-def _write_artifacts(
+def summary_input(
     cfg: Config,
     worker: Worker,
-    paths: status.WorkerPaths,
-    final: dict[str, Any],
-    results: list[TestResult],
-    duration: float,
-) -> None:
-    """Coverage reports, summary, failure analysis, and the final status last."""
-    coverage_json = coverage_data.write_worker_reports(cfg, worker, paths)
-    finished_at = status.now()
-    fsio.write_text(
-        paths.summary,
-        render_summary(
-            SummaryInput(
-                worker=worker,
-                state=final["state"],
-                command_line=final["command_line"],
-                started_at=final["started_at"],
-                finished_at=finished_at,
-                duration_s=duration,
-                exit_status=final["exit_status"],
-                coverage=coverage_json,
-                results=results,
-                artifacts=paths.artifacts(),
-                line_threshold=cfg.line_threshold,
-                branch_threshold=cfg.branch_threshold,
-                message=final["message"],
-            )
-        ),
+    record: Mapping[str, Any],
+    results: Sequence[TestResult],
+    coverage: dict[str, Any] | None,
+    scope: str,
+) -> SummaryInput:
+    """The summary's input from a worker's status record, its results and a coverage report of its modules."""
+    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    return SummaryInput(
+        worker=worker,
+        state=record.get("state", status.CRASHED),
+        command_line=record.get("command_line", ""),
+        started_at=record.get("started_at", ""),
+        finished_at=record.get("finished_at", ""),
+        duration_s=float(record.get("duration_s") or 0.0),
+        exit_status=record.get("exit_status"),
+        coverage=coverage,
+        coverage_scope=scope,
+        results=results,
+        artifacts=paths.artifacts(),
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        message=record.get("message", ""),
     )
+
+
+def _write_artifacts(
+    cfg: Config, worker: Worker, paths: status.WorkerPaths, final: dict[str, Any], results: list[TestResult]
+) -> None:
+    """Summary and failure analysis, and the final status last."""
+    final["finished_at"] = status.now()
+    fsio.write_text(paths.summary, render_summary(summary_input(cfg, worker, final, results, None, PENDING)))
     fsio.write_text(paths.failure_analysis, render_failure_analysis(worker.name, worker.title, results))
     final.update(
-        finished_at=finished_at,
-        coverage=coverage_figures(coverage_json),
         test_files=per_file(results),
         failure_categories=categories(results),
+        # Everything this session spent: nox, the driver, installs, pytest.
+        session_cpu_s=round(_cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN), 3),
     )
     status.write(paths.status, final)

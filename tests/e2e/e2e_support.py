@@ -38,8 +38,10 @@ class Suite:
     def output(self) -> Path:
         return self.config.parent / "coverage_output"
 
-    def nox(self, *args: str, check: bool | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "COVSPLIT_CONFIG": str(self.config)}
+    def nox(
+        self, *args: str, check: bool | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COVSPLIT_CONFIG": str(self.config), **(env or {})}
         env.pop("COVERAGE_FILE", None)
         result = subprocess.run(
             [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py"), "--envdir", str(self.envdir), *args],

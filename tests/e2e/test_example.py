@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_support import REPO, Suite, independent_run, line_facts
+from e2e_support import REPO, IndependentRun, Suite, independent_run, line_facts
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,28 @@ def example(tmp_path_factory: pytest.TempPathFactory, nox_envdir: Path) -> Suite
     shutil.copy(REPO / "workers.toml", base / "workers.toml")
     suite = Suite(config=base / "workers.toml", envdir=nox_envdir)
     names = [f"worker{n}" for n in range(1, 6)]
-    # One nox call runs the five workers one after the other, then aggregate and report.
-    suite.nox("-s", *names, "aggregate", "report", check=True)
+    # One nox call runs the five workers one after the other, then aggregate and report,
+    # as `make coverage-all` does: the aggregate writes every worker's coverage reports.
+    suite.nox("-s", *names, "aggregate", "report", check=True, env={"COVSPLIT_DEFER_REPORTS": "1"})
     return suite
 
 
+@pytest.fixture(scope="module")
+def serial(example: Suite, tmp_path_factory: pytest.TempPathFactory) -> IndependentRun:
+    """One plain serial run of the whole test root: the reference for every coverage figure."""
+    return independent_run(
+        example.venv_python("worker1"),
+        example.root,
+        ["tests"],
+        ["conversion", "evaluation", "training", "models"],
+        tmp_path_factory.mktemp("serial"),
+    )
+
+
 @pytest.mark.parametrize("name", [f"worker{n}" for n in range(1, 6)])
-def test_each_worker_matches_an_independent_run(example: Suite, name: str, tmp_path: Path) -> None:
+def test_each_worker_matches_an_independent_run(
+    example: Suite, serial: IndependentRun, name: str, tmp_path: Path
+) -> None:
     status = example.read_json(f"{name}_status.json")
     assert status["state"] == "passed"
     independent = independent_run(
@@ -42,28 +57,31 @@ def test_each_worker_matches_an_independent_run(example: Suite, name: str, tmp_p
         tmp_path / name,
     )
     assert status["outcomes"] == independent.outcomes
+    # The worker's figures are its modules under the whole suite: exactly the serial run
+    # restricted to the modules it owns (what the spec's `pytest --cov=<modules> tests/` measured).
     worker_json = example.read_json(f"{name}_coverage.json")
     assert sorted(worker_json["files"]) == sorted(status["files"])
     for file in worker_json["files"]:
-        if file in independent.coverage["files"]:
-            assert line_facts(worker_json, file) == line_facts(independent.coverage, file), file
-        else:  # never imported by these tests: every statement missed
+        if file in serial.coverage["files"]:
+            assert line_facts(worker_json, file) == line_facts(serial.coverage, file), file
+        else:  # never imported by any test: every statement missed
             assert worker_json["files"][file]["summary"]["covered_lines"] == 0, file
-    assert status["coverage"]["statements"] == worker_json["totals"]["num_statements"]
-    assert status["coverage"]["covered_branches"] == worker_json["totals"]["covered_branches"]
+    aggregate = {w["name"]: w["coverage"] for w in example.read_json("aggregate.json")["workers"]}
+    assert aggregate[name]["statements"] == worker_json["totals"]["num_statements"]
+    assert aggregate[name]["covered_branches"] == worker_json["totals"]["covered_branches"]
+    summary = (example.output / f"{name}_summary.md").read_text()
+    assert "under the whole suite" in summary
+    assert f"| {worker_json['totals']['num_statements']} | {worker_json['totals']['covered_lines']} |" in summary
     for artifact in ("summary.md", "failure_analysis.md", "test_output.txt"):
         assert (example.output / f"{name}_{artifact}").stat().st_size > 0
     assert (example.config.parent / "htmlcov" / name / "index.html").is_file()
+    # Measured seconds: every test file it ran, plus a fixed cost, adding up to pytest's wall time.
+    durations = example.read_json(f"{name}_durations.json")
+    assert set(durations["files"]) >= set(status["test_files"])
+    assert sum(durations["files"].values()) + durations["fixed_s"] == pytest.approx(status["duration_s"], abs=0.01)
 
 
-def test_combined_coverage_equals_one_serial_run(example: Suite, tmp_path: Path) -> None:
-    serial = independent_run(
-        example.venv_python("worker1"),
-        example.root,
-        ["tests"],
-        ["conversion", "evaluation", "training", "models"],
-        tmp_path / "serial",
-    )
+def test_combined_coverage_equals_one_serial_run(example: Suite, serial: IndependentRun) -> None:
     combined = example.read_json("combined_coverage.json")
     for file in serial.coverage["files"]:
         assert line_facts(combined, file) == line_facts(serial.coverage, file), file

@@ -112,6 +112,9 @@ def test_summary_records_the_exact_command(crossing: Suite) -> None:
 
 
 def test_aggregate_equals_one_serial_run(crossing: Suite, tmp_path: Path) -> None:
+    # Run alone, a worker's reports show its own tests, and say so.
+    worker1_only = crossing.read_json("worker1_coverage.json")["files"]["alpha/core.py"]["executed_lines"]
+    assert "own tests" in (crossing.output / "worker1_summary.md").read_text()
     result = crossing.nox("-s", "aggregate")
     # worker2 failed its tests but left complete data: the aggregate is complete.
     aggregate = crossing.read_json("aggregate.json")
@@ -123,8 +126,12 @@ def test_aggregate_equals_one_serial_run(crossing: Suite, tmp_path: Path) -> Non
     for name in serial.coverage["files"]:
         assert line_facts(combined, name) == line_facts(serial.coverage, name), name
     # alpha/core.py is covered partly by worker2's tests (crossing the boundary).
-    worker1_only = crossing.read_json("worker1_coverage.json")["files"]["alpha/core.py"]["executed_lines"]
     assert set(combined["files"]["alpha/core.py"]["executed_lines"]) > set(worker1_only)
+    # After the aggregate, worker1's figures are its modules under the whole suite.
+    worker1 = crossing.read_json("worker1_coverage.json")
+    for name in worker1["files"]:
+        assert line_facts(worker1, name) == line_facts(combined, name), name
+    assert "under the whole suite" in (crossing.output / "worker1_summary.md").read_text()
     # The folder without __init__.py, never scanned by coverage.py, is still there.
     assert combined["files"]["alpha/nopkg/helper.py"]["summary"]["covered_lines"] == 0
     assert (crossing.output / "coverage.xml").is_file()

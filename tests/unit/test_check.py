@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -125,17 +126,15 @@ def test_unusable_settings_exit_2(root: Path, capsys: pytest.CaptureFixture[str]
 def test_balance_by_duration(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(GOOD)
     assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
-    assert "no recorded test durations" in capsys.readouterr().out
-    out_dir = root / "coverage_output"
-    out_dir.mkdir()
-    cases = "".join(
-        f'<testcase classname="{t[:-3].replace("/", ".")}" name="test_ok" file="{t}" time="{s}" />'
-        for t, s in {"tests/app/test_core.py": 9.0, "tests/lib/test_util.py": 1.0}.items()
-    )
-    (out_dir / "worker1_junit.xml").write_text(f"<testsuites><testsuite>{cases}</testsuite></testsuites>")
-    # worker1: core 9 s + io (unmeasured: the average, 5 s) = 14 s; worker2: extra 5 s + util 1 s = 6 s.
+    assert "no measured durations" in capsys.readouterr().out
+    seconds = {"tests/app/test_core.py": 9.0, "tests/lib/test_util.py": 1.0}
+    record = {"schema": 1, "worker": "worker1", "wall_s": 10.5, "fixed_s": 0.5, "files": seconds}
+    (root / "coverage_output").mkdir()
+    (root / "coverage_output" / "worker1_durations.json").write_text(json.dumps(record))
+    # worker1: 0.5 s fixed + core 9 s + io (unmeasured: the mean, 5 s) = 14.5 s;
+    # worker2: 0.5 s fixed + extra 5 s + util 1 s = 6.5 s.
     assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
-    assert "worker1 14.0 s, worker2 6.0 s" in capsys.readouterr().out
+    assert "worker1 14.5 s, worker2 6.5 s" in capsys.readouterr().out
 
 
 def test_a_planned_split_passes_check(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from coverage import CoverageData
 
-from covsplit import config, plan
+from covsplit import config, durations, plan
 from covsplit.plan import Inputs, PlanError, balance, make_plan, ratio
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -33,17 +32,12 @@ def write_project(root: Path, modules: dict[str, int], tests: list[str]) -> None
         path.write_text("def test_ok():\n    assert True\n")
 
 
-def write_junit(path: Path, seconds: dict[str, float]) -> None:
-    """A pytest xunit1 JUnit file with one test case per test file, taking the given seconds."""
-    cases = []
-    for test, time in seconds.items():
-        classname = test[: -len(".py")].replace("/", ".")
-        cases.append(f'<testcase classname="{classname}" name="test_ok" file="{test}" line="0" time="{time}" />')
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" failures="0" '
-        f'skipped="0" tests="{len(cases)}" time="1">{"".join(cases)}</testsuite></testsuites>'
-    )
+def write_durations(output: Path, worker: str, seconds: dict[str, float], fixed: float = 0.0) -> None:
+    """A worker's durations file as the driver writes it: seconds per test file and the fixed cost."""
+    output.mkdir(parents=True, exist_ok=True)
+    wall = fixed + sum(seconds.values())
+    record = {"schema": 1, "worker": worker, "wall_s": wall, "fixed_s": fixed, "files": seconds}
+    (output / f"{worker}_durations.json").write_text(json.dumps(record))
 
 
 def inputs_for(modules: dict[str, int], tests: list[str], **extra) -> Inputs:
@@ -256,27 +250,6 @@ def test_every_test_file_runs_in_exactly_one_worker(tmp_path: Path) -> None:
                 assert source is None or source in mine
 
 
-def test_recorded_contexts_map_tests_the_convention_misses(tmp_path: Path) -> None:
-    modules = {"core/engine.py": 20, "core/util.py": 20, "io/reader.py": 20}
-    tests = ["tests/integration/test_engine_flow.py", "tests/e2e/test_everything.py"]
-    write_project(tmp_path, modules, tests)
-    data = CoverageData(basename=str(tmp_path / "coverage_output" / ".coverage.worker1"))
-    (tmp_path / "coverage_output").mkdir()
-    flow = "tests/integration/test_engine_flow.py::test_ok|run"
-    e2e = "tests/e2e/test_everything.py::test_ok|run"
-    data.set_context(flow)
-    data.add_lines({str(tmp_path / "core/engine.py"): range(1, 15), str(tmp_path / "core/util.py"): [1, 2]})
-    data.set_context(e2e)
-    data.add_lines({str(tmp_path / f): range(1, 10) for f in modules})
-    data.write()
-
-    contexts = plan.read_contexts(tmp_path / "coverage_output", tmp_path, modules, tests)
-    assert contexts["tests/integration/test_engine_flow.py"] == {"core/engine.py": 14, "core/util.py": 2}
-    targets = plan.map_tests(inputs_for(modules, tests, contexts=contexts))
-    assert targets["tests/integration/test_engine_flow.py"] == plan.TestTarget("core/engine.py", "contexts")
-    assert targets["tests/e2e/test_everything.py"] == plan.TestTarget(None, "none")
-
-
 # --------------------------------------------------------------------------- --by duration
 
 
@@ -288,31 +261,65 @@ def test_by_duration_makespan_within_5_percent_of_ideal(tmp_path: Path) -> None:
     # Durations unrelated to statements, as on the real project; two files never measured.
     seconds = {t: round(rng.uniform(0.2, 12.0), 3) for t in tests[:-2]}
     seconds["tests/e2e/test_e2e0.py"] = 25.0
-    write_junit(tmp_path / "coverage_output" / "worker1_junit.xml", dict(list(seconds.items())[:20]))
-    write_junit(tmp_path / "coverage_output" / "worker2_junit.xml", dict(list(seconds.items())[20:]))
+    output = tmp_path / "coverage_output"
+    write_durations(output, "worker1", dict(list(seconds.items())[:20]), fixed=1.0)
+    write_durations(output, "worker2", dict(list(seconds.items())[20:]), fixed=2.0)
     # A file two earlier workers both ran weighs the mean of its two measurements.
-    write_junit(tmp_path / "coverage_output" / "worker3_junit.xml", {tests[0]: seconds[tests[0]] + 2.0})
-    (tmp_path / "coverage_output" / "worker4_junit.xml").write_text("<testsuites><testsu")  # a killed worker's
-    durations = plan.read_durations(tmp_path / "coverage_output", tmp_path)
-    assert durations == pytest.approx(seconds | {tests[0]: seconds[tests[0]] + 1.0})
-    seconds = durations
+    write_durations(output, "worker3", {tests[0]: seconds[tests[0]] + 2.0}, fixed=3.0)
+    (output / "worker4_durations.json").write_text('{"schema": 1, "fil')  # a killed writer's
+    measured = durations.read(output)
+    assert measured.files == pytest.approx(seconds | {tests[0]: seconds[tests[0]] + 1.0})
+    assert measured.fixed_per_worker == pytest.approx(2.0)
+    seconds = dict(measured.files)
 
     average = sum(seconds.values()) / len(seconds)
     expected = {t: seconds.get(t, average) for t in tests}
     for n in (2, 3, 5):
-        result = make_plan(inputs_for(modules, tests, durations=durations), n, plan.BY_DURATION)
-        times = [sum(expected[t] for t in w.test_files) for w in result.workers]
-        ideal = max(sum(expected.values()) / n, max(expected.values()))
+        inputs = inputs_for(modules, tests, durations=seconds, fixed=2.0)
+        result = make_plan(inputs, n, plan.BY_DURATION)
+        times = [2.0 + sum(expected[t] for t in w.test_files) for w in result.workers]
+        ideal = 2.0 + max(sum(expected.values()) / n, max(expected.values()))
         assert max(times) <= 1.05 * ideal
         assert result.ideal == pytest.approx(ideal)
         assert [w.seconds for w in result.workers] == pytest.approx(times, abs=1e-2)
-        by_statements = make_plan(inputs_for(modules, tests, durations=durations), n)
-        assert max(times) <= max(sum(expected[t] for t in w.test_files) for w in by_statements.workers)
+        # Ownership is the statements plan's either way: only the tests moved.
+        by_statements = make_plan(inputs, n)
+        assert [w.files for w in by_statements.workers] == [w.files for w in result.workers]
+        assert max(2.0 + sum(expected[t] for t in w.test_files) for w in by_statements.workers) <= 1.05 * ideal
+
+
+def test_tests_of_one_module_executed_by_every_test_spread_over_all_workers() -> None:
+    # The class-decorator library: almost every test file exercises its one big module.
+    modules = {"attrlib/_make.py": 900, **{f"attrlib/m{i}.py": 40 for i in range(8)}}
+    tests = [f"tests/test_make_{i}.py" for i in range(21)] + [f"tests/test_m{i}.py" for i in range(4)]
+    rng = random.Random(3)
+    seconds = {t: round(rng.uniform(0.5, 4.0), 3) for t in tests}
+    for n in (3, 5):
+        result = make_plan(inputs_for(modules, tests, durations=seconds, fixed=0.8), n, plan.BY_DURATION)
+        loads = [w.seconds for w in result.workers]
+        assert max(loads) <= 1.10 * result.ideal
+        owners = [w.name for w in result.workers if "attrlib/_make.py" in w.files]
+        assert len(owners) == 1  # one worker answers for the module...
+        assert all(w.test_files for w in result.workers)  # ...every worker runs some of its tests
+
+
+def test_by_duration_keeps_the_ownership_of_workers_toml() -> None:
+    modules = {"a/x.py": 30, "a/y.py": 40, "b/z.py": 50}
+    tests = ["tests/a/test_x.py", "tests/a/test_y.py", "tests/b/test_z.py", "tests/test_slow.py"]
+    old = [
+        plan.OldWorker("w1", "Mine", ("a",), ("a/x.py", "a/y.py"), tuple(tests[:2])),
+        plan.OldWorker("w2", "Yours", ("b",), ("b/z.py",), tuple(tests[2:])),
+    ]
+    seconds = {tests[0]: 1.0, tests[1]: 1.0, tests[2]: 1.0, tests[3]: 9.0}
+    result = make_plan(inputs_for(modules, tests, durations=seconds), 2, plan.BY_DURATION, old)
+    assert [(w.name, w.title, w.modules) for w in result.workers] == [("w1", "Mine", ("a",)), ("w2", "Yours", ("b",))]
+    assert sorted(len(w.test_files) for w in result.workers) == [1, 3]  # the slow file runs alone
+    assert max(w.seconds for w in result.workers) == pytest.approx(9.0)
 
 
 def test_by_duration_without_recorded_durations_is_an_error() -> None:
     modules = {"a/x.py": 3, "a/y.py": 4}
-    with pytest.raises(PlanError, match="no recorded test durations"):
+    with pytest.raises(PlanError, match="no measured durations"):
         make_plan(inputs_for(modules, conventional_tests(modules)), 2, plan.BY_DURATION)
 
 
@@ -420,27 +427,29 @@ def test_plan_errors(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--config", str(suite), "--workers", "50"]) == 1
     assert "50 workers but only 7 modules" in capsys.readouterr().err
     assert plan.main(["--config", str(suite), "--by", "duration"]) == 1
-    assert "no recorded test durations" in capsys.readouterr().err
+    assert "no measured durations" in capsys.readouterr().err
     suite.write_text(WORKERS_TOML.replace('root = "demo"', 'root = "nowhere"'))
     assert plan.main(["--config", str(suite)]) == config.CONFIG_EXIT_STATUS
     assert "project.root" in capsys.readouterr().err
     assert plan.main(["--config", str(suite.parent / "missing.toml")]) == config.CONFIG_EXIT_STATUS
 
 
-def test_plan_by_duration_from_junit_files(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = suite.parent / "demo"
     tests = sorted(p.relative_to(root).as_posix() for p in (root / "tests").rglob("test_*.py"))
     seconds = {t: 1.0 for t in tests}
     seconds["tests/models/test_gqa.py"] = 30.0  # few statements, slow tests
-    write_junit(suite.parent / "coverage_output" / "worker1_junit.xml", seconds)
+    write_durations(suite.parent / "coverage_output", "worker1", seconds, fixed=0.5)
     assert plan.main(["--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
     cfg = config.load(suite)
     slow = next(w for w in cfg.workers if "tests/models/test_gqa.py" in w.tests or "tests/models" in w.tests)
-    assert slow.modules == ("models",)
+    # The slow file runs alone: LPT gives it a worker of its own.
+    assert [t for e in slow.tests for t in plan.expand_tests(root, e, tests)] == ["tests/models/test_gqa.py"]
     out = capsys.readouterr().out
     assert "max/mean seconds" in out
-    # 37 s in all, 30 s in one file: the ideal is that file, and the plan reaches it.
-    assert "heaviest worker: 30.00 s, +0.0% from the ideal 30.00 s" in out
+    # 37 s of tests in 8 files, 30 s in one, 0.5 s fixed per worker: the ideal is that file, and the plan reaches it.
+    assert "heaviest worker: 30.50 s, +0.0% from the ideal 30.50 s" in out
+    assert "37.00 s measured (8 test files, collection included) = 100%" in out
 
 
 def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:

@@ -17,7 +17,7 @@ from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.numbers import floor_percent
-from covsplit.summary import SummaryInput, coverage_figures, format_percent, render_summary
+from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, format_percent, render_summary
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
 # measurement cannot disturb (or be disturbed by) coverage of the suite itself.
@@ -83,6 +83,7 @@ def summary_input(coverage: dict | None, results: list[TestResult], **changes: A
         "duration_s": 12.34,
         "exit_status": 1,
         "coverage": coverage,
+        "coverage_scope": WHOLE_SUITE,
         "results": results,
         "artifacts": paths.artifacts(),
         "line_threshold": 80.0,
@@ -201,9 +202,11 @@ def test_summary_document(coverage: dict[str, Any], results: list[TestResult]) -
         "Test output (console)": "worker9_test_output.txt",
         "Coverage data (JSON)": "worker9_coverage.json",
         "Test results (JUnit XML)": "worker9_junit.xml",
+        "Measured seconds per test file (JSON)": "worker9_durations.json",
         "Status (JSON)": "worker9_status.json",
     }
     assert "What is missing" not in doc
+    assert "under the whole suite" in section(doc, "Totals")
 
 
 def test_threshold_moves_files_between_sections(coverage: dict[str, Any], results: list[TestResult]) -> None:

@@ -26,13 +26,16 @@ def cfg(tmp_path: Path) -> config.Config:
 
 
 def test_command_measures_every_source_package_and_resets_the_targets_options(cfg: config.Config) -> None:
-    command = worker.pytest_command(cfg, cfg.workers[0], Path("/out/j.xml"), python="py")
+    command = worker.pytest_command(cfg, cfg.workers[0], Path("/out/j.xml"), Path("/out/d.json"), python="py")
     assert command[:4] == ["py", "-m", "pytest", "tests"]
     assert [arg for arg in command if arg.startswith("--cov=")] == ["--cov=alpha", "--cov=beta"]
     # The reset comes before our own options, and the project's extra arguments come last.
     assert command.index("--cov-reset") < command.index("--cov=alpha")
     assert command[-1] == "-x"
     assert "covsplit.pytest_isolation" in command and "--junitxml=/out/j.xml" in command
+    assert "covsplit.pytest_durations" in command and "--covsplit-durations=/out/d.json" in command
+    # Per-test contexts double the cost of measuring; nothing in a run needs them.
+    assert not any(arg.startswith("--cov-context") for arg in command)
 
 
 def test_environment_gives_each_worker_its_data_file(cfg: config.Config) -> None:

@@ -1,0 +1,102 @@
+"""Measured seconds: what each test file costs a worker, and what a worker costs before any file.
+
+The one measure of time the planner balances and the report shows.  A
+worker's pytest wall time splits into the seconds of each test file it
+ran (collecting it, imports included, plus running its tests, from the
+``pytest_durations`` plugin) and a fixed cost no file accounts for
+(interpreter and plugin start, coverage start and save).  The parts add
+up to the wall time, so a plan built on them predicts what the next run
+will really take.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from covsplit import fsio
+
+SCHEMA = 1
+SUFFIX = "_durations.json"
+
+
+def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -> None:
+    """Turn the plugin's raw file (absolute paths) into the worker's durations file; drop it when there is none.
+
+    A run that left no raw file (pytest killed) measured nothing: an older
+    file must not pass for this run's figures.
+    """
+    raw = fsio.read_json(raw_path)
+    raw_path.unlink(missing_ok=True)
+    if not isinstance(raw, dict) or not isinstance(raw.get("files"), dict):
+        path.unlink(missing_ok=True)
+        return
+    files: dict[str, float] = {}
+    for name, entry in raw["files"].items():
+        seconds = float(entry.get("collect_s", 0.0)) + float(entry.get("tests_s", 0.0))
+        absolute = Path(name)
+        rel = absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else absolute.as_posix()
+        files[rel] = round(files.get(rel, 0.0) + seconds, 6)
+    fixed = max(0.0, wall_s - sum(files.values()))
+    fsio.write_json(
+        path,
+        {"schema": SCHEMA, "worker": worker, "wall_s": round(wall_s, 6), "fixed_s": round(fixed, 6), "files": files},
+    )
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Everything earlier runs measured, read from every ``*_durations.json`` in the output folder."""
+
+    # Seconds per test file (relative to the project root); the mean where several runs measured one.
+    files: Mapping[str, float] = field(default_factory=dict)
+    # Each measured worker's fixed cost, seconds.
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    # Each measured worker's pytest wall time, seconds.
+    wall: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def fixed_per_worker(self) -> float:
+        """The fixed cost a worker pays, as measured (mean over workers); 0 when nothing was measured."""
+        return sum(self.fixed.values()) / len(self.fixed) if self.fixed else 0.0
+
+
+def read(output_dir: Path) -> Measured:
+    samples: dict[str, list[float]] = defaultdict(list)
+    fixed: dict[str, float] = {}
+    wall: dict[str, float] = {}
+    for path in sorted(output_dir.glob(f"*{SUFFIX}")):
+        data = fsio.read_json(path)
+        if not _valid(data):
+            continue
+        worker = str(data.get("worker") or path.name[: -len(SUFFIX)])
+        fixed[worker] = float(data["fixed_s"])
+        wall[worker] = float(data["wall_s"])
+        for name, seconds in data["files"].items():
+            samples[name].append(float(seconds))
+    return Measured(files={name: sum(values) / len(values) for name, values in samples.items()}, fixed=fixed, wall=wall)
+
+
+def _valid(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and data.get("schema") == SCHEMA
+        and isinstance(data.get("files"), dict)
+        and all(isinstance(v, int | float) for v in data["files"].values())
+        and isinstance(data.get("fixed_s"), int | float)
+        and isinstance(data.get("wall_s"), int | float)
+    )
+
+
+def seconds_for(test_files: Iterable[str], measured: Mapping[str, float]) -> tuple[dict[str, float], float | None]:
+    """Seconds per test file: measured, else the mean of the measured ones (None when none was measured)."""
+    test_files = list(test_files)
+    known = {t: measured[t] for t in test_files if t in measured}
+    average = sum(known.values()) / len(known) if known else None
+    fallback = average if average is not None else 1.0
+    return {t: known.get(t, fallback) for t in test_files}, average
