@@ -48,7 +48,8 @@ def _worker_session(worker: config.Worker) -> None:
         run_worker(session, CONFIG, worker.name, COVSPLIT_ENV)
 
     session_for_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"
-    nox.session(name=worker.name, python=CONFIG.python, tags=["workers"])(session_for_worker)
+    # Workers are independent: `nox -j auto -t workers` may run them at once.
+    nox.session(name=worker.name, python=CONFIG.python, tags=["workers"], allow_parallel=True)(session_for_worker)
 
 
 for _worker in CONFIG.workers:

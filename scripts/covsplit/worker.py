@@ -118,6 +118,8 @@ class _Run:
 
     def __init__(self) -> None:
         self.exit_status: int | None = None
+        # pytest's own resource use, its reaped children included (xdist's processes).
+        self.usage: resource.struct_rusage | None = None
         self.timed_out = False
         self.interrupted = False
         self.error = ""
@@ -161,7 +163,7 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
                     sys.stdout.buffer.write(chunk)
                     sys.stdout.flush()
                     continue
-                if process.poll() is not None and not chunk:
+                if _reap(process, run) and not chunk:
                     rest = process.stdout.read()
                     if rest:
                         log.write(rest)
@@ -182,6 +184,18 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
                 signal.signal(sig, handler)
     partial.replace(log_path)
     return run
+
+
+def _reap(process: subprocess.Popen, run: _Run) -> bool:
+    """Whether pytest has exited; reaped with wait4, which also says what it used."""
+    if process.returncode is not None:
+        return True
+    pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+    if not pid:
+        return False
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    run.usage = usage
+    return True
 
 
 def _die_with_parent() -> None:
@@ -291,15 +305,17 @@ def run(cfg: Config, name: str, python: str = sys.executable, env: Mapping[str, 
         stale.unlink(missing_ok=True)
 
     started = time.monotonic()
-    cpu_before = _cpu_seconds(resource.RUSAGE_CHILDREN)
     result = _run_pytest(
         command, pytest_environment(cfg, paths.data_file, env), cfg.root, paths.test_output, worker.timeout
     )
     duration = time.monotonic() - started
+    usage = result.usage
     final: dict[str, Any] = {
         **base,
         "duration_s": round(duration, 3),
-        "pytest_cpu_s": round(_cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before, 3),
+        "pytest_cpu_s": round(usage.ru_utime + usage.ru_stime, 3) if usage else None,
+        # The largest resident size of pytest or a process it waited for (kilobytes on Linux).
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1) if usage else None,
         "exit_status": result.exit_status,
     }
     try:
