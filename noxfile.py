@@ -18,7 +18,7 @@ REQUIREMENTS = SCRIPTS / "requirements"
 sys.path.insert(0, str(SCRIPTS))
 
 from covsplit import config  # noqa: E402
-from covsplit.nox_support import install, run_worker  # noqa: E402
+from covsplit.nox_support import envdir_name, install, run_worker  # noqa: E402
 
 CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).resolve()
 try:
@@ -28,6 +28,8 @@ except config.ConfigError as exc:
     sys.exit(config.CONFIG_EXIT_STATUS)
 
 nox.options.default_venv_backend = "uv|virtualenv"
+# Virtualenvs are keyed by the project they serve (--envdir still wins).
+nox.options.envdir = str(HERE / ".nox" / envdir_name(CONFIG_PATH, CONFIG.root))
 nox.options.reuse_venv = "yes"
 nox.options.error_on_external_run = True
 # Never let uv fetch an interpreter: workers use the Python nox runs on, or project.python.

@@ -83,6 +83,18 @@ def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> None:
     stamp.write_text(fingerprint, encoding="utf-8")
 
 
+def envdir_name(config_path: Path, root: Path) -> str:
+    """The folder under ``.nox/`` for one config's virtualenvs: the project's name and the config's path.
+
+    nox names a virtualenv after its session, and every config has a
+    ``worker1``: without a key, running another project's split reinstalled
+    that project into the example's venvs, and the next run reinstalled it
+    back (54 s on an ML repository).
+    """
+    digest = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:8]
+    return f"{root.name or 'project'}-{digest}"
+
+
 def virtualenv_environment(session: Any) -> dict[str, str]:
     """The environment ``session.run`` would give a command: the venv's variables and its bin first on PATH."""
     env = {**os.environ, **{k: v for k, v in session.virtualenv.env.items() if v is not None}}
