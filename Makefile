@@ -7,7 +7,8 @@ NOX := $(TOOLS)/bin/nox
 CONFIG ?= workers.toml
 export COVSPLIT_CONFIG := $(abspath $(CONFIG))
 WORKERS := $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit workers 2>/dev/null)
-JOBS ?= $(words $(WORKERS))
+# How many workers run at once: all, unless the peak memory of earlier runs says fewer (JOBS=N to cap it).
+JOBS ?= $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)
 NOXFLAGS ?=
 
 .PHONY: help coverage-all coverage-seq workers aggregate report plan check test lint bench clean $(WORKERS)
@@ -24,19 +25,17 @@ $(NOX): scripts/requirements/bootstrap.txt
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements/bootstrap.txt
 	@touch $(NOX)
 
-# A failed worker must not stop the others, nor the aggregate and report that show it.
+# nox's own parallel runner runs the workers (a status board on a terminal); a failed worker
+# stops neither the others nor the aggregate and report that show it (they run after, not requires=).
 coverage-all: $(NOX)
 	@PYTHONPATH=scripts $(PYTHON) -m covsplit validate >/dev/null
 	@status=0; \
-	COVSPLIT_DEFER_REPORTS=1 $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target workers || status=1; \
+	COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$(JOBS) $(NOX) $(NOXFLAGS) -j $(JOBS) -t workers || status=1; \
 	$(NOX) $(NOXFLAGS) -s aggregate report || status=1; \
 	exit $$status
 
 coverage-seq: $(NOX)
-	@status=0; \
-	for worker in $(WORKERS); do COVSPLIT_DEFER_REPORTS=1 $(NOX) $(NOXFLAGS) -s $$worker || status=1; done; \
-	$(NOX) $(NOXFLAGS) -s aggregate report || status=1; \
-	exit $$status
+	@$(MAKE) --no-print-directory coverage-all JOBS=1
 
 workers: $(WORKERS)
 

@@ -45,8 +45,12 @@ def covsplit(session: nox.Session, *args: str) -> None:
 
 
 def _worker_session(worker: config.Worker) -> None:
+    requirements = [("-r", str(REQUIREMENTS / "worker.txt"))]
+    if worker.xdist:
+        requirements.append(("-r", str(REQUIREMENTS / "worker-xdist.txt")))
+
     def session_for_worker(session: nox.Session) -> None:
-        install(session, [("-r", str(REQUIREMENTS / "worker.txt")), *CONFIG.install], CONFIG.root)
+        install(session, [*requirements, *CONFIG.install], CONFIG.root)
         run_worker(session, CONFIG, worker.name, COVSPLIT_ENV)
 
     session_for_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"

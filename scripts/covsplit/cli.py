@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check workers.toml and print its workers")
     commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")
+    commands.add_parser("jobs", help="how many workers to run at once, from the memory earlier runs needed")
     run_worker = commands.add_parser("run-worker", help="run one worker and write its artifacts")
     run_worker.add_argument("name")
     worker_reports = commands.add_parser(
@@ -65,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "workers":
         print("\n".join(worker.name for worker in cfg.workers))
+        return 0
+    if args.command == "jobs":
+        from covsplit import capacity, status
+
+        needs = []
+        for w in cfg.workers:
+            record = status.read(status.worker_paths(cfg.output_dir, cfg.html_dir, w.name).status)
+            peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
+            if isinstance(peak, int | float) and isinstance(processes, int):
+                needs.append(peak * processes)
+        jobs, why = capacity.parallel_workers(len(cfg.workers), needs, capacity.available_mib())
+        print(jobs)
+        print(f"covsplit: {why}", file=sys.stderr)
         return 0
     if args.command == "run-worker":
         from covsplit import worker

@@ -40,9 +40,11 @@ _PROJECT_KEYS = {
     "pytest_args",
     "env",
     "timeout",
+    "xdist",
 }
 _THRESHOLD_KEYS = {"line", "branch", "balance"}
-_WORKER_KEYS = {"title", "modules", "tests", "timeout"}
+_WORKER_KEYS = {"title", "modules", "tests", "timeout", "xdist"}
+AUTO = "auto"
 _TOP_KEYS = {"project", "thresholds", "workers"}
 
 
@@ -66,6 +68,8 @@ class Worker:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
     timeout: float
+    # pytest-xdist processes: 0 (none), a number, or "auto" (the CPUs this worker may use).
+    xdist: int | str = 0
     # Source files (relative to the project root, POSIX style) the modules resolve to.
     files: tuple[str, ...] = ()
 
@@ -165,6 +169,18 @@ def _positive(path: Path, key: str, value: Any, default: float) -> float:
     return number
 
 
+def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
+    if value is None:
+        return default
+    if value == AUTO:
+        return AUTO
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            path, key, f'expected 0, a number of processes or "auto", got {value!r}', f'set {key} = "auto" or 2'
+        )
+    return value
+
+
 def load(path: str | Path) -> Config:
     """Load and validate a ``workers.toml``; raise :class:`ConfigError` on any problem."""
     path = Path(path).resolve()
@@ -247,6 +263,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     for name, value in env.items():
         _expect(path, f"project.env.{name}", value, str, "a string")
     timeout = _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT)
+    xdist = _xdist(path, "project.xdist", project.get("xdist"), 0)
 
     thresholds = _expect(path, "thresholds", data.get("thresholds", {}), dict, "a table")
     _unknown_keys(path, "thresholds", thresholds, _THRESHOLD_KEYS)
@@ -259,7 +276,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
-    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout)
+    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout, xdist)
 
     owned = {f for w in workers for f in w.files}
     unowned = tuple(f for f in every if f not in owned and not is_blank_init(root / f))
@@ -296,6 +313,7 @@ def _parse_workers(
     every: set[str],
     test_root: str,
     default_timeout: float,
+    default_xdist: int | str = 0,
 ) -> tuple[Worker, ...]:
     if "workers" not in data:
         raise ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
@@ -378,7 +396,16 @@ def _parse_workers(
                     "give a test file or folder relative to project.root",
                 )
         timeout = _positive(path, f"{key}.timeout", table.get("timeout"), default_timeout)
+        xdist = _xdist(path, f"{key}.xdist", table.get("xdist"), default_xdist)
         workers.append(
-            Worker(name=name, title=title, modules=modules, tests=tests, timeout=timeout, files=tuple(sorted(files)))
+            Worker(
+                name=name,
+                title=title,
+                modules=modules,
+                tests=tests,
+                timeout=timeout,
+                xdist=xdist,
+                files=tuple(sorted(files)),
+            )
         )
     return tuple(workers)

@@ -33,6 +33,9 @@ from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_percent, format_shortfall, percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
+# A worker's coverage that only its reports on disk still show, from before its latest run.
+EARLIER = "earlier"
+
 # Only these states leave test results and coverage data behind.
 FINISHED = frozenset({status.PASSED, status.FAILED})
 
@@ -479,6 +482,8 @@ def _worker_model(
     if coverage is None:
         coverage, scope = Coverage.from_json(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
     if coverage is None and own_rows:
+        # Only the reports on disk are left, written before the worker's latest run.
+        scope = EARLIER
         coverage = Coverage(
             statements=sum(r.statements or 0 for r in own_rows),
             covered_lines=sum(r.covered_lines or 0 for r in own_rows),
@@ -925,6 +930,7 @@ def _coverage_text(cov: Coverage | None) -> tuple[str, str]:
 
 def _scope_words(scope: str) -> str:
     return {
+        EARLIER: "from before its latest run: `nox -s aggregate` brings it up to date",
         WHOLE_SUITE: "under the whole suite, from the combined data",
         OWN_TESTS: "its own tests only: it ran after the last aggregate; `nox -s aggregate` gives the whole suite",
     }.get(scope, "not measured")
@@ -1632,6 +1638,35 @@ def model_for(cfg: Config) -> ReportModel:
     )
 
 
+def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> str:
+    """One screen for the end of a run: each worker's state, the combined figures against the gates, the report."""
+    width = max((len(w.name) for w in model.workers), default=6)
+    lines = ["", "covsplit verdict"]
+    for w in model.workers:
+        o = w.outcomes
+        tests = f"{o['passed']} passed, {o['failed']} failed, {o['errors']} errors" if o else "no test results"
+        line, branch = _coverage_text(w.coverage)
+        scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
+        seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
+        lines.append(
+            f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
+            f"line {line.split(' ')[0]}, branch {branch.split(' ')[0]}{scope}"
+        )
+    c = model.combined
+    if c is None:
+        lines.append(f"  combined: none ({model.aggregate_problem})")
+    else:
+        gates = ", ".join(
+            f"{g.name} {_pct_cell(g.actual)} against {format_threshold(g.threshold)}% "
+            + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
+            for g in c.gates
+        )
+        state = "complete" if c.complete else "PARTIAL: " + ", ".join(f"{m.name} {m.state}" for m in c.missing)
+        lines.append(f"  combined: {gates}; {state}")
+    lines.append(f"  report: {report_path}")
+    return "\n".join(lines)
+
+
 def write_report(cfg: Config) -> int:
     """Write ``coverage_output/report.md`` and ``report.html``; 0 always, since gaps are content, not errors.
 
@@ -1644,4 +1679,5 @@ def write_report(cfg: Config) -> int:
     fsio.write_text(md_path, render_markdown(model))
     fsio.write_text(html_path, render_html(model))
     print(f"report: wrote {md_path} and {html_path}")
+    print(render_verdict(model, html_path))
     return 0

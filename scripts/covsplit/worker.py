@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import durations, fsio, status
+from covsplit import capacity, durations, fsio, status
 from covsplit.config import Config, Worker
 from covsplit.failures import categories, render_failure_analysis
 from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
@@ -44,7 +44,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def pytest_command(
-    cfg: Config, worker: Worker, junit_path: Path, durations_path: Path, python: str = sys.executable
+    cfg: Config,
+    worker: Worker,
+    junit_path: Path,
+    durations_path: Path,
+    python: str = sys.executable,
+    processes: int = 0,
 ) -> list[str]:
     """The exact pytest command a worker runs, from the project root.
 
@@ -79,6 +84,8 @@ def pytest_command(
         # file (about a second per worker here); the driver reports the owned ones.
         "--cov-report=",
         "--cov-fail-under=0",
+        # pytest-cov combines the xdist processes' data into the worker's one data file.
+        *(["-n", str(processes)] if processes > 1 else []),
         *cfg.pytest_args,
     ]
 
@@ -279,7 +286,8 @@ def run(cfg: Config, name: str, python: str = sys.executable, env: Mapping[str, 
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     junit_partial, durations_partial = _partial(paths.junit), _partial(paths.durations)
-    command = pytest_command(cfg, worker, junit_partial, durations_partial, python)
+    processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, capacity.concurrent_workers())
+    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
         "worker": worker.name,
@@ -316,6 +324,7 @@ def run(cfg: Config, name: str, python: str = sys.executable, env: Mapping[str, 
         "pytest_cpu_s": round(usage.ru_utime + usage.ru_stime, 3) if usage else None,
         # The largest resident size of pytest or a process it waited for (kilobytes on Linux).
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1) if usage else None,
+        "processes": max(1, processes),
         "exit_status": result.exit_status,
     }
     try:

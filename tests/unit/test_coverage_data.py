@@ -11,7 +11,7 @@ import coverage
 
 from covsplit import coverage_data
 
-SOURCE = '''
+SOURCE = """
 class Shape:
     def area(self, kind):
         if kind == "square":
@@ -24,7 +24,7 @@ def helper(flag):
         if flag and i:
             return i
     return -1
-'''
+"""
 
 
 def test_reports_equal_plain_coverage_and_each_file_is_parsed_once(tmp_path: Path) -> None:

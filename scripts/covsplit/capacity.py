@@ -1,0 +1,67 @@
+"""How much of one machine the workers may take at once: CPUs for xdist, memory for parallel workers.
+
+Two limits that a fixed ``-j`` ignores.  pytest-xdist inside a worker
+multiplies its processes: five workers each asking for "auto" on a 2-core
+machine would start ten, so a worker's xdist processes are held to its share
+of the CPUs.  And memory: one worker's pytest on an ML repository reached
+8.7 GB, so five at once on a 24 GB machine is not safe; the number of
+workers run at once is held to what the memory measured on earlier runs
+allows.
+
+Pure functions, plus the one reader of the machine's available memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from covsplit.config import AUTO
+
+# Leave a fifth of the available memory for everything else on the machine.
+MEMORY_HEADROOM = 0.8
+# Set by `make coverage-all`: how many workers run at once, so each takes its share of the CPUs.
+JOBS_VARIABLE = "COVSPLIT_JOBS"
+
+
+def xdist_processes(setting: int | str, cpus: int, concurrent: int) -> int:
+    """pytest-xdist processes for one worker: its setting, within its share of the CPUs.
+
+    0 means no xdist: with a single process its controller would only add cost.
+    """
+    share = max(1, cpus // max(1, concurrent))
+    wanted = share if setting == AUTO else int(setting)
+    processes = min(wanted, share)
+    return processes if processes > 1 else 0
+
+
+def parallel_workers(workers: int, needs_mib: Iterable[float], available_mib: float | None) -> tuple[int, str]:
+    """How many workers to run at once, and why: all of them, unless the measured memory says fewer."""
+    needs = [need for need in needs_mib if need > 0]
+    if not needs or available_mib is None:
+        return workers, "no memory measured yet: every worker at once"
+    fit = int(available_mib * MEMORY_HEADROOM // max(needs))
+    jobs = max(1, min(workers, fit))
+    return jobs, (
+        f"{jobs} at once: the largest worker needed {max(needs):,.0f} MiB, "
+        f"{available_mib:,.0f} MiB available (using at most {MEMORY_HEADROOM:.0%})"
+    )
+
+
+def available_mib(meminfo: Path = Path("/proc/meminfo")) -> float | None:
+    """The memory the kernel says is available for new work, in MiB; None where it cannot say."""
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def concurrent_workers() -> int:
+    try:
+        return max(1, int(os.environ.get(JOBS_VARIABLE, "1")))
+    except ValueError:
+        return 1
