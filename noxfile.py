@@ -107,5 +107,5 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time covsplit against a serial run and the spec's commands (ratios; takes minutes)."""
+    """Time covsplit against serial, xdist and the spec's commands, warm and cold (bench.json, bench.md; minutes)."""
     session.run("python", str(HERE / "bench" / "bench.py"), *session.posargs, env={"COVSPLIT_CONFIG": str(CONFIG_PATH)})

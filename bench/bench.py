@@ -1,112 +1,377 @@
-"""Benchmark covsplit against the alternatives, on the same project, as ratios.
+"""Benchmark covsplit against the alternatives on one project: ``make bench [CONFIG=...]``.
 
-Run with ``make bench`` (the nox session ``bench``).  Measured, in wall
-seconds, each the best of ``--repeat`` runs:
+Contenders, run alternately (one round runs each once) and repeated, each
+reported as the median of its runs:
 
-* ``serial``: one ``pytest --cov=<every package> --cov-branch`` over the
-  whole test root, no report: the reference every ratio is relative to;
-* ``serial+reports``: the same, writing what covsplit's combined step writes
-  (JSON, XML, HTML), the fair single-process alternative;
-* ``spec-literal``: the hand-made document's commands, one per worker, each
-  running the *whole* test root with ``--cov=<its packages>``, one after the
-  other (what the seed split asked people to run);
-* ``covsplit-seq``: ``make coverage-seq`` with warm virtualenvs;
-* ``covsplit-parallel``: ``make coverage-all`` with warm virtualenvs;
-* ``covsplit-cold``: ``make coverage-all`` into an empty nox envdir (venv
-  creation and installs included), once.
+* ``serial``: one ``pytest --cov=<every source package> --cov-branch`` over
+  the tests the workers run, writing the JSON and HTML reports;
+* ``xdist``: the same with ``-n auto``;
+* ``spec-commands``: the seed document's literal per-worker commands, each
+  ``pytest --cov=<its modules> <whole test root>`` with the same reports,
+  all at once as its "Parallel Execution" section runs them;
+* ``covsplit-warm``: ``make coverage-all`` with its virtualenvs in place;
+* ``covsplit-cold``: ``make coverage-all`` into an empty nox envdir (every
+  virtualenv created and installed; uv's download cache stays warm).
 
-Timing lives here, never in tests.  Results go to stdout and
-``coverage_output/bench.md``.
+Baselines run in a virtualenv of their own with the project, pytest-cov
+and pytest-xdist.  Every contender's output goes to a folder that is reused
+from run to run, so coverage.py's HTML report redoes only changed pages for
+all of them alike.  Measured per run: wall seconds, CPU seconds of the whole
+process tree (user + system, from the children's resource usage), and the
+peak of the tree's summed resident memory (sampled every 0.2 s from /proc).
+
+Writes ``coverage_output/bench.json`` (the shape other tools read) and
+``bench.md``.  Timing lives here, never in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, fsio  # noqa: E402
+from covsplit import config, fsio, status  # noqa: E402
+from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
+
+CONTENDERS = ("serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold")
+REQUIREMENTS = REPO / "scripts" / "requirements"
+# Serial runs of at least this long are "real projects" for the targets; shorter ones are fixed-cost bound.
+LONG_RUN_S = 10.0
 
 
-def timed(run: Callable[[], object]) -> float:
+@dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    peak_mib: float
+    returncode: int
+
+
+@dataclass
+class Contender:
+    name: str
+    run: Callable[[], Sample]
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        return statistics.median(getattr(sample, key) for sample in self.samples)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _tree_rss_mib(root: int) -> float:
+    """Summed resident memory of ``root`` and every process below it, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = int(fields[21])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in tree) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure(command: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> Sample:
+    """Run ``command`` to its end: wall time, CPU of its whole tree, peak memory of its tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = 0.0
     started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            # Sparse enough not to take CPU from the run it measures.
+            while not done.wait(0.2):
+                peak = max(peak, _tree_rss_mib(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        done.set()
+        sampler.join()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Sample(round(wall, 3), round(cpu, 3), round(peak, 1), returncode)
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    return min(timed(run) for _ in range(repeat))
+def measure_all(commands: Sequence[Sequence[str]], cwd: Path, env: Mapping[str, str], log: Path) -> Sample:
+    """Several commands started together (the spec's per-worker commands), measured as one run."""
+    script = " & ".join(subprocess.list2cmdline(list(c)) for c in commands) + " & wait"
+    return measure(["bash", "-c", script], cwd, env, log)
 
 
-def sh(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-    # Outcomes do not matter here (the example's tests pass); only the time does.
-    subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+# --------------------------------------------------------------------------- contenders
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-cold", action="store_true", help="do not measure the cold run")
-    args = parser.parse_args()
+def baseline_python(cfg: config.Config) -> Path:
+    """A virtualenv with the project, pytest-cov and pytest-xdist, made once and reused while its inputs hold."""
+    uv = shutil.which("uv", path=str(REPO / ".tools" / "bin")) or "uv"
+    location = REPO / ".nox" / envdir_name(cfg.path, cfg.root) / "bench-baseline"
+    python = location / "bin" / "python"
+    groups = [
+        ("-r", str(REQUIREMENTS / "worker.txt")),
+        ("-r", str(REQUIREMENTS / "worker-xdist.txt")),
+        *cfg.install,
+    ]
+    stamp = location / "covsplit-install.json"
+    fingerprint = install_fingerprint(groups, cfg.root, str(python))
+    if stamp.is_file() and stamp.read_text() == fingerprint:
+        return python
+    subprocess.run([uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(location)], check=True)
+    for group in groups:
+        subprocess.run([uv, "pip", "install", "--quiet", "--python", str(python), *group], cwd=cfg.root, check=True)
+    stamp.write_text(fingerprint)
+    return python
 
-    cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
-    make = ["make", "--no-print-directory", f"CONFIG={cfg.path}"]
-    env = dict(os.environ)
 
-    # Warm the worker virtualenvs once; the first worker's venv then serves the baselines.
-    sh([*make, "coverage-all"], REPO, env)
-    python = str(REPO / ".nox" / cfg.workers[0].name / "bin" / "python")
-    sources = [Path(cfg.source_dir, *p.split(".")).as_posix() for p in cfg.source]
-    scratch = Path(tempfile.mkdtemp(prefix="covsplit-bench-"))
-    base_env = {**env, "COVERAGE_FILE": str(scratch / ".coverage")}
-    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov-branch", "--cov-report="]
+def test_paths(cfg: config.Config) -> list[str]:
+    """What covsplit's workers run, together: the union of their test paths."""
+    paths: list[str] = []
+    for worker in cfg.workers:
+        paths.extend(t for t in worker.tests if t not in paths)
+    return paths
 
-    results: dict[str, float] = {}
-    results["serial"] = best_of(
-        args.repeat, lambda: sh([*pytest, *[f"--cov={s}" for s in sources], cfg.test_root], cfg.root, base_env)
-    )
 
-    reports = [f"--cov-report={kind}:{scratch / kind}" for kind in ("json", "xml", "html")]
-    results["serial+reports"] = best_of(
-        args.repeat,
-        lambda: sh([*pytest, *[f"--cov={s}" for s in sources], *reports, cfg.test_root], cfg.root, base_env),
-    )
+def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str], tests: Sequence[str]) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, *[f"--cov={c}" for c in covs],
+        "--cov-branch", f"--cov-report=json:{out / 'coverage.json'}", f"--cov-report=html:{out / 'html'}",
+        *cfg.pytest_args,
+    ]  # fmt: skip
 
-    def spec_literal() -> None:
+
+def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path) -> list[Contender]:
+    sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
+    tests = test_paths(cfg)
+    base_env = {**os.environ, **cfg.env}
+    base_env.pop("COVERAGE_FILE", None)
+
+    def baseline(name: str, extra: Sequence[str]) -> Callable[[], Sample]:
+        out = scratch / name
+        env = {**base_env, "COVERAGE_FILE": str(out / ".coverage")}
+        return lambda: measure([*pytest_run(python, cfg, out, sources, tests), *extra], cfg.root, env, log)
+
+    def spec_commands() -> Sample:
+        commands = []
         for worker in cfg.workers:
-            covs = [f"--cov={m}" for m in worker.modules]
-            sh([*pytest, *covs, cfg.test_root], cfg.root, base_env)
+            out = scratch / "spec" / worker.name
+            command = pytest_run(python, cfg, out, worker.modules, [cfg.test_root])
+            commands.append(["env", f"COVERAGE_FILE={out / '.coverage'}", *command])
+        return measure_all(commands, cfg.root, base_env, log)
 
-    results["spec-literal"] = best_of(args.repeat, spec_literal)
-    results["covsplit-seq"] = best_of(args.repeat, lambda: sh([*make, "coverage-seq"], REPO, env))
-    results["covsplit-parallel"] = best_of(args.repeat, lambda: sh([*make, "coverage-all"], REPO, env))
-    if not args.skip_cold:
-        cold_env = {**env, "NOXFLAGS": f"--envdir {scratch / 'envs'}"}
-        results["covsplit-cold"] = timed(lambda: sh([*make, "coverage-all"], REPO, cold_env))
+    make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "coverage-all"]
 
-    reference = results["serial"]
+    def cold() -> Sample:
+        envdir = Path(tempfile.mkdtemp(prefix="envs-", dir=scratch))
+        try:
+            return measure([*make, f"NOXFLAGS=--envdir {envdir}"], REPO, os.environ, log)
+        finally:
+            shutil.rmtree(envdir, ignore_errors=True)
+
+    return [
+        Contender("serial", baseline("serial", [])),
+        Contender("xdist", baseline("xdist", ["-n", "auto"])),
+        Contender("spec-commands", spec_commands),
+        Contender("covsplit-warm", lambda: measure(make, REPO, os.environ, log)),
+        Contender("covsplit-cold", cold),
+    ]
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def coverage_differences(combined: Mapping[str, Any], serial: Mapping[str, Any]) -> list[str]:
+    """Files whose executed lines, branches or statements differ between covsplit's combined data and a serial run.
+
+    covsplit also lists never-imported files at 0%; a file the serial run
+    did not report is a difference only if covsplit saw it executed.
+    """
+    ours, theirs = combined.get("files", {}), serial.get("files", {})
+    different = []
+    for name in sorted(set(ours) | set(theirs)):
+        if name not in theirs:
+            if ours[name].get("executed_lines"):
+                different.append(name)
+            continue
+        if name not in ours:
+            different.append(name)
+            continue
+        a, b = ours[name], theirs[name]
+        if (
+            a.get("executed_lines") != b.get("executed_lines")
+            or sorted(map(tuple, a.get("executed_branches", []))) != sorted(map(tuple, b.get("executed_branches", [])))
+            or a["summary"]["num_statements"] != b["summary"]["num_statements"]
+        ):
+            different.append(name)
+    return different
+
+
+def worker_overhead(cfg: config.Config) -> tuple[float, float]:
+    """Mean CPU seconds per worker session outside pytest, and the sum of the sessions' CPU, from the statuses."""
+    outside, sessions = [], 0.0
+    for worker in cfg.workers:
+        record = status.read(status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name).status)
+        session, pytest_cpu = record.get("session_cpu_s"), record.get("pytest_cpu_s")
+        if isinstance(session, int | float) and isinstance(pytest_cpu, int | float):
+            outside.append(session - pytest_cpu)
+            sessions += session
+    return (sum(outside) / len(outside) if outside else float("nan")), sessions
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal: bool) -> list[str]:
+    serial, xdist = results["serial"], results["xdist"]
+    faster = min(serial["wall_s"], xdist["wall_s"])
+    warm = results["covsplit-warm"]
+    lines = []
+
+    def verdict(ok: bool, text: str) -> None:
+        lines.append(f"- {'met' if ok else 'NOT MET'}: {text}")
+
+    if serial["wall_s"] >= LONG_RUN_S:
+        verdict(warm["wall_s"] <= faster, f"warm {warm['wall_s']:.2f} s <= the faster baseline {faster:.2f} s")
+        verdict(
+            warm["cpu_s"] <= 1.3 * serial["cpu_s"],
+            f"warm CPU {warm['cpu_s']:.2f} s <= 1.3 x serial CPU {serial['cpu_s']:.2f} s "
+            f"({warm['cpu_s'] / serial['cpu_s']:.2f}x)",
+        )
+        if "covsplit-cold" in results:
+            cold = results["covsplit-cold"]["wall_s"]
+            verdict(cold <= 1.5 * faster, f"cold {cold:.2f} s <= 1.5 x the faster baseline ({cold / faster:.2f}x)")
+    else:
+        verdict(warm["wall_s"] <= 1.2 * faster, f"warm {warm['wall_s']:.2f} s <= 1.2 x the faster baseline "
+                f"{faster:.2f} s ({warm['wall_s'] / faster:.2f}x; serial run under {LONG_RUN_S:g} s)")  # fmt: skip
+        verdict(overhead < 0.5, f"covsplit's own CPU outside pytest {overhead:.2f} s per worker < 0.5 s")
+    verdict(equal, "combined coverage equals the serial run, file by file")
+    return lines
+
+
+def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]], notes: Sequence[str]) -> str:
+    serial = results["serial"]
+    faster = min(serial["wall_s"], results["xdist"]["wall_s"])
     lines = [
         "# covsplit benchmark",
         "",
-        f"Project: `{cfg.root.relative_to(REPO) if cfg.root.is_relative_to(REPO) else cfg.root}`, "
-        f"{len(cfg.workers)} workers, {os.cpu_count()} CPUs; best of {args.repeat} (cold: once).",
+        f"Project `{record['project']}`, {record['workers']} workers, {record['cpus']} CPUs, "
+        f"median of {record['runs']} alternating runs.  Rerun: `make bench CONFIG={record['config']}`.",
         "",
-        "| Run | Seconds | Ratio to serial |",
-        "| --- | ---: | ---: |",
-        *[f"| {name} | {seconds:.2f} | {seconds / reference:.2f}x |" for name, seconds in results.items()],
-        "",
+        "| Contender | Wall s | CPU s | Peak MiB | Wall / faster of serial, xdist | CPU / serial |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    text = "\n".join(lines)
-    print(text)
-    fsio.write_text(cfg.output_dir / "bench.md", text)
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['peak_mib']:,.0f} "
+            f"| {r['wall_s'] / faster:.2f}x | {r['cpu_s'] / serial['cpu_s']:.2f}x |"
+        )
+    lines += ["", "## Targets", "", *notes, "", "## Where covsplit's own time goes (CPU seconds, warm run)", ""]
+    lines += record["overhead_lines"]
+    if record["differences"]:
+        lines += ["", "## Coverage that differs from the serial run", ""]
+        lines += [f"- `{name}`" for name in record["differences"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3; the median of each is reported)")
+    parser.add_argument("--skip-cold", action="store_true", help="leave out the cold run")
+    args = parser.parse_args(argv)
+
+    cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
+    cfg.output_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="covsplit-bench-"))
+    log = scratch / "bench.log"
+    try:
+        python = baseline_python(cfg)
+        field = contenders(cfg, python, scratch, log)
+        if args.skip_cold:
+            field = [c for c in field if c.name != "covsplit-cold"]
+        # Warm-up: make the worker virtualenvs and every output folder once; not timed.
+        for contender in field:
+            if contender.name != "covsplit-cold":
+                contender.run()
+        overheads, outside_sessions = [], []
+        for _round in range(args.repeat):
+            for contender in field:
+                sample = contender.run()
+                contender.samples.append(sample)
+                print(f"{contender.name}: {sample.wall_s:.2f} s wall, {sample.cpu_s:.2f} s CPU", file=sys.stderr)
+                if contender.name == "covsplit-warm":
+                    per_worker, sessions = worker_overhead(cfg)
+                    overheads.append(per_worker)
+                    outside_sessions.append(sample.cpu_s - sessions)
+        crashed = [c.name for c in field for s in c.samples if s.returncode not in (0, 1, 2)]
+        results = {
+            c.name: {"wall_s": c.median("wall_s"), "cpu_s": c.median("cpu_s"), "peak_mib": c.median("peak_mib")}
+            for c in field
+        }
+        serial_json = json.loads((scratch / "serial" / "coverage.json").read_text())
+        differences = coverage_differences(fsio.read_json(cfg.output_dir / "combined_coverage.json") or {}, serial_json)
+        overhead = statistics.median(overheads)
+        record: dict[str, Any] = {
+            "project": cfg.root.name,
+            "cpus": os.cpu_count() or 1,
+            "runs": args.repeat,
+            "contenders": [{"name": name, **values} for name, values in results.items()],
+            "combined_equals_serial": not differences,
+            "overhead_s_per_worker": round(overhead, 3),
+            "differences": differences,
+        }
+        notes = verdicts(results, overhead, not differences)
+        if crashed:
+            notes.append(f"- runs that ended with an unexpected status (see {log}): {', '.join(sorted(set(crashed)))}")
+        rest = statistics.median(outside_sessions)
+        text = render(
+            {
+                **record,
+                "workers": len(cfg.workers),
+                "config": cfg.path,
+                "overhead_lines": [
+                    f"- each worker session outside its pytest (nox, virtualenv check, driver): {overhead:.2f} s",
+                    f"- the rest of the run (make, nox's parent, aggregate, report): {rest:.2f} s",
+                ],
+            },
+            results,
+            notes,
+        )
+        fsio.write_json(cfg.output_dir / "bench.json", record)
+        fsio.write_text(cfg.output_dir / "bench.md", text)
+        print(text)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

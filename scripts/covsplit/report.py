@@ -1586,6 +1586,18 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     elif not isinstance(aggregate, dict):
         aggregate, problem = None, "aggregate.json is not a JSON object"
 
+    # The bench compares the combined data with one serial run: where a project's coverage depends on
+    # which tests share a process, the split cannot equal it, and the report says where.
+    bench = fsio.read_json(cfg.output_dir / "bench.json")
+    differences = bench.get("differences") if isinstance(bench, dict) else None
+    if isinstance(differences, list) and differences:
+        warnings.append(
+            f"the combined coverage differs from one serial run in {len(differences)} file(s) (`make bench`): "
+            + ", ".join(str(name) for name in differences[:10])
+            + ("" if len(differences) <= 10 else ", ...")
+            + "; their coverage depends on which tests share a process"
+        )
+
     try:
         all_files = cfg.all_files()
     except OSError as exc:

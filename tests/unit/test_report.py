@@ -537,3 +537,20 @@ def test_an_unparsable_file_costs_only_its_own_count(tmp_path: Path) -> None:
     assert any("pkg/c.py" in warning for warning in model.warnings)
     md = (cfg.output_dir / "report.md").read_text(encoding="utf-8")
     assert "no statement count for 1 file(s): `pkg/c.py`" in md
+
+
+def test_report_names_files_whose_coverage_differs_from_a_serial_run(tmp_path: Path) -> None:
+    import shutil
+
+    from covsplit import config as config_module
+    from covsplit import report as report_module
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
+    shutil.copytree(fixture, tmp_path / "tiny")
+    cfg = config_module.load(tmp_path / "tiny" / "workers.toml")
+    cfg.output_dir.mkdir()
+    (cfg.output_dir / "bench.json").write_text('{"differences": ["tiny/core/maths.py"]}')
+    warnings = report_module.collect_inputs(cfg).warnings
+    assert any("differs from one serial run in 1 file" in w and "tiny/core/maths.py" in w for w in warnings)
+    (cfg.output_dir / "bench.json").write_text('{"differences": []}')
+    assert not any("serial run" in w for w in report_module.collect_inputs(cfg).warnings)

@@ -1,0 +1,42 @@
+"""`make bench` runs on a tiny project and writes bench.json in the shape other tools read (no timing checked)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from e2e_support import FIXTURES, REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "tiny", tmp_path / "tiny", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    config = tmp_path / "tiny" / "workers.toml"
+    env = {**os.environ, "COVSPLIT_CONFIG": str(config)}
+    env.pop("COVERAGE_FILE", None)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench.py"), "--repeat", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    record = json.loads((config.parent / "coverage_output" / "bench.json").read_text())
+    assert set(record) >= {"project", "cpus", "runs", "contenders", "combined_equals_serial", "overhead_s_per_worker"}
+    assert record["project"] == "tiny" and record["runs"] == 1 and record["cpus"] == os.cpu_count()
+    names = [c["name"] for c in record["contenders"]]
+    assert names == ["serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold"]
+    for contender in record["contenders"]:
+        assert set(contender) == {"name", "wall_s", "cpu_s", "peak_mib"}
+        assert all(isinstance(contender[k], float) and contender[k] > 0 for k in ("wall_s", "cpu_s", "peak_mib"))
+    assert record["combined_equals_serial"] is True and record["differences"] == []
+    assert isinstance(record["overhead_s_per_worker"], float) and record["overhead_s_per_worker"] > 0
+    text = (config.parent / "coverage_output" / "bench.md").read_text()
+    assert "| covsplit-warm |" in text and "Wall / faster of serial, xdist" in text and "## Targets" in text
