@@ -64,9 +64,9 @@ for _worker in CONFIG.workers:
 
 @nox.session
 def aggregate(session: nox.Session) -> None:
-    """Combine all workers' coverage; gate line and branch coverage separately."""
+    """Combine all workers' coverage; gate line and branch coverage separately (-- --report: then report)."""
     install(session, TOOLS, HERE)
-    covsplit(session, "aggregate")
+    covsplit(session, "aggregate", *session.posargs)
 
 
 @nox.session

@@ -76,26 +76,24 @@ class Contender:
 
 
 def _tree_rss_mib(root: int) -> float:
-    """Summed resident memory of ``root`` and every process below it, from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(fields[21])
-    tree, frontier = {root}, [root]
+    """Summed resident memory of ``root`` and every process below it.
+
+    Walks the tree through /proc's children lists, so a sample costs in
+    proportion to the run's own processes, not to everything on the machine.
+    """
+    total_pages, frontier, seen = 0, [root], set()
     while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        pid = frontier.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            total_pages += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            for task in os.scandir(f"/proc/{pid}/task"):
+                frontier.extend(int(child) for child in Path(task.path, "children").read_text().split())
+        except (OSError, ValueError):
+            continue  # the process ended between two reads
+    return total_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def measure(command: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> Sample:

@@ -41,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "worker-reports", help="coverage reports of what one worker's own tests covered (after it ran alone)"
     )
     worker_reports.add_argument("name")
-    commands.add_parser("aggregate", help="combine the workers' coverage and gate it")
+    aggregate_command = commands.add_parser("aggregate", help="combine the workers' coverage and gate it")
+    aggregate_command.add_argument(
+        "--report", action="store_true", help="then write the report too, in the same process (make coverage-all)"
+    )
     commands.add_parser("report", help="write coverage_output/report.md and report.html")
     commands.add_parser("plan", help="compute a balanced split (see `covsplit plan --help`)", add_help=False)
     commands.add_parser("check", help="check workers.toml against the code", add_help=False)
@@ -95,7 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "aggregate":
         from covsplit import aggregate
 
-        return aggregate.run(cfg)
+        code = aggregate.run(cfg)
+        if args.report:
+            from covsplit import report
+
+            report.write_report(cfg)
+        return code
     from covsplit import report
 
     return report.write_report(cfg)
