@@ -11,7 +11,7 @@ WORKERS := $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit workers 2>/dev/null)
 JOBS ?= $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)
 NOXFLAGS ?=
 
-.PHONY: help coverage-all coverage-seq workers aggregate report plan check test lint bench clean $(WORKERS)
+.PHONY: help coverage-all coverage-seq workers aggregate report plan check matrix test lint bench clean $(WORKERS)
 
 help:
 	@echo "make coverage-all   run every worker in parallel, then aggregate and report"
@@ -50,6 +50,10 @@ aggregate report: $(NOX)
 # make plan ARGS="--workers 5 --by duration --dry-run"
 plan check: $(NOX)
 	$(NOX) $(NOXFLAGS) -s $@ -- $(ARGS)
+
+# The workers as a CI matrix, for CI systems other than GitHub Actions (see README).
+matrix:
+	@PYTHONPATH=scripts $(PYTHON) -m covsplit matrix
 
 test: $(NOX)
 	$(NOX) $(NOXFLAGS) -s tests -- $(ARGS)

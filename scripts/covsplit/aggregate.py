@@ -113,6 +113,7 @@ def worker_states(cfg: Config) -> list[dict[str, Any]]:
                 "state": record["state"],
                 "message": record.get("message", ""),
                 "data_file": paths.data_file.exists(),
+                "root": record.get("root"),
             }
         )
     return states
@@ -245,7 +246,9 @@ def run(cfg: Config) -> int:
     data_files = [
         status.worker_paths(cfg.output_dir, cfg.html_dir, s["name"]).data_file for s in states if s["data_file"]
     ]
-    cov = coverage_data.combine(cfg, data_files, cfg.output_dir / COMBINED_DATA)
+    # Where each worker's checkout was: on a fleet every machine may have its own path.
+    roots = [str(state["root"]) for state in states if state.get("root")]
+    cov = coverage_data.combine(cfg, data_files, cfg.output_dir / COMBINED_DATA, roots)
     combined = coverage_data.write_combined_reports(
         cfg,
         cov,

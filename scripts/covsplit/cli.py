@@ -35,6 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("validate", help="check workers.toml and print its workers")
     commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")
     commands.add_parser("jobs", help="how many workers to run at once, from the memory earlier runs needed")
+    commands.add_parser("matrix", help="the workers as a CI matrix (GitHub's JSON shape) for other CI systems")
+    verdict = commands.add_parser("verdict", help="one screen: each worker, the combined figures, the gates")
+    verdict.add_argument(
+        "--strict", action="store_true", help="exit 1 unless complete, gates passed and every worker's tests passed"
+    )
     run_worker = commands.add_parser("run-worker", help="run one worker and write its artifacts")
     run_worker.add_argument("name")
     worker_reports = commands.add_parser(
@@ -70,6 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "workers":
         print("\n".join(worker.name for worker in cfg.workers))
         return 0
+    if args.command == "matrix":
+        import json
+
+        print(json.dumps({"include": [{"worker": w.name, "title": w.title} for w in cfg.workers]}))
+        return 0
+    if args.command == "verdict":
+        from covsplit import report
+
+        model = report.model_for(cfg)
+        print(report.render_verdict(model, cfg.output_dir / "report.html"))
+        return 1 if args.strict and not report.all_clear(model) else 0
     if args.command == "jobs":
         from covsplit import capacity, status
 

@@ -9,10 +9,10 @@ Three facts shape this module:
 * Reports are made from the project root with the target's own coverage
   configuration (exclusions, ``[paths]``), exactly as ``coverage report``
   run there would.
-* coverage.py parses every source file anew for each report it writes.
-  The aggregate writes five over each file (combined JSON, XML and HTML,
-  the owner's JSON and HTML), so its :class:`Coverage` keeps each file's
-  parsed source for all of them: each file is parsed once.
+* coverage.py parses and analyses every source file anew for each report
+  it writes.  The aggregate writes five over each file (combined JSON, XML
+  and HTML, the owner's JSON and HTML), so its :class:`Coverage` keeps each
+  file's parse and analysis for all of them: each file is analysed once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import coverage
 from coverage.data import CoverageData
 from coverage.exceptions import DataError
 from coverage.plugin import FileReporter
+from coverage.results import Analysis
 from coverage.types import TMorf
 
 from covsplit import fsio
@@ -59,19 +60,23 @@ def touch(data: CoverageData, files: Iterable[Path]) -> None:
 
 
 class Coverage(coverage.Coverage):
-    """coverage.py's Coverage, parsing each source file once for all the reports it writes.
+    """coverage.py's Coverage, analysing each source file once for all the reports it writes.
 
-    coverage.py makes a fresh FileReporter (which holds the parsed source)
-    per file per report, and its public API offers no cache.  Keeping the
-    reporters (and the function and class regions each report asks them for)
-    is safe because a file's parse depends only on its source and the
-    configuration, not on the data; coverage is pinned, and a test checks
-    the reports are identical to an uncached Coverage's.
+    coverage.py makes a fresh FileReporter (which parses the source) and a
+    fresh Analysis per file per report, and its public API offers no cache;
+    the aggregate writes five reports over each file.  Keeping the reporters
+    (with the function and class regions each report asks them for) is safe
+    because a parse depends only on the source and the configuration.
+    Keeping the analyses is safe because nothing here changes the data once
+    reporting starts: every file a report shows is touched before the first
+    one.  coverage is pinned, and a test checks the reports equal an
+    uncached Coverage's.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._file_reporters: dict[str, FileReporter] = {}
+        self._analyses: dict[str, Analysis] = {}
 
     def _get_file_reporter(self, morf: TMorf) -> FileReporter:
         if not isinstance(morf, str):
@@ -79,9 +84,16 @@ class Coverage(coverage.Coverage):
         reporter = self._file_reporters.get(morf)
         if reporter is None:
             reporter = self._file_reporters[morf] = super()._get_file_reporter(morf)
-            # Function and class regions: every JSON and HTML report parses the source again for them.
             reporter.code_regions = functools.cache(reporter.code_regions)  # type: ignore[method-assign]
         return reporter
+
+    def _analyze(self, morf: TMorf, file_reporter: FileReporter | None = None) -> Analysis:
+        if not isinstance(morf, str):
+            return super()._analyze(morf, file_reporter)
+        analysis = self._analyses.get(morf)
+        if analysis is None:
+            analysis = self._analyses[morf] = super()._analyze(morf, file_reporter)
+        return analysis
 
 
 def worker_data(cfg: Config, data_file: Path, files: Iterable[str]) -> Coverage:
@@ -113,16 +125,23 @@ def write_module_reports(
     return json.loads(json_path.read_text(encoding="utf-8"))
 
 
-def combine(cfg: Config, data_files: Iterable[Path], combined: Path) -> Coverage:
+def combine(cfg: Config, data_files: Iterable[Path], combined: Path, roots: Iterable[str] = ()) -> Coverage:
     """Combine worker data files into ``combined`` (originals kept) plus every source file.
 
-    Uses coverage.py's own combine, so the target's ``[paths]`` remapping
-    applies when workers ran on different machines.
+    Uses coverage.py's own combine.  Workers on a CI fleet check the project
+    out at other paths (``roots``, from their status files): each is mapped
+    onto this checkout with coverage.py's ``[paths]`` mechanism, after the
+    project's own ``[paths]`` entries, so no configuration is needed.
     """
     combined.unlink(missing_ok=True)
     files = [str(path) for path in data_files]
     with in_directory(cfg.root):
         cov = Coverage(data_file=str(combined), config_file=True, branch=True)
+        foreign = sorted({root for root in roots if Path(root) != cfg.root})
+        if foreign:
+            paths = dict(cov.config.paths)
+            paths["covsplit-checkouts"] = [str(cfg.root), *foreign]
+            cov.set_option("paths", paths)
         if files:
             cov.combine(data_paths=files, keep=True)
         data = cov.get_data()

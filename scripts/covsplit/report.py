@@ -1679,6 +1679,18 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
     return "\n".join(lines)
 
 
+def all_clear(model: ReportModel) -> bool:
+    """Complete combined data, every gate passed, every worker's tests passed: what CI may call green."""
+    c = model.combined
+    return (
+        c is not None
+        and c.complete
+        and not c.stale
+        and all(g.passed is not False for g in c.gates)
+        and all(w.state == status.PASSED for w in model.workers)
+    )
+
+
 def write_report(cfg: Config) -> int:
     """Write ``coverage_output/report.md`` and ``report.html``; 0 always, since gaps are content, not errors.
 

@@ -1,4 +1,4 @@
-"""The aggregate's Coverage parses each file once, and writes exactly what coverage.py writes."""
+"""The aggregate's Coverage analyses each file once, and writes exactly what coverage.py writes."""
 
 from __future__ import annotations
 
@@ -56,5 +56,7 @@ def test_reports_equal_plain_coverage_and_each_file_is_parsed_once(tmp_path: Pat
         assert set(cached._file_reporters) == set(morfs)
         reporter = cached._file_reporters[morfs[0]]
         assert reporter.code_regions() is reporter.code_regions()  # computed once, then kept
+        assert set(cached._analyses) == set(morfs)
+        assert cached._analyze(morfs[0]) is cached._analyze(morfs[0])
     xml = [(tmp_path / d / "r.xml").read_text().split("\n", 2)[2] for d in ("cached", "plain")]
     assert xml[0] == xml[1]
