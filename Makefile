@@ -3,20 +3,18 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 TOOLS := .tools
 NOX := $(TOOLS)/bin/nox
-# The worker names come from workers.toml (standard library only, no venv needed).
 CONFIG ?= workers.toml
 export COVSPLIT_CONFIG := $(abspath $(CONFIG))
-WORKERS := $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit workers 2>/dev/null)
 # How many workers run at once: all, unless the peak memory of earlier runs says fewer (JOBS=N to cap it).
 JOBS ?= $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)
 NOXFLAGS ?=
 
-.PHONY: help coverage-all coverage-seq workers aggregate report plan check matrix test lint bench clean $(WORKERS)
+.PHONY: help coverage-all coverage-seq aggregate report plan check matrix test lint bench clean
 
 help:
 	@echo "make coverage-all   run every worker in parallel, then aggregate and report"
 	@echo "make coverage-seq   the same, one worker after the other"
-	@echo "make workerN        one worker ($(WORKERS))"
+	@echo "make workerN        one worker ($$(PYTHONPATH=scripts $(PYTHON) -m covsplit workers | tr '\n' ' '))"
 	@echo "make aggregate | report | plan | check | test | lint | bench | clean"
 
 # Pinned nox and uv in a local virtualenv: nothing else needs to be installed by hand.
@@ -39,9 +37,8 @@ coverage-all: $(NOX)
 coverage-seq: $(NOX)
 	@$(MAKE) --no-print-directory coverage-all JOBS=1
 
-workers: $(WORKERS)
-
-$(WORKERS): $(NOX)
+# One worker alone: `make worker2` (a worker named otherwise: `nox -s NAME`).
+worker%: $(NOX)
 	$(NOX) $(NOXFLAGS) -s $@
 
 aggregate report: $(NOX)

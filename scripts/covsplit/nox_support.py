@@ -113,9 +113,15 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     needs coverage.py, so it runs in the virtualenv); in a full run the
     aggregate writes its reports from the combined data instead.
     """
-    from covsplit import worker
+    from covsplit import capacity, worker
 
-    code = worker.run(cfg, name, python=str(Path(session.bin) / "python"), env=virtualenv_environment(session))
+    # Under `nox -j` without make's count, assume every worker shares the machine: never oversubscribe.
+    concurrent = None
+    if capacity.JOBS_VARIABLE not in os.environ and getattr(session, "parallel", False):
+        concurrent = len(cfg.workers)
+    code = worker.run(
+        cfg, name, python=str(Path(session.bin) / "python"), env=virtualenv_environment(session), concurrent=concurrent
+    )
     if os.environ.get(DEFER_REPORTS) != "1":
         session.run("python", "-m", "covsplit", "worker-reports", name, env=dict(covsplit_env))
     if code:

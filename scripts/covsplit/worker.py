@@ -77,6 +77,9 @@ def pytest_command(
         "junit_family=xunit1",
         "-o",
         "junit_duration_report=total",
+        # Progress as tests done out of collected ("[120/450]"): the line nox's status board shows.
+        "-o",
+        "console_output_style=count",
         "--cov-reset",
         *[f"--cov={source}" for source in sources],
         "--cov-branch",
@@ -276,17 +279,26 @@ def _cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(cfg: Config, name: str, python: str = sys.executable, env: Mapping[str, str] | None = None) -> int:
+def run(
+    cfg: Config,
+    name: str,
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    concurrent: int | None = None,
+) -> int:
     """Run worker ``name`` and write its artifacts; 0 only when every test passed.
 
     ``python`` is the worker virtualenv's interpreter and ``env`` the
     environment that virtualenv needs (nox's, when a session calls this).
+    ``concurrent`` is how many workers share the machine (default: what
+    ``make coverage-all`` says, else 1), which bounds the xdist processes.
     """
     worker = cfg.worker(name)
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     junit_partial, durations_partial = _partial(paths.junit), _partial(paths.durations)
-    processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, capacity.concurrent_workers())
+    sharing = concurrent or capacity.concurrent_workers()
+    processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, sharing)
     command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {

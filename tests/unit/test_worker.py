@@ -34,6 +34,8 @@ def test_command_measures_every_source_package_and_resets_the_targets_options(cf
     assert command[-1] == "-x"
     assert "covsplit.pytest_isolation" in command and "--junitxml=/out/j.xml" in command
     assert "covsplit.pytest_durations" in command and "--covsplit-durations=/out/d.json" in command
+    # Progress reads as tests done out of collected.
+    assert command[command.index("console_output_style=count") - 1] == "-o"
     # Per-test contexts double the cost of measuring; nothing in a run needs them.
     assert not any(arg.startswith("--cov-context") for arg in command)
 
