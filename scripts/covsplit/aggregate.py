@@ -17,6 +17,7 @@ never presented as the project's coverage.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from covsplit import fsio, status
+from covsplit import fsio, lock, status
 from covsplit.config import Config
 from covsplit.numbers import Percent, format_shortfall, percent
 from covsplit.numbers import format_percent as pct
@@ -234,8 +235,26 @@ def render_summary(
     return "\n".join(lines)
 
 
+# How long the aggregate waits for a worker that is still running before it gives up.
+WAIT_FOR_WORKERS_S = 3600.0
+
+
 def run(cfg: Config) -> int:
-    """Combine, report and gate; 0 only when complete and both gates pass."""
+    """Combine, report and gate; 0 only when complete and both gates pass.
+
+    Holds the combined outputs' lock, and each worker's lock while it reads
+    and rewrites that worker's reports: a worker still running is waited
+    for, not read half-way, and no run of it can start underneath.
+    """
+    with contextlib.ExitStack() as held:
+        held.enter_context(lock.hold(lock.combined_lock(cfg.output_dir), "aggregate/report", wait=WAIT_FOR_WORKERS_S))
+        for worker in sorted(cfg.workers, key=lambda w: w.name):
+            paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+            held.enter_context(lock.hold(paths.lock, f"aggregate (reading {worker.name})", wait=WAIT_FOR_WORKERS_S))
+        return _run_locked(cfg)
+
+
+def _run_locked(cfg: Config) -> int:
     # coverage.py is only needed here, not to read results.
     from covsplit import coverage_data, worker_reports
     from covsplit.summary import WHOLE_SUITE

@@ -122,6 +122,8 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     code = worker.run(
         cfg, name, python=str(Path(session.bin) / "python"), env=virtualenv_environment(session), concurrent=concurrent
     )
+    if code == worker.BUSY_EXIT_STATUS:
+        session.error(f"{name} is already running: this run did nothing (see the message above)")
     if os.environ.get(DEFER_REPORTS) != "1":
         session.run("python", "-m", "covsplit", "worker-reports", name, env=dict(covsplit_env))
     if code:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from covsplit import discover, fsio, status
+from covsplit import discover, fsio, lock, status
 from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_percent, format_shortfall, percent
@@ -1697,11 +1697,12 @@ def write_report(cfg: Config) -> int:
     The gates and the worker outcomes decide exit statuses elsewhere
     (``aggregate``, the workers); the report's job is to describe them.
     """
-    model = model_for(cfg)
     md_path = cfg.output_dir / "report.md"
     html_path = cfg.output_dir / "report.html"
-    fsio.write_text(md_path, render_markdown(model))
-    fsio.write_text(html_path, render_html(model))
+    with lock.hold(lock.combined_lock(cfg.output_dir), "aggregate/report", wait=3600.0):
+        model = model_for(cfg)
+        fsio.write_text(md_path, render_markdown(model))
+        fsio.write_text(html_path, render_html(model))
     print(f"report: wrote {md_path} and {html_path}")
     print(render_verdict(model, html_path))
     return 0

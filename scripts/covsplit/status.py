@@ -73,6 +73,11 @@ class WorkerPaths:
     def html_dir(self) -> Path:
         return self.html_root / self.name
 
+    @property
+    def lock(self) -> Path:
+        """Held while the worker runs (covsplit.lock): one run of a worker at a time."""
+        return self.output_dir / f".{self.name}.lock"
+
     def artifacts(self) -> dict[str, str]:
         """Artifact names as paths relative to the output folder (for links in markdown)."""
         rel = os.path.relpath

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, durations, fsio, status
+from covsplit import capacity, durations, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.failures import categories, render_failure_analysis
 from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
@@ -40,6 +40,8 @@ SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 PYTEST_OK, PYTEST_NO_TESTS = 0, 5
 PYTEST_STOPPED = {2: "interrupted", 3: "internal error", 4: "usage error, see the test output"}
 KILL_GRACE_SECONDS = 10.0
+# Another run of the same worker holds its lock: this one did nothing.
+BUSY_EXIT_STATUS = 3
 _PR_SET_PDEATHSIG = 1
 
 
@@ -295,6 +297,23 @@ def run(
     """
     worker = cfg.worker(name)
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    try:
+        with lock.hold(paths.lock, f"worker {worker.name}"):
+            return _run_locked(cfg, worker, paths, python, env, concurrent)
+    except lock.Busy as exc:
+        # Refused before touching anything: the running one's files stay as they are.
+        print(f"{worker.name}: not started: {exc}", file=sys.stderr)
+        return BUSY_EXIT_STATUS
+
+
+def _run_locked(
+    cfg: Config,
+    worker: Worker,
+    paths: status.WorkerPaths,
+    python: str,
+    env: Mapping[str, str] | None,
+    concurrent: int | None,
+) -> int:
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     junit_partial, durations_partial = _partial(paths.junit), _partial(paths.durations)
     sharing = concurrent or capacity.concurrent_workers()

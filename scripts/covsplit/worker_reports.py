@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covsplit import coverage_data, fsio, status
+from covsplit import coverage_data, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.junit import JUnitError, TestResult, read_junit
 from covsplit.summary import OWN_TESTS, coverage_figures, render_summary
@@ -45,9 +45,10 @@ def run_alone(cfg: Config, name: str) -> int:
     """Reports of what worker ``name``'s own tests covered, after it ran on its own."""
     worker = cfg.worker(name)
     paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
-    cov = coverage_data.worker_data(cfg, paths.data_file, worker.files)
-    figures = write(cfg, worker, cov, OWN_TESTS)
-    record = status.read(paths.status)
-    if record["state"] not in (status.NOT_RUN, status.RUNNING):
-        status.write(paths.status, {**record, "coverage": figures, "coverage_scope": OWN_TESTS})
+    with lock.hold(paths.lock, f"worker {worker.name} (reports)", wait=60.0):
+        cov = coverage_data.worker_data(cfg, paths.data_file, worker.files)
+        figures = write(cfg, worker, cov, OWN_TESTS)
+        record = status.read(paths.status)
+        if record["state"] not in (status.NOT_RUN, status.RUNNING):
+            status.write(paths.status, {**record, "coverage": figures, "coverage_scope": OWN_TESTS})
     return 0

@@ -252,3 +252,35 @@ def test_a_killed_runs_leftover_data_does_not_leak_into_the_next(tmp_path: Path,
     suite.nox("-s", "worker1", check=True)
     assert suite.read_json("worker1_coverage.json")["files"]["alpha/extra.py"]["summary"]["covered_lines"] == 0
     assert not list(suite.output.glob(".coverage.worker1.*"))
+
+
+def test_a_second_run_of_a_running_worker_is_refused_and_leaves_the_first_intact(
+    tmp_path: Path, nox_envdir: Path
+) -> None:
+    suite = copy_suite(tmp_path, nox_envdir, FIXTURES / "crossing")
+    (suite.root / "tests" / "test_slow.py").write_text("import time\n\ndef test_slow():\n    time.sleep(4)\n")
+    suite.config.write_text(
+        suite.config.read_text().replace(
+            'tests = ["tests/test_core.py"]', 'tests = ["tests/test_core.py", "tests/test_slow.py"]'
+        )
+    )
+    env = {**os.environ, "COVSPLIT_CONFIG": str(suite.config)}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py"), "--envdir", str(suite.envdir), "-s", "worker1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    status_file = suite.output / "worker1_status.json"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not (status_file.exists() and "running" in status_file.read_text()):
+        time.sleep(0.1)
+    second = suite.nox("-s", "worker1", check=False)
+    assert first.wait(timeout=300) == 0
+    assert second.returncode != 0
+    # The refusal names the running one: the driver runs in the first nox process.
+    assert f"worker worker1 is already running (pid {first.pid} on " in second.stdout + second.stderr
+    record = status.read(status_file)
+    assert record["state"] == status.PASSED and record["outcomes"]["failed"] == 0
+    assert "tests/test_slow.py" in record["test_files"]
+    assert "INTERNALERROR" not in (suite.output / "worker1_test_output.txt").read_text()
