@@ -1,9 +1,12 @@
-"""Percentages, computed exactly and shown floored.
+"""Percentages: computed exactly, gated exactly, shown as coverage.py shows them.
 
-A report must never claim more coverage than was measured: 99.996% shows
-as 99.99%, never 100.00%, and a gate at 80% fails at 79.999%.  Binary
-floating point gets both wrong at the edges (``math.floor(0.29 * 100)`` is
-28), so percentages are kept as fractions until they are displayed.
+A user compares our figures with ``coverage report``, so a percentage is
+displayed by coverage.py's own rule (``coverage.results.display_covered``)
+at two decimals: rounded, except that it never reads 100.00 unless every
+line is covered and never 0.00 unless none is (86.638% shows as 86.64,
+99.996% as 99.99, 0.004% as 0.01).  Gates never round: a gate at 80% fails
+at 79.999%, so percentages stay exact fractions until they are displayed,
+and a shortfall is rounded up so a failed gate never reads "short by 0.00".
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable
 from fractions import Fraction
 
 Percent = Fraction | float
+# Decimals shown, as coverage.py's --precision.
+DISPLAY_PRECISION = 2
 
 
 def percent(covered: int | None, total: int | None) -> Fraction | None:
@@ -31,11 +36,23 @@ def hundredths(value: Percent, rounding: Callable[[float], int]) -> int:
 
 
 def format_percent(value: Percent | None, missing: str = "n/a") -> str:
-    """Two decimals, floored: "54.16" for 13/24."""
+    """Two decimals, by coverage.py's display rule: "54.17" for 13/24, "99.99" for 9999.6/10000.
+
+    The same arithmetic as coverage.py's (a float percentage, Python's
+    ``round``), so the digits match ``coverage report --precision=2``
+    exactly; a test checks it against coverage.py itself.
+    """
     if value is None:
         return missing
-    units = hundredths(value, math.floor)
-    return f"{units // 100}.{units % 100:02d}"
+    pc = float(value)
+    near0 = 1.0 / 10**DISPLAY_PRECISION
+    if 0 < pc < near0:
+        pc = near0
+    elif (100.0 - near0) < pc < 100:
+        pc = 100.0 - near0
+    else:
+        pc = round(pc, DISPLAY_PRECISION)
+    return f"{pc:.{DISPLAY_PRECISION}f}"
 
 
 def floor_percent(numerator: int, denominator: int) -> float | None:
@@ -43,6 +60,14 @@ def floor_percent(numerator: int, denominator: int) -> float | None:
     if not denominator:
         return None
     return (numerator * 10000 // denominator) / 100
+
+
+def format_floor(value: Percent | None, missing: str = "n/a") -> str:
+    """Two decimals, floored: for ratios checked against a tolerance, so 1.2499 never reads as 1.25."""
+    if value is None:
+        return missing
+    units = hundredths(value, math.floor)
+    return f"{units // 100}.{units % 100:02d}"
 
 
 def format_shortfall(value: Percent) -> str:

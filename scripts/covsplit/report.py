@@ -30,7 +30,7 @@ from typing import Any
 from covsplit import discover, fsio, lock, status
 from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
-from covsplit.numbers import Percent, format_percent, format_shortfall, percent
+from covsplit.numbers import Percent, format_floor, format_percent, format_shortfall, percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
@@ -73,8 +73,8 @@ MAX_FILES_LISTED = 10
 
 
 def format_ratio(value: Percent | None) -> str:
-    """A max/mean ratio, floored like percentages so 1.2499 never reads as 1.25."""
-    return format_percent(value)
+    """A max/mean ratio, floored so 1.2499 never reads as 1.25 against a tolerance of 1.25."""
+    return format_floor(value)
 
 
 def format_count(value: int | None) -> str:

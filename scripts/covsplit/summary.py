@@ -5,8 +5,8 @@ the run went wrong too: a worker that crashed or timed out still gets a
 summary, which says which data is missing and why instead of showing zeros
 that look like a measurement.
 
-Percentages are floored to two decimals, never rounded: 99.996% shown as
-"100.00%" would claim a file is fully covered when it is not.
+Percentages are shown as coverage.py shows them (covsplit.numbers): rounded to
+two decimals, but never "100.00%" unless a file is fully covered.
 
 Standard library only.
 """
@@ -75,7 +75,7 @@ class SummaryInput:
 
 
 def format_percent(numerator: int, denominator: int) -> str:
-    """``numerator / denominator`` as "54.16%", floored to 2 decimals; "—" when the denominator is 0."""
+    """``numerator / denominator`` as "54.17%", as coverage.py shows it; "—" when the denominator is 0."""
     value = numbers.percent(numerator, denominator)
     return "—" if value is None else f"{numbers.format_percent(value)}%"
 

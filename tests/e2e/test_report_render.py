@@ -251,7 +251,7 @@ def test_report_html_renders_in_chromium(tmp_path: Path) -> None:
     assert bars[("branch", "worker2")] == "100.00"
     assert bars[("line", "worker3")] == ""  # never ran: an empty bar, not a made-up 0
     # Combined (partial): 335/440 lines and 83/108 branches.
-    assert bars[("line", "combined")] == "76.13"
+    assert bars[("line", "combined")] == "76.14"  # 76.136...: as coverage.py shows it
     assert bars[("branch", "combined")] == "76.85"
     rows = {
         attrs["data-worker"]: attrs for tag, attrs in elements if tag == "tr" and "worker" in attrs.get("class", "")

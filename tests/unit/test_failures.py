@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from coverage.results import display_covered
 from fixture_runner import run_cases
 
 from covsplit.failures import (
@@ -199,11 +200,11 @@ def test_document(results: list[TestResult]) -> None:
     assert [(name, int(count)) for _index, name, count, _share in rows] == list(categories(results).items())
     assert [int(index) for index, *_rest in rows] == list(range(1, len(rows) + 1))
     for _index, _name, count, share in rows:
-        assert float(share) == int(count) * 10000 // failures / 100
-    assert "| 2 | ValueError | 5 | 18.51% |" in doc  # 5/27 = 18.518...: floored, not rounded
+        assert share == display_covered(100.0 * int(count) / failures, 2)
+    assert "| 2 | ValueError | 5 | 18.52% |" in doc  # 5/27 = 18.518...: as coverage.py shows it
     assert "- **3 ×** `KeyError: <str>`\n" in doc
     assert f"  - `{E}TestDescribe::test_lookup[x]`\n" in doc
-    assert "### 5. Collection error: ImportError/ModuleNotFoundError (2, 7.40%)" in doc
+    assert "### 5. Collection error: ImportError/ModuleNotFoundError (2, 7.41%)" in doc
     assert "| `tests/case_fixtures.py` | 4 | 1 | 3 | Teardown error: RuntimeError (2) |" in doc
     assert "| `tests/case_errors.py` | 27 | 19 | 0 | ValueError (5) |" in doc
     assert "No failures or errors" not in doc
@@ -221,7 +222,7 @@ def test_document_without_failures(project: Path) -> None:
     assert run.exit_code == 0, run.output
     results = read_junit(run.junit, project)
     doc = render_failure_analysis("worker1", "Conversion", results)
-    assert "| 3 | 2 | 0 | 0 | 1 | 66.66% |" in doc
+    assert "| 3 | 2 | 0 | 0 | 1 | 66.67% |" in doc
     assert "No failures or errors: all 3 tests passed or were skipped." in doc
     assert "## Failure categories" not in doc
     assert categories(results) == {}

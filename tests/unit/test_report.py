@@ -184,7 +184,7 @@ def render(cfg: config.Config) -> tuple[report.ReportModel, str, str]:
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (report.percent(2, 3), "66.66"),  # floored, not rounded to 66.67
+        (report.percent(2, 3), "66.67"),  # rounded as coverage.py shows it
         (report.percent(99_999, 100_000), "99.99"),  # never 100.00 unless exact
         (report.percent(199_999, 200_000), "99.99"),
         (report.percent(1, 1), "100.00"),
@@ -195,7 +195,7 @@ def render(cfg: config.Config) -> tuple[report.ReportModel, str, str]:
         (None, "n/a"),
     ],
 )
-def test_format_percent_floors_to_two_decimals(value: Any, text: str) -> None:
+def test_format_percent_shows_what_coverage_py_shows(value: Any, text: str) -> None:
     assert report.format_percent(value) == text
 
 
@@ -319,7 +319,7 @@ def test_failed_worker_status_and_next_step(tmp_path: Path) -> None:
     model, md, html_text = render(cfg)
     assert "### worker2 - ❌ TESTS FAILED" in md
     assert "- **Test Results**: 7 passed, 2 failed, 1 errors, 0 skipped (10 total)" in md
-    assert "| TypeError | 2 | 66.66% |" in md
+    assert "| TypeError | 2 | 66.67% |" in md
     assert "| Setup error: ValueError | 1 | 33.33% |" in md
     steps = [step.text for step in model.next_steps]
     assert len(steps) == 1

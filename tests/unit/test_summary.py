@@ -102,10 +102,10 @@ def file_counts(data: dict[str, Any]) -> tuple[int, int, int, int]:
     return statements, covered, branches, covered_branches
 
 
-def test_percent_is_floored_never_rounded() -> None:
-    assert format_percent(19999, 20000) == "99.99%"
+def test_percent_is_shown_as_coverage_py_shows_it() -> None:
+    assert format_percent(19999, 20000) == "99.99%"  # never 100 unless complete
     assert format_percent(20000, 20000) == "100.00%"
-    assert format_percent(2, 3) == "66.66%"
+    assert format_percent(2, 3) == "66.67%"
     assert format_percent(0, 7) == "0.00%"
     assert format_percent(3, 0) == "—"
     assert floor_percent(29, 10000) == 0.29  # math.floor(0.29 * 100) / 100 would give 0.28
