@@ -51,6 +51,7 @@ _DID_NOT_RAISE = re.compile(r"^(?:Failed: )?DID NOT RAISE\b")
 # Normalisation for clustering: the parts of a message that differ between otherwise identical failures.
 _QUOTED = re.compile(r"""(?<![\w'"])(?:'[^'\n]*'|"[^"\n]*")(?![\w'"])""")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
+_NAME = re.compile(r"^['\"][A-Za-z_][\w.]*['\"]$")
 # Not inside identifiers (int32, test_2); units may follow (1.5s).
 _NUMBER = re.compile(r"(?<![\w])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -116,11 +117,14 @@ def _unwrap(message: str) -> str:
 def failure_text(result: TestResult) -> str:
     """The one line that says what went wrong: the exception line pytest reported.
 
-    A collection error's JUnit message is only "collection failure"; its reason
-    is the exception line at the end of the stored traceback.
+    A collection error's JUnit message is only "collection failure", and a
+    setup error's may start with where the fixture is; the reason is then the
+    exception line ("E   ...") of the stored traceback.
     """
     message = _unwrap(result.message)
-    if result.phase in (COLLECTION, INTERNAL) or not message.strip():
+    # A fixture that cannot be set up reports where it is ("file ..., line 1") before what is wrong.
+    located = message.startswith(("file ", 'failed on setup with "', 'failed on teardown with "'))
+    if result.phase in (COLLECTION, INTERNAL) or not message.strip() or located:
         first = _last_e_block(result.details.splitlines())
         if first:
             return first.strip()
@@ -140,7 +144,10 @@ def _base_category(result: TestResult) -> str:
     name = exception_type(result)
     if name in ("ImportError", "ModuleNotFoundError"):
         return IMPORT_LABEL
-    return name or UNKNOWN
+    if name:
+        return name
+    # No exception type recorded (pytest's own "fixture 'x' not found"): the message says what is wrong.
+    return _shorten(text) if text else UNKNOWN
 
 
 def classify(result: TestResult) -> str:
@@ -175,11 +182,18 @@ def normalise(message: str) -> str:
     """``message`` with the parts that vary between instances of one failure replaced by placeholders.
 
     Quoted values become ``<str>``, hex addresses ``<hex>`` and numbers
-    ``<num>``, so "KeyError: 'x'" and "KeyError: 'y'" fall into one cluster.
+    ``<num>``, so "expected 'a b' got 3" and "expected 'c d' got 4" fall into
+    one cluster.  Quoted names stay: ``'NoneType' object has no attribute 'foo'``
+    and ``... 'bar'``, or ``name 'patch' is not defined``, are different causes.
     """
-    text = _QUOTED.sub("<str>", message)
+    text = _QUOTED.sub(_mask_quoted, message)
     text = _HEX.sub("<hex>", text)
     return _NUMBER.sub("<num>", text)
+
+
+def _mask_quoted(match: re.Match[str]) -> str:
+    # An identifier or dotted name tells one failure from another; a quoted value does not.
+    return match.group(0) if _NAME.match(match.group(0)) else "<str>"
 
 
 def clusters(results: Iterable[TestResult]) -> list[tuple[str, list[str]]]:
@@ -238,7 +252,7 @@ def render_failure_analysis(worker: str, title: str, results: Sequence[TestResul
     lines += ["## Messages by category", ""]
     lines.append(
         "Identical messages are grouped after replacing numbers (`<num>`), hex addresses (`<hex>`) "
-        "and quoted values (`<str>`) with placeholders."
+        "and quoted values that are not names (`<str>`) with placeholders; quoted names tell causes apart and stay."
     )
     lines.append("")
     for index, (name, count) in enumerate(ordered, start=1):

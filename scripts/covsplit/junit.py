@@ -25,6 +25,7 @@ Standard library only.
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ _COLLECTION_MESSAGE = "collection failure"
 _COLLECTION_SKIP_MESSAGE = "collection skipped"
 
 # Folders never worth searching for test files when pytest's rootdir was not the project root.
+# Terminal colour codes pytest leaves in JUnit messages under --color=yes; ESC is not allowed in XML 1.0,
+# so pytest writes it as the text "#x1B".
+_ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;?]*[A-Za-z]")
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "htmlcov", "coverage_output"}
 _SEARCH_DEPTH = 4
 
@@ -173,13 +177,17 @@ def _records(case: ET.Element, resolver: _PathResolver, seen: set[str]) -> list[
                 # The element's time covers all its phases; give it to one record so sums stay right.
                 duration=duration,
                 phase=phase,
-                message=child.get("message") or "",
+                message=_plain(child.get("message") or ""),
                 exc_type=child.get("type") or "",
-                details=child.text or "",
+                details=_plain(child.text or ""),
             )
         )
         duration = 0.0
     return records
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
 
 
 def _phase(child: ET.Element) -> str:

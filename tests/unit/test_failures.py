@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -164,12 +166,18 @@ def test_timeout_messages() -> None:
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("KeyError: 'x'", "KeyError: <str>"),
-        ('ValueError: bad name "abc" at 12', "ValueError: bad name <str> at <num>"),
+        # Quoted names say which key, attribute or name: different causes, kept apart.
+        ("KeyError: 'x'", "KeyError: 'x'"),
+        ("'NoneType' object has no attribute 'shape'", "'NoneType' object has no attribute 'shape'"),
+        ("name 'patch' is not defined", "name 'patch' is not defined"),
+        ('ValueError: bad name "abc" at 12', 'ValueError: bad name "abc" at <num>'),
+        # Quoted values that are not names vary between instances of one failure.
+        ("ValueError: bad input 'a b c' at 12", "ValueError: bad input <str> at <num>"),
+        ("expected '1.5' got '2.5'", "expected <str> got <str>"),
         ("RuntimeError: bad <object at 0x7f3e8a1c5c00>", "RuntimeError: bad <object at <hex>>"),
         ("assert -3 == 4.5", "assert <num> == <num>"),
         ("took 1.5s, limit 1e3", "took <num>s, limit <num>"),
-        ("can't convert int32 to 'float64'", "can't convert int32 to <str>"),
+        ("can't convert int32 to 'float64'", "can't convert int32 to 'float64'"),
         ("test_2 failed", "test_2 failed"),
     ],
 )
@@ -178,9 +186,13 @@ def test_normalise(message: str, expected: str) -> None:
 
 
 def test_clusters_merge_messages_that_differ_only_in_values(results: list[TestResult]) -> None:
+    # Three KeyErrors on three different keys: three causes, not one.
     key_errors = [r for r in failing(results) if classify(r) == "KeyError"]
-    lookups = [E + "TestDescribe::test_lookup[x]", E + "TestDescribe::test_lookup[y]", E + "test_key_error"]
-    assert clusters(key_errors) == [("KeyError: <str>", lookups)]
+    assert sorted(clusters(key_errors)) == [
+        ("KeyError: 'missing'", [E + "test_key_error"]),
+        ("KeyError: 'x'", [E + "TestDescribe::test_lookup[x]"]),
+        ("KeyError: 'y'", [E + "TestDescribe::test_lookup[y]"]),
+    ]
     value_errors = [r for r in failing(results) if classify(r) == "ValueError"]
     levels = [E + "test_level[-3]", E + "test_value_error"]
     assert clusters(value_errors)[0] == ("ValueError: invalid level <num>", levels)
@@ -202,7 +214,7 @@ def test_document(results: list[TestResult]) -> None:
     for _index, _name, count, share in rows:
         assert share == display_covered(100.0 * int(count) / failures, 2)
     assert "| 2 | ValueError | 5 | 18.52% |" in doc  # 5/27 = 18.518...: as coverage.py shows it
-    assert "- **3 ×** `KeyError: <str>`\n" in doc
+    assert "- **1 ×** `KeyError: 'x'`\n" in doc
     assert f"  - `{E}TestDescribe::test_lookup[x]`\n" in doc
     assert "### 5. Collection error: ImportError/ModuleNotFoundError (2, 7.41%)" in doc
     assert "| `tests/case_fixtures.py` | 4 | 1 | 3 | Teardown error: RuntimeError (2) |" in doc
@@ -232,3 +244,30 @@ def test_document_without_results() -> None:
     doc = render_failure_analysis("worker3", "Training", [])
     assert "| 0 | 0 | 0 | 0 | 0 | — |" in doc
     assert "No test results were recorded" in doc
+
+
+def test_real_run_keeps_causes_apart_names_setup_causes_and_strips_colour(tmp_path: Path) -> None:
+    (tmp_path / "test_causes.py").write_text(
+        "def test_needs(cache_dir):\n    pass\n\n"
+        "def test_shape():\n    None.shape\n\n"
+        "def test_dtype():\n    None.dtype\n\n"
+        "def test_patch():\n    patch('os.getcwd')\n\n"
+        "def test_compare():\n    assert [1, 2] == [1, 3]\n"
+    )
+    junit = tmp_path / "junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "test_causes.py", f"--junitxml={junit}", "--color=yes",
+         "-p", "no:cacheprovider", "-o", "junit_family=xunit1", "-q"],
+        cwd=tmp_path, capture_output=True, check=False,
+    )  # fmt: skip
+    assert "#x1B[" in junit.read_text()  # pytest did colour its messages (ESC written as text: XML forbids it)
+    results = read_junit(junit, tmp_path)
+    assert not [r for r in results if "#x1B" in r.message + r.details]
+    by_test = {r.nodeid.rpartition("::")[2]: r for r in results}
+    assert classify(by_test["test_needs"]) == "Setup error: fixture 'cache_dir' not found"
+    attribute_errors = [by_test["test_shape"], by_test["test_dtype"]]
+    assert sorted(message for message, _ids in clusters(attribute_errors)) == [
+        "AttributeError: 'NoneType' object has no attribute 'dtype'",
+        "AttributeError: 'NoneType' object has no attribute 'shape'",
+    ]
+    assert clusters([by_test["test_patch"]])[0][0] == "NameError: name 'patch' is not defined"
