@@ -29,6 +29,7 @@ from covsplit import fsio, lock, status
 from covsplit.config import Config
 from covsplit.numbers import Percent, format_shortfall, percent
 from covsplit.numbers import format_percent as pct
+from covsplit.summary import md_cell
 
 COMBINED_DATA = ".coverage.combined"
 
@@ -201,7 +202,7 @@ def render_summary(
     titles = {worker.name: worker.title for worker in cfg.workers}
     for name, fig in per_worker.items():
         lines.append(
-            f"| {name} | {titles.get(name, '')} | {fig['files']} | {fig['statements']} "
+            f"| {md_cell(name)} | {md_cell(titles.get(name, ''))} | {fig['files']} | {fig['statements']} "
             f"| {pct(fig['line_percent'])} | {pct(fig['branch_percent'])} |"
         )
     lines += ["", "## Per package", "", "| Package | Files | Statements | Line % | Branch % |"]

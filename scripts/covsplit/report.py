@@ -31,7 +31,7 @@ from covsplit import discover, fsio, lock, status
 from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_floor, format_percent, format_shortfall, percent
-from covsplit.summary import OWN_TESTS, WHOLE_SUITE
+from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
 EARLIER = "earlier"
@@ -899,13 +899,12 @@ def _as_percent(share: Fraction | None) -> Fraction | None:
 
 
 def _cell(text: str) -> str:
-    # A pipe or newline inside a table cell would break the table.
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_cell(text)
 
 
 def _md(text: str) -> str:
-    """Free text for Markdown: a title like ``parsing <fast>`` must not become an HTML tag."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Free text for Markdown: the same rule as table cells."""
+    return md_cell(text)
 
 
 def _code(text: str) -> str:
@@ -1160,7 +1159,7 @@ def render_markdown(model: ReportModel) -> str:
             add("| Category | Tests | Share |")
             add("| -------- | ----: | ----: |")
             for name, count in w.failure_categories:
-                add(f"| {_cell(_md(name))} | {count} | {format_percent(Fraction(count * 100, total))}% |")
+                add(f"| {_cell(name)} | {count} | {format_percent(Fraction(count * 100, total))}% |")
             add("")
         if w.artifacts:
             add("#### Artifacts")

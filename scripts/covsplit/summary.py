@@ -23,6 +23,7 @@ from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
 
 TOP_FILES = 10
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 
 # Which coverage a worker's summary shows.  The spec's per-worker figure is its modules under the
 # whole suite; a worker run alone can only show what its own tests execute, and says so.
@@ -89,8 +90,23 @@ def md_code(text: str) -> str:
 
 
 def md_cell(text: str) -> str:
-    """``text`` made safe for a table cell: a "|" would end the cell, a newline the row."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` made safe for Markdown, in a table cell or anywhere: the one escaping rule of every writer.
+
+    A "|" would end a table cell and a newline its row; ``<`` and ``&`` would
+    start HTML (a title like ``parsing <fast>`` must not become a tag).
+    """
+    # Code spans show their text as it is: entities there would print literally.
+    pieces: list[str] = []
+    done = 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces += [_html_escape(text[done : span.start()]), span.group(0)]
+        done = span.end()
+    escaped = "".join([*pieces, _html_escape(text[done:])])
+    return escaped.replace("|", "\\|").replace("\n", " ")
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def coverage_figures(coverage: dict[str, Any] | None) -> dict[str, Any]:

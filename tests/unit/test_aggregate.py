@@ -117,3 +117,29 @@ def test_a_running_worker_on_another_host_is_missing(tmp_path: Path, state: str)
     record = status.read(path)
     assert record["state"] == status.RUNNING
     assert aggregate.missing_workers([{"name": "w", "state": record["state"], "message": "", "data_file": True}])
+
+
+def test_titles_with_pipes_and_tags_keep_the_aggregate_table_whole(tmp_path: Path) -> None:
+    from covsplit import config
+    from covsplit.summary import md_cell, md_code
+
+    (tmp_path / "proj" / "pkg").mkdir(parents=True)
+    (tmp_path / "proj" / "pkg" / "m.py").write_text("X = 1\n")
+    (tmp_path / "proj" / "tests").mkdir()
+    path = tmp_path / "workers.toml"
+    path.write_text(
+        '[project]\nroot = "proj"\nsource = ["pkg"]\n'
+        '[workers.w1]\ntitle = "Parsing | Lexing <fast> & more"\nmodules = ["pkg"]\n'
+    )
+    cfg = config.load(path)
+    totals = aggregate.figures([summary(10, 8)])
+    doc = aggregate.render_summary(
+        cfg, totals, aggregate.gates(totals, 80, 90), [], {"w1": totals}, {}, {}, "2026-11-24T00:00:00+00:00"
+    )
+    row = next(line for line in doc.splitlines() if line.startswith("| w1 |"))
+    # Six cells: every pipe inside the title is escaped, and no HTML tag is opened.
+    assert len(row.replace("\\|", "").split("|")) == 8, row
+    assert "<fast>" not in row and "&lt;fast&gt;" in row and "&amp; more" in row
+    # Inside a code span the text is shown as it is (entities would print literally), pipes still escaped.
+    assert md_cell(md_code("a<b|c")) == "`a<b\\|c`"
+    assert md_cell("line\nbreak") == "line break"
