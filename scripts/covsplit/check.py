@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covsplit import config, discover, durations, plan
+from covsplit import config, discover, durations, plan, titles
 from covsplit.statements import StatementCountError, count_statements
 
 PROBLEM_EXIT_STATUS = 1
@@ -64,6 +64,7 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
     owners, module_problems = _owners(cfg, tables, set(sources))
     problems += module_problems
     problems += _ownership_problems(cfg, sources, owners)
+    problems += _title_problems(cfg, tables, owners)
 
     test_files = discover.test_files(cfg.root, cfg.test_root)
     runners, test_problems = _runners(cfg, tables, test_files)
@@ -164,6 +165,26 @@ def _owners(
                 if (name, module) not in owners[file]:
                     owners[file].append((name, module))
     return owners, problems
+
+
+def _title_problems(
+    cfg: config.Config, tables: Mapping[str, Any], owners: Mapping[str, list[tuple[str, str]]]
+) -> list[Problem]:
+    """Titles that no longer say what their worker owns, or that two workers share."""
+    files: dict[str, list[str]] = {name: [] for name in tables}
+    for file, claims in owners.items():
+        for worker, _module in claims:
+            files.setdefault(worker, []).append(file)
+    names = {
+        name: table.get("title", name)
+        if isinstance(table, dict) and isinstance(table.get("title", name), str)
+        else name
+        for name, table in tables.items()
+    }
+    return [
+        Problem("title", f"workers.{name}: {why}; rename it, or run plan to derive titles")
+        for name, why in titles.problems(names, files, cfg.source_dir).items()
+    ]
 
 
 def _ownership_problems(

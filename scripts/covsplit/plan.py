@@ -48,6 +48,7 @@ import tomlkit
 from tomlkit.items import Comment, Null, Whitespace
 
 from covsplit import config, discover, durations, fsio, schedule
+from covsplit import titles as titles_module
 from covsplit.statements import StatementCountError, count_statements
 
 BY_STATEMENTS = "statements"
@@ -701,6 +702,8 @@ class PlannedWorker:
     seconds: float
     # The old worker whose name and title this one kept, if any.
     survives: str | None = None
+    # Whether it kept the title workers.toml gave it (it still fits what the worker owns).
+    title_kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -1036,10 +1039,6 @@ _SIZE_LABELS = {
 }
 
 
-def _label(top: str) -> str:
-    return PurePosixPath(top).name.replace("_", " ").title()
-
-
 def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, int], tops: Sequence[Node]) -> list[str]:
     """Titles in the spec's style: "Conversion (All Modules)", "Training (Small Modules) + Models".
 
@@ -1076,10 +1075,9 @@ def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, in
         else:
             part = f"Part {sharing.index(index) + 1} of {len(sharing)}"
         others = sorted((t for t in sizes[index] if t != main), key=lambda t: (-weight[t], t))
-        extra = "".join(f" + {_label(t)}" for t in others[:2])
-        if len(others) > 2:
-            extra += f" + {len(others) - 2} more"
-        titles.append(f"{_label(main)} ({part}){extra}")
+        # Every folder it draws from is named: a reader must see where a worker's modules live.
+        extra = "".join(f" + {titles_module.label(t)}" for t in others)
+        titles.append(f"{titles_module.label(main)} ({part}){extra}")
     return _unique(titles)
 
 
@@ -1124,6 +1122,13 @@ def _name_workers(
             taken.add(j)
 
     titles = make_titles(drafts, statements, tops)
+    # An old title is kept only while it still fits what the worker owns now, and is unique.
+    kept_titles = Counter(old[j].title for j in match.values())
+    keeps = {
+        i: titles_module.missing_tops(old[j].title, drafts[i]["files"], inputs.source_dir) == []
+        and kept_titles[old[j].title] == 1
+        for i, j in match.items()
+    }
     free_names = [w.name for j, w in enumerate(old) if j not in taken]
     used = {old[j].name for j in match.values()}
     # Unmatched workers: in the order of what they own, so names follow the source tree.
@@ -1144,8 +1149,9 @@ def _name_workers(
         workers.append(
             PlannedWorker(
                 name=names[i],
-                title=survivor.title if survivor else titles[i],
+                title=survivor.title if survivor and keeps[i] else titles[i],
                 survives=survivor.name if survivor else None,
+                title_kept=bool(survivor and keeps[i]),
                 **draft,
             )
         )
@@ -1184,7 +1190,7 @@ def render_toml(text: str, plan: Plan) -> str:
     for worker in plan.workers:
         if worker.name in tables:
             table = tables[worker.name]
-            if worker.survives is None:
+            if not worker.title_kept:
                 table["title"] = worker.title
         else:
             table = tomlkit.table()

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from covsplit import discover, fsio, lock, status
+from covsplit import discover, fsio, lock, status, titles
 from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_floor, format_percent, format_shortfall, percent
@@ -1584,6 +1584,11 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         problem = "aggregate has not run" if not aggregate_path.exists() else "aggregate.json is unreadable"
     elif not isinstance(aggregate, dict):
         aggregate, problem = None, "aggregate.json is not a JSON object"
+
+    for name, why in titles.problems(
+        {w.name: w.title for w in cfg.workers}, {w.name: w.files for w in cfg.workers}, cfg.source_dir
+    ).items():
+        warnings.append(f"{name}: {why} (`make check` lists it; `make plan` derives titles)")
 
     # The bench compares the combined data with one serial run: where a project's coverage depends on
     # which tests share a process, the split cannot equal it, and the report says where.

@@ -142,3 +142,19 @@ def test_a_planned_split_passes_check(root: Path, capsys: pytest.CaptureFixture[
     assert plan.main(["--config", str(root / "workers.toml"), "--workers", "2"]) == 0
     assert check.main(["--config", str(root / "workers.toml")]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_titles_that_no_longer_fit_are_pointed_out(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stale = GOOD.replace('title = "App (Small Modules) + Lib"', 'title = "App (Small Modules)"')
+    (root / "workers.toml").write_text(stale)
+    assert check.main(["--config", str(root / "workers.toml")]) == 1
+    out = capsys.readouterr().out
+    assert "workers.worker2: title 'App (Small Modules)' does not name Lib" in out
+    shared = GOOD.replace('title = "App (Small Modules) + Lib"', 'title = "App (Large Core Modules) + Lib"').replace(
+        'title = "App (Large Core Modules)"', 'title = "App (Large Core Modules) + Lib"'
+    )
+    (root / "workers.toml").write_text(shared)
+    assert check.main(["--config", str(root / "workers.toml")]) == 1
+    assert "is shared by 2 workers" in capsys.readouterr().out
+    (root / "workers.toml").write_text(GOOD)
+    assert check.main(["--config", str(root / "workers.toml")]) == 0

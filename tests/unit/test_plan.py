@@ -307,12 +307,16 @@ def test_by_duration_keeps_the_ownership_of_workers_toml() -> None:
     modules = {"a/x.py": 30, "a/y.py": 40, "b/z.py": 50}
     tests = ["tests/a/test_x.py", "tests/a/test_y.py", "tests/b/test_z.py", "tests/test_slow.py"]
     old = [
-        plan.OldWorker("w1", "Mine", ("a",), ("a/x.py", "a/y.py"), tuple(tests[:2])),
+        plan.OldWorker("w1", "A Things (hand named)", ("a",), ("a/x.py", "a/y.py"), tuple(tests[:2])),
         plan.OldWorker("w2", "Yours", ("b",), ("b/z.py",), tuple(tests[2:])),
     ]
     seconds = {tests[0]: 1.0, tests[1]: 1.0, tests[2]: 1.0, tests[3]: 9.0}
     result = make_plan(inputs_for(modules, tests, durations=seconds), 2, plan.BY_DURATION, old)
-    assert [(w.name, w.title, w.modules) for w in result.workers] == [("w1", "Mine", ("a",)), ("w2", "Yours", ("b",))]
+    # A hand-written title stays while it names what the worker owns; "Yours" never did.
+    assert [(w.name, w.title, w.modules) for w in result.workers] == [
+        ("w1", "A Things (hand named)", ("a",)),
+        ("w2", "B (All Modules)", ("b",)),
+    ]
     assert sorted(len(w.test_files) for w in result.workers) == [1, 3]  # the slow file runs alone
     assert max(w.seconds for w in result.workers) == pytest.approx(9.0)
 
@@ -389,7 +393,8 @@ def test_plan_writes_a_split_that_loads_and_keeps_settings_comments_titles(
     cfg = config.load(suite)  # round trip: the written file is a valid split
 
     assert text.startswith(WORKERS_TOML.split("[workers.worker1]")[0])  # comments and settings untouched
-    assert 'title = "Conversion (Hand Named)"   # keep this title' in text
+    # worker1 now owns models too: its hand-written title no longer says so, and is derived anew.
+    assert 'title = "Conversion (All Modules) + Models"   # keep this title' in text
     assert (cfg.line_threshold, cfg.branch_threshold, cfg.balance_tolerance) == (75, 85, 1.3)
     assert "training.gone" not in text
     assert len(cfg.workers) == 3 and not cfg.unowned
@@ -463,7 +468,7 @@ def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
 
     def worker(name: str, modules: list[str], tests: list[str], survives: bool) -> plan.PlannedWorker:
         return plan.PlannedWorker(name, f"New {name}", tuple(modules), tuple(tests), (), (), 0, 0.0,
-                                  name if survives else None)  # fmt: skip
+                                  name if survives else None, title_kept=survives)  # fmt: skip
 
     result = plan.Plan(
         "statements",
@@ -475,3 +480,19 @@ def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
     assert '# about worker3\n[workers.worker3]\ntitle = "New worker3"' in written
     assert "]   # why these tests" in written
     assert written.startswith('[project]\nroot = "x"  # kept\n\n[workers.worker1]\ntitle = "A"\n')
+
+
+def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:
+    modules = {"alpha/a.py": 50, "beta/b.py": 50, "gamma/c.py": 50, "delta/d.py": 50, "omega/o.py": 400}
+    tests = conventional_tests(modules)
+    old = [
+        plan.OldWorker("w1", "Greek (Large Core Modules)", ("alpha", "beta", "gamma", "delta"),
+                       ("alpha/a.py", "beta/b.py", "delta/d.py", "gamma/c.py"), ()),
+        plan.OldWorker("w2", "Greek (Large Core Modules)", ("omega",), ("omega/o.py",), ()),
+    ]  # fmt: skip
+    result = make_plan(inputs_for(modules, tests), 2, old=old)
+    titles = {w.name: w.title for w in result.workers}
+    assert len(set(titles.values())) == 2
+    many = next(w for w in result.workers if len(w.modules) == 4)
+    # Every folder is named, not "+ 2 more".
+    assert all(label in many.title for label in ("Alpha", "Beta", "Gamma", "Delta")), many.title
