@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,50 @@ _TOP_KEYS = {"project", "thresholds", "workers"}
 
 
 class ConfigError(Exception):
-    """A ``workers.toml`` problem, phrased for the person who has to fix it."""
+    """A ``workers.toml`` problem, phrased for the person who has to fix it.
+
+    One error may carry several problems (``problems``): validation goes on
+    past the first, so a user fixes six missing test paths in one go, not in
+    six runs.  ``key``, ``problem`` and ``fix`` are the first one's.
+    """
 
     def __init__(self, path: Path, key: str, problem: str, fix: str) -> None:
         self.path = path
         self.key = key
         self.problem = problem
         self.fix = fix
+        self.problems: list[ConfigError] = [self]
         super().__init__(f"{path}: {key}: {problem}\n  fix: {fix}")
+
+    @classmethod
+    def of(cls, problems: list[ConfigError]) -> ConfigError:
+        """One error that lists every problem found."""
+        first = problems[0]
+        error = cls(first.path, first.key, first.problem, first.fix)
+        error.problems = list(problems)
+        error.args = ("\n".join(str(problem) for problem in problems),)
+        return error
+
+
+class _Problems:
+    """Collects problems so that validation can go on past each one."""
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+
+    def attempt(self, check: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return check()
+        except ConfigError as exc:
+            self.found.extend(exc.problems)
+            return default
+
+    def add(self, error: ConfigError) -> None:
+        self.found.extend(error.problems)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ConfigError.of(self.found)
 
 
 @dataclass(frozen=True)
@@ -181,6 +218,55 @@ def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
     return value
 
 
+def _root(path: Path, project: dict[str, Any]) -> Path:
+    root_text = _expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
+    root = (path.parent / root_text).resolve()
+    if not root.is_dir():
+        raise ConfigError(path, "project.root", f"{root} is not a directory", "point root at the project under test")
+    return root
+
+
+def _source(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
+    if "source" not in project:
+        raise ConfigError(path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]')
+    source = _string_list(path, "project.source", project["source"])
+    if not source:
+        raise ConfigError(path, "project.source", "empty list", "list at least one source package")
+    return source
+
+
+def _install(path: Path, project: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    install: list[tuple[str, ...]] = []
+    for index, spec in enumerate(_string_list(path, "project.install", project.get("install", []))):
+        try:
+            install.append(tuple(shlex.split(spec)))
+        except ValueError as exc:
+            raise ConfigError(path, f"project.install[{index}]", str(exc), "quote it as a shell would") from None
+    return tuple(install)
+
+
+def _python(path: Path, project: dict[str, Any]) -> str | None:
+    python = project.get("python")
+    if python is None:
+        return None
+    return _expect(path, "project.python", python, str, "an interpreter name or path") or None
+
+
+def _balance(path: Path, thresholds: dict[str, Any]) -> float:
+    balance = float(
+        _expect(
+            path,
+            "thresholds.balance",
+            thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE),
+            (int, float),
+            "a max/mean ratio >= 1",
+        )
+    )
+    if balance < 1:
+        raise ConfigError(path, "thresholds.balance", f"{balance:g} is below 1", "set a max/mean ratio such as 1.25")
+    return balance
+
+
 def load(path: str | Path) -> Config:
     """Load and validate a ``workers.toml``; raise :class:`ConfigError` on any problem."""
     path = Path(path).resolve()
@@ -215,68 +301,76 @@ def _reject_duplicate_workers(path: Path, text: str) -> None:
 
 
 def parse(path: Path, data: dict[str, Any]) -> Config:
-    """Validate already-parsed TOML data; ``path`` anchors relative paths and messages."""
-    _unknown_keys(path, "", data, _TOP_KEYS)
+    """Validate already-parsed TOML data; ``path`` anchors relative paths and messages.
+
+    Every problem is reported at once; a check that depends on a broken
+    setting (module names on a root that does not exist) is skipped.
+    """
+    problems = _Problems()
+    problems.attempt(lambda: _unknown_keys(path, "", data, _TOP_KEYS))
     if "project" not in data:
-        raise ConfigError(path, "project", "missing table [project]", "add [project] with root and source")
-    project = _expect(path, "project", data["project"], dict, "a table")
-    _unknown_keys(path, "project", project, _PROJECT_KEYS)
+        problems.add(ConfigError(path, "project", "missing table [project]", "add [project] with root and source"))
+        problems.raise_any()
+    project = problems.attempt(lambda: _expect(path, "project", data["project"], dict, "a table"))
+    problems.raise_any()
+    problems.attempt(lambda: _unknown_keys(path, "project", project, _PROJECT_KEYS))
 
-    root_text = _expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
-    root = (path.parent / root_text).resolve()
-    if not root.is_dir():
-        raise ConfigError(path, "project.root", f"{root} is not a directory", "point root at the project under test")
-
-    if "source" not in project:
-        raise ConfigError(path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]')
-    source = _string_list(path, "project.source", project["source"])
-    if not source:
-        raise ConfigError(path, "project.source", "empty list", "list at least one source package")
-    source_dir = _expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path")
+    root = problems.attempt(lambda: _root(path, project))
+    source: tuple[str, ...] = problems.attempt(lambda: _source(path, project), ())
+    source_dir = problems.attempt(
+        lambda: _expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path"), "."
+    )
     for index, package in enumerate(source):
-        if resolve_module(root, source_dir, package) is None:
-            raise ConfigError(
-                path,
-                f"project.source[{index}]",
-                f"{package!r} is neither a package folder nor a module under {root / source_dir}",
-                "fix the name, or set project.root / project.source_dir",
+        if root is not None and resolve_module(root, source_dir, package) is None:
+            problems.add(
+                ConfigError(
+                    path,
+                    f"project.source[{index}]",
+                    f"{package!r} is neither a package folder nor a module under {root / source_dir}",
+                    "fix the name, or set project.root / project.source_dir",
+                )
             )
 
-    test_root = _expect(path, "project.tests", project.get("tests", "tests"), str, "a path")
-    if not (root / test_root).exists():
-        raise ConfigError(path, "project.tests", f"{root / test_root} does not exist", "point it at the test folder")
+    test_root = problems.attempt(
+        lambda: _expect(path, "project.tests", project.get("tests", "tests"), str, "a path"), "tests"
+    )
+    if root is not None and not (root / test_root).exists():
+        problems.add(
+            ConfigError(path, "project.tests", f"{root / test_root} does not exist", "point it at the test folder")
+        )
 
-    install_specs = _string_list(path, "project.install", project.get("install", []))
-    install: list[tuple[str, ...]] = []
-    for index, spec in enumerate(install_specs):
-        try:
-            install.append(tuple(shlex.split(spec)))
-        except ValueError as exc:
-            raise ConfigError(path, f"project.install[{index}]", str(exc), "quote it as a shell would") from None
-
-    python = project.get("python")
-    if python is not None:
-        python = _expect(path, "project.python", python, str, "an interpreter name or path") or None
-
-    pytest_args = _string_list(path, "project.pytest_args", project.get("pytest_args", []))
-    env = _expect(path, "project.env", project.get("env", {}), dict, "a table of strings")
+    install = problems.attempt(lambda: _install(path, project), ())
+    python = problems.attempt(lambda: _python(path, project))
+    pytest_args = problems.attempt(
+        lambda: _string_list(path, "project.pytest_args", project.get("pytest_args", [])), ()
+    )
+    env = problems.attempt(lambda: _expect(path, "project.env", project.get("env", {}), dict, "a table of strings"), {})
     for name, value in env.items():
-        _expect(path, f"project.env.{name}", value, str, "a string")
-    timeout = _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT)
-    xdist = _xdist(path, "project.xdist", project.get("xdist"), 0)
+        problems.attempt(lambda name=name, value=value: _expect(path, f"project.env.{name}", value, str, "a string"))
+    timeout = problems.attempt(
+        lambda: _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT), DEFAULT_TIMEOUT
+    )
+    xdist = problems.attempt(lambda: _xdist(path, "project.xdist", project.get("xdist"), 0), 0)
 
-    thresholds = _expect(path, "thresholds", data.get("thresholds", {}), dict, "a table")
-    _unknown_keys(path, "thresholds", thresholds, _THRESHOLD_KEYS)
-    line = _percent(path, "thresholds.line", thresholds.get("line"), DEFAULT_LINE_THRESHOLD)
-    branch = _percent(path, "thresholds.branch", thresholds.get("branch"), DEFAULT_BRANCH_THRESHOLD)
-    balance = thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE)
-    balance = float(_expect(path, "thresholds.balance", balance, (int, float), "a max/mean ratio >= 1"))
-    if balance < 1:
-        raise ConfigError(path, "thresholds.balance", f"{balance:g} is below 1", "set a max/mean ratio such as 1.25")
+    thresholds = problems.attempt(lambda: _expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
+    problems.attempt(lambda: _unknown_keys(path, "thresholds", thresholds, _THRESHOLD_KEYS))
+    line = problems.attempt(
+        lambda: _percent(path, "thresholds.line", thresholds.get("line"), DEFAULT_LINE_THRESHOLD),
+        DEFAULT_LINE_THRESHOLD,
+    )
+    branch = problems.attempt(
+        lambda: _percent(path, "thresholds.branch", thresholds.get("branch"), DEFAULT_BRANCH_THRESHOLD),
+        DEFAULT_BRANCH_THRESHOLD,
+    )
+    balance = problems.attempt(lambda: _balance(path, thresholds), DEFAULT_BALANCE_TOLERANCE)
+    if root is None or not source:
+        # Workers name modules and tests under the root: nothing more can be checked.
+        problems.raise_any()
 
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
-    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout, xdist)
+    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout, xdist, problems)
+    problems.raise_any()
 
     owned = {f for w in workers for f in w.files}
     unowned = tuple(f for f in every if f not in owned and not is_blank_init(root / f))
@@ -314,12 +408,23 @@ def _parse_workers(
     test_root: str,
     default_timeout: float,
     default_xdist: int | str = 0,
+    problems: _Problems | None = None,
 ) -> tuple[Worker, ...]:
+    """The workers, each checked in full: every problem of every worker goes to ``problems``."""
+    collected = problems or _Problems()
     if "workers" not in data:
-        raise ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
-    tables = _expect(path, "workers", data["workers"], dict, "a table of [workers.NAME] tables")
+        collected.add(
+            ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
+        )
+        return ()
+    tables = collected.attempt(
+        lambda: _expect(path, "workers", data["workers"], dict, "a table of [workers.NAME] tables")
+    )
+    if tables is None:
+        return ()
     if not tables:
-        raise ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table")
+        collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
+        return ()
 
     owners: dict[str, str] = {}
     workers = []
@@ -329,83 +434,122 @@ def _parse_workers(
     for name, table in tables.items():
         key = f"workers.{name}"
         if not WORKER_NAME.match(name):
-            raise ConfigError(
-                path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)"
+            collected.add(
+                ConfigError(
+                    path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)"
+                )
             )
+            continue
         if name in RESERVED_NAMES:
-            raise ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker")
+            collected.add(ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker"))
+            continue
         if name.lower() in seen_lower:
-            raise ConfigError(
-                path,
-                key,
-                f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)",
-                "rename one",
+            collected.add(
+                ConfigError(
+                    path,
+                    key,
+                    f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)",
+                    "rename one",
+                )
             )
+            continue
         seen_lower[name.lower()] = name
-        _expect(path, key, table, dict, "a table")
-        _unknown_keys(path, key, table, _WORKER_KEYS)
+        if collected.attempt(lambda key=key, table=table: _expect(path, key, table, dict, "a table")) is None:
+            continue
+        collected.attempt(lambda key=key, table=table: _unknown_keys(path, key, table, _WORKER_KEYS))
+        worker = _parse_worker(path, name, table, root, source_dir, source, every, test_root, owners, collected)
+        if worker is None:
+            continue
+        timeout = collected.attempt(
+            lambda key=key, table=table: _positive(path, f"{key}.timeout", table.get("timeout"), default_timeout),
+            default_timeout,
+        )
+        xdist = collected.attempt(
+            lambda key=key, table=table: _xdist(path, f"{key}.xdist", table.get("xdist"), default_xdist), default_xdist
+        )
+        workers.append(Worker(**{**worker, "timeout": timeout, "xdist": xdist}))
+    if problems is None:
+        collected.raise_any()
+    return tuple(workers)
 
-        title = _expect(path, f"{key}.title", table.get("title", name), str, "a string")
-        if "modules" not in table:
-            raise ConfigError(path, f"{key}.modules", "missing key", "list the modules this worker owns")
-        modules = _string_list(path, f"{key}.modules", table["modules"])
-        if not modules:
-            raise ConfigError(path, f"{key}.modules", "the worker owns no modules", "list at least one module")
 
-        files: list[str] = []
-        for index, module in enumerate(modules):
-            resolved = resolve_module(root, source_dir, module)
-            if resolved is None:
-                raise ConfigError(
+def _parse_worker(
+    path: Path,
+    name: str,
+    table: dict[str, Any],
+    root: Path,
+    source_dir: str,
+    source: tuple[str, ...],
+    every: set[str],
+    test_root: str,
+    owners: dict[str, str],
+    problems: _Problems,
+) -> dict[str, Any] | None:
+    """One worker's title, modules and tests; None when it has no usable modules."""
+    key = f"workers.{name}"
+    title = problems.attempt(lambda: _expect(path, f"{key}.title", table.get("title", name), str, "a string"), name)
+    if "modules" not in table:
+        problems.add(ConfigError(path, f"{key}.modules", "missing key", "list the modules this worker owns"))
+        return None
+    modules = problems.attempt(lambda: _string_list(path, f"{key}.modules", table["modules"]))
+    if modules is None:
+        return None
+    if not modules:
+        problems.add(ConfigError(path, f"{key}.modules", "the worker owns no modules", "list at least one module"))
+        return None
+
+    files: list[str] = []
+    for index, module in enumerate(modules):
+        resolved = resolve_module(root, source_dir, module)
+        if resolved is None:
+            problems.add(
+                ConfigError(
                     path,
                     f"{key}.modules[{index}]",
                     f"module {module!r} does not exist under {root / source_dir}",
                     "fix the dotted name, or run `nox -s plan` to regenerate the split",
                 )
-            module_files = [f for f in resolved if f in every]
-            if not module_files:
-                raise ConfigError(
+            )
+            continue
+        module_files = [f for f in resolved if f in every]
+        if not module_files:
+            problems.add(
+                ConfigError(
                     path,
                     f"{key}.modules[{index}]",
                     f"module {module!r} is outside the source packages {', '.join(source)}",
                     "add its package to project.source, or remove it",
                 )
-            for rel in module_files:
-                if rel in owners and owners[rel] != name:
-                    raise ConfigError(
+            )
+            continue
+        for rel in module_files:
+            if rel in owners and owners[rel] != name:
+                problems.add(
+                    ConfigError(
                         path,
                         f"{key}.modules[{index}]",
                         f"{rel} is already owned by worker {owners[rel]!r}",
                         "give each module to exactly one worker",
                     )
-                owners[rel] = name
-            files.extend(f for f in module_files if f not in files)
+                )
+                break
+            owners[rel] = name
+        files.extend(f for f in module_files if f not in files)
 
-        tests = _string_list(path, f"{key}.tests", table.get("tests", [test_root]))
-        if not tests:
-            raise ConfigError(
-                path, f"{key}.tests", "empty list", f'leave it out to run the whole test root "{test_root}"'
-            )
-        for index, test in enumerate(tests):
-            # A node id such as tests/test_a.py::test_x selects within a file.
-            if not (root / test.split("::", 1)[0]).exists():
-                raise ConfigError(
+    tests = problems.attempt(lambda: _string_list(path, f"{key}.tests", table.get("tests", [test_root])), ())
+    if "tests" in table and isinstance(table["tests"], list) and not table["tests"]:
+        problems.add(
+            ConfigError(path, f"{key}.tests", "empty list", f'leave it out to run the whole test root "{test_root}"')
+        )
+    for index, test in enumerate(tests):
+        # A node id such as tests/test_a.py::test_x selects within a file.
+        if not (root / test.split("::", 1)[0]).exists():
+            problems.add(
+                ConfigError(
                     path,
                     f"{key}.tests[{index}]",
                     f"{root / test} does not exist",
                     "give a test file or folder relative to project.root",
                 )
-        timeout = _positive(path, f"{key}.timeout", table.get("timeout"), default_timeout)
-        xdist = _xdist(path, f"{key}.xdist", table.get("xdist"), default_xdist)
-        workers.append(
-            Worker(
-                name=name,
-                title=title,
-                modules=modules,
-                tests=tests,
-                timeout=timeout,
-                xdist=xdist,
-                files=tuple(sorted(files)),
             )
-        )
-    return tuple(workers)
+    return {"name": name, "title": title, "modules": modules, "tests": tests, "files": tuple(sorted(files))}

@@ -160,3 +160,44 @@ def test_cli_exits_2_and_leaves_outputs_alone(project: Path) -> None:
     assert result.returncode == config.CONFIG_EXIT_STATUS
     assert "thresholds.line" in result.stderr and "fix:" in result.stderr
     assert produced.read_text() == "from an earlier run"
+
+
+def test_every_problem_is_listed_in_one_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "proj" / "pkg").mkdir(parents=True)
+    (tmp_path / "proj" / "pkg" / "__init__.py").write_text("X = 1\n")
+    (tmp_path / "proj" / "pkg" / "m.py").write_text("Y = 1\n")
+    (tmp_path / "proj" / "tests").mkdir()
+    output = tmp_path / "coverage_output"
+    output.mkdir()
+    (output / "worker1_status.json").write_text('{"state": "passed"}')
+    missing = ", ".join(f'"tests/gone{i}.py"' for i in range(6))
+    path = tmp_path / "workers.toml"
+    path.write_text(
+        f'[project]\nroot = "proj"\nsource = ["pkg"]\ncolour = "blue"\n[thresholds]\nline = 120\n'
+        f'[workers.w1]\nmodules = ["pkg.m", "pkg.nope"]\ntests = [{missing}]\n'
+        f'[workers.w2]\nmodules = ["pkg.m"]\ntimeout = -1\n'
+    )
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path)
+    keys = [problem.key for problem in caught.value.problems]
+    assert keys == [
+        "project.colour",
+        "thresholds.line",
+        "workers.w1.modules[1]",
+        *[f"workers.w1.tests[{i}]" for i in range(6)],
+        "workers.w2.modules[0]",
+        "workers.w2.timeout",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "covsplit", "--config", str(path), "validate"],
+        env={"PYTHONPATH": str(Path(config.__file__).parents[1])},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == config.CONFIG_EXIT_STATUS
+    assert result.stderr.count("  fix: ") == len(keys) and result.stderr.count(str(path)) == len(keys)
+    assert (output / "worker1_status.json").read_text() == '{"state": "passed"}'  # nothing produced is touched
