@@ -10,6 +10,7 @@ sessions, before any session virtualenv exists.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 import tomllib
@@ -178,14 +179,14 @@ def _string_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
 
 
 def _unknown_keys(path: Path, table: str, data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ConfigError(
-            path,
-            f"{table}.{unknown[0]}" if table else unknown[0],
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            f"remove it or use one of: {', '.join(sorted(allowed))}",
-        )
+    """Every unknown key is its own problem, with the known key it most likely meant."""
+    errors = []
+    for unknown in sorted(set(data) - allowed):
+        guess = difflib.get_close_matches(unknown, sorted(allowed), n=1, cutoff=0.6)
+        fix = f"did you mean {guess[0]!r}?" if guess else f"remove it or use one of: {', '.join(sorted(allowed))}"
+        errors.append(ConfigError(path, f"{table}.{unknown}" if table else unknown, "unknown key", fix))
+    if errors:
+        raise ConfigError.of(errors)
 
 
 def _percent(path: Path, key: str, value: Any, default: float) -> float:

@@ -201,3 +201,17 @@ def test_every_problem_is_listed_in_one_run(tmp_path: Path) -> None:
     assert result.returncode == config.CONFIG_EXIT_STATUS
     assert result.stderr.count("  fix: ") == len(keys) and result.stderr.count(str(path)) == len(keys)
     assert (output / "worker1_status.json").read_text() == '{"state": "passed"}'  # nothing produced is touched
+
+
+def test_unknown_keys_suggest_the_key_meant(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("X = 1\n")
+    (tmp_path / "tests").mkdir()
+    path = tmp_path / "workers.toml"
+    path.write_text('[project]\nsource = ["pkg"]\ntimout = 5\n[workers.w1]\nmodules = ["pkg"]\ntitel = "x"\nzzz = 1\n')
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path)
+    fixes = {problem.key: problem.fix for problem in caught.value.problems}
+    assert fixes["project.timout"] == "did you mean 'timeout'?"
+    assert fixes["workers.w1.titel"] == "did you mean 'title'?"
+    assert fixes["workers.w1.zzz"].startswith("remove it or use one of: modules, tests")
