@@ -6,7 +6,7 @@ NOX := $(TOOLS)/bin/nox
 CONFIG ?= workers.toml
 export COVSPLIT_CONFIG := $(abspath $(CONFIG))
 # How many workers run at once: all, unless the peak memory of earlier runs says fewer (JOBS=N to cap it).
-JOBS ?= $(shell PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)
+JOBS ?=
 NOXFLAGS ?=
 
 .PHONY: help coverage-all coverage-seq aggregate report plan check matrix test lint bench clean
@@ -25,11 +25,11 @@ $(NOX): scripts/requirements/bootstrap.txt
 
 # nox's own parallel runner runs the workers (a status board on a terminal); a failed worker
 # stops neither the others nor the aggregate and report that show it (they run after, not requires=).
-# The noxfile checks workers.toml before any session starts (status 2: nothing ran, stop); the report is written by the
-# aggregate's own process (`-- --report`), one interpreter less on the way to the verdict.
+# The noxfile checks workers.toml before any session starts (status 2: nothing ran, stop); the report
+# is written by the aggregate's own process (`-- --report`), one interpreter less on the way to the verdict.
 coverage-all: $(NOX)
-	@status=0; \
-	COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$(JOBS) $(NOX) $(NOXFLAGS) -j $(JOBS) -t workers || status=$$?; \
+	@status=0; jobs=$(if $(JOBS),$(JOBS),$$(PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)); \
+	COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$$jobs $(NOX) $(NOXFLAGS) -j $$jobs -t workers || status=$$?; \
 	if [ $$status -eq 2 ]; then exit 2; fi; \
 	$(NOX) $(NOXFLAGS) -s aggregate -- --report || status=1; \
 	exit $$status
