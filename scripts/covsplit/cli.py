@@ -40,8 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdict.add_argument(
         "--strict", action="store_true", help="exit 1 unless complete, gates passed and every worker's tests passed"
     )
-    run_worker = commands.add_parser("run-worker", help="run one worker and write its artifacts")
-    run_worker.add_argument("name")
     worker_reports = commands.add_parser(
         "worker-reports", help="coverage reports of what one worker's own tests covered (after it ran alone)"
     )
@@ -99,14 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(jobs)
         print(f"covsplit: {why}", file=sys.stderr)
         return 0
-    if args.command == "run-worker":
-        from covsplit import worker
-
-        try:
-            return worker.run(cfg, args.name)
-        except config.ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return config.CONFIG_EXIT_STATUS
     if args.command == "worker-reports":
         from covsplit import worker_reports as reports
 
