@@ -61,6 +61,8 @@ lint: $(NOX)
 bench: $(NOX)
 	$(NOX) $(NOXFLAGS) -s bench -- $(ARGS)
 
+# The outputs of the config in use (CONFIG=...: beside that workers.toml), and every virtualenv.
+OUTPUTS := $(dir $(COVSPLIT_CONFIG))
 clean:
-	rm -rf htmlcov .nox
-	find coverage_output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .nox $(OUTPUTS)htmlcov
+	if [ -d $(OUTPUTS)coverage_output ]; then find $(OUTPUTS)coverage_output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +; fi
