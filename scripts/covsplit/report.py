@@ -911,6 +911,24 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
+def _test_totals(model: ReportModel) -> str:
+    """The project's outcomes: every worker's JUnit counts added up, and whose are missing."""
+    totals = dict.fromkeys(("passed", "failed", "errors", "skipped", "tests"), 0)
+    missing = []
+    for w in model.workers:
+        if not w.outcomes:
+            missing.append(w.name)
+            continue
+        for key in totals:
+            totals[key] += w.outcomes.get(key, 0)
+    text = (
+        f"{format_count(totals['passed'])} passed, {format_count(totals['failed'])} failed, "
+        f"{format_count(totals['errors'])} errors, {format_count(totals['skipped'])} skipped "
+        f"({format_count(totals['tests'])} tests)"
+    )
+    return text + (f"; no results from {', '.join(missing)}" if missing else "")
+
+
 def _state_heading(w: WorkerModel) -> str:
     return f"{STATE_ICONS.get(w.state, '')} {w.state_label.upper()}".strip()
 
@@ -975,6 +993,7 @@ def render_markdown(model: ReportModel) -> str:
     unowned = f" ({len(model.unowned)} owned by no worker)" if model.unowned else ""
     add(f"- **Modules**: {format_count(model.modules)}{unowned}")
     add(f"- **Test Files**: {format_count(model.test_files)} under `{model.test_root}/`")
+    add(f"- **Test Results (all workers)**: {_test_totals(model)}")
     add(
         f"- **Thresholds**: line {format_threshold(model.line_threshold)}%, "
         f"branch {format_threshold(model.branch_threshold)}%, "

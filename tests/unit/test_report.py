@@ -554,3 +554,16 @@ def test_report_names_files_whose_coverage_differs_from_a_serial_run(tmp_path: P
     assert any("differs from one serial run in 1 file" in w and "tiny/core/maths.py" in w for w in warnings)
     (cfg.output_dir / "bench.json").write_text('{"differences": []}')
     assert not any("serial run" in w for w in report_module.collect_inputs(cfg).warnings)
+
+
+def test_project_wide_test_totals_add_up_every_worker(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    write_status(cfg, "worker1", outcomes={"tests": 10, "passed": 7, "failed": 2, "errors": 1, "skipped": 0})
+    model, md, _html = render(cfg)
+    line = next(text for text in md.splitlines() if text.startswith("- **Test Results (all workers)**"))
+    outcomes = [w.outcomes for w in model.workers if w.outcomes]
+    assert outcomes, "the fixture must record outcomes for this test to mean anything"
+    for key in ("passed", "failed", "errors", "skipped"):
+        assert f"{sum(o[key] for o in outcomes):,} {key}" in line
+    silent = [w.name for w in model.workers if not w.outcomes]
+    assert (f"no results from {', '.join(silent)}" in line) is bool(silent)
