@@ -22,12 +22,12 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from covsplit import discover, fsio, lock, status, titles
+from covsplit import discover, fsio, junit, lock, status, titles
 from covsplit import worker as worker_module
 from covsplit.config import Config, Worker
 from covsplit.numbers import Percent, format_floor, format_percent, format_shortfall, percent
@@ -66,6 +66,8 @@ ARTIFACT_LABELS = {
 }
 # Enough to act on; the full list is in the aggregate summary and HTML reports.
 MAX_FILES_LISTED = 10
+# Tests listed as the slowest of the run.
+SLOWEST_LISTED = 10
 
 
 # ---------------------------------------------------------------------------
@@ -328,6 +330,8 @@ class ReportModel:
     next_steps: tuple[NextStep, ...]
     warnings: tuple[str, ...]
     combined_html_href: str
+    # (node id, worker, seconds), slowest first: a hanging test is visible as itself, not as a file's seconds.
+    slowest_tests: tuple[tuple[str, str, float], ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -633,6 +637,7 @@ def build_model(
     aggregate_problem: str = "",
     warnings: Iterable[str] = (),
     generated_at: str | None = None,
+    slowest_tests: Iterable[tuple[str, str, float]] = (),
 ) -> ReportModel:
     """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
 
@@ -736,6 +741,7 @@ def build_model(
         next_steps=(),
         warnings=tuple(warnings),
         combined_html_href=os.path.relpath(cfg.html_dir / "combined" / "index.html", cfg.output_dir),
+        slowest_tests=tuple(slowest_tests),
     )
     return _with_next_steps(model)
 
@@ -1000,6 +1006,14 @@ def render_markdown(model: ReportModel) -> str:
         f"balance max/mean {format_threshold(model.balance_tolerance)}"
     )
     add("")
+    if model.slowest_tests:
+        add(f"### Slowest Tests ({len(model.slowest_tests)})")
+        add("")
+        add("| Test | Worker | Seconds |")
+        add("| --- | --- | ---: |")
+        for nodeid, worker_name, seconds in model.slowest_tests:
+            add(f"| {_cell(_code(nodeid))} | {_cell(worker_name)} | {seconds:.2f} |")
+        add("")
     add("---")
     add("")
 
@@ -1512,6 +1526,15 @@ def render_html(model: ReportModel) -> str:
         "Share bars are drawn at half scale, so the middle is the target.</p>"
     )
 
+    if model.slowest_tests:
+        add('<h2 id="slowest-heading">Slowest tests</h2><table id="slowest"><thead><tr><th>Test</th>'
+            "<th>Worker</th><th>Seconds</th></tr></thead><tbody>")  # fmt: skip
+        for nodeid, worker_name, seconds in model.slowest_tests:
+            add(
+                f"<tr><td><code>{_e(nodeid)}</code></td><td>{_e(worker_name)}</td>"
+                f'<td class="num">{seconds:.2f}</td></tr>'
+            )
+        add("</tbody></table>")
     add('<h2 id="next-steps-heading">Next steps</h2>')
     if model.next_steps:
         add('<ol class="steps" id="next-steps">')
@@ -1546,6 +1569,19 @@ class ReportInputs:
     existing: set[str]
     planned_commands: dict[str, str]
     warnings: list[str]
+    slowest_tests: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def _slowest_tests(cfg: Config, limit: int = SLOWEST_LISTED) -> list[tuple[str, str, float]]:
+    """The slowest test outcomes of every worker's JUnit results."""
+    found = []
+    for w in cfg.workers:
+        try:
+            results = junit.read_junit(status.worker_paths(cfg.output_dir, cfg.html_dir, w.name).junit, cfg.root)
+        except junit.JUnitError:
+            continue
+        found += [(r.nodeid, w.name, r.duration) for r in results if r.duration > 0]
+    return sorted(found, key=lambda item: (-item[2], item[0]))[:limit]
 
 
 def _static_counts(cfg: Config, files: list[str], warnings: list[str]) -> tuple[dict[str, int], str]:
@@ -1651,6 +1687,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         existing=existing,
         planned_commands=_planned_commands(cfg),
         warnings=warnings,
+        slowest_tests=_slowest_tests(cfg),
     )
 
 
@@ -1667,6 +1704,7 @@ def model_for(cfg: Config) -> ReportModel:
         test_files=inputs.test_files,
         existing=inputs.existing,
         planned_commands=inputs.planned_commands,
+        slowest_tests=inputs.slowest_tests,
         counts_source=inputs.counts_source,
         aggregate_problem=inputs.aggregate_problem,
         warnings=inputs.warnings,

@@ -126,3 +126,18 @@ def test_lost_worker_data_makes_aggregate_and_report_partial(example: Suite) -> 
     assert [m["worker"] for m in aggregate["missing"]] == ["worker3"]
     assert "PARTIAL" in report and "worker3" in report.split("PARTIAL", 1)[1][:2000]
     assert 'data-worker="worker3"' in html
+
+
+def test_report_lists_the_slowest_tests_from_the_junit_results(example: Suite) -> None:
+    import xml.etree.ElementTree as ET
+
+    slowest = max(
+        (float(case.get("time", 0)), case.get("name"))
+        for n in range(1, 6)
+        for case in ET.parse(example.output / f"worker{n}_junit.xml").getroot().iter("testcase")
+    )
+    report = (example.output / "report.md").read_text()
+    section = report.split("### Slowest Tests (10)", 1)[1].split("\n---\n", 1)[0]
+    first_row = [line for line in section.splitlines() if line.startswith("| `")][0]
+    assert f"::{slowest[1]}`" in first_row and f"| {slowest[0]:.2f} |" in first_row
+    assert 'id="slowest"' in (example.output / "report.html").read_text()
