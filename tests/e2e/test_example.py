@@ -138,6 +138,6 @@ def test_report_lists_the_slowest_tests_from_the_junit_results(example: Suite) -
     )
     report = (example.output / "report.md").read_text()
     section = report.split("### Slowest Tests (10)", 1)[1].split("\n---\n", 1)[0]
-    first_row = [line for line in section.splitlines() if line.startswith("| `")][0]
+    first_row = next(line for line in section.splitlines() if line.startswith("| `"))
     assert f"::{slowest[1]}`" in first_row and f"| {slowest[0]:.2f} |" in first_row
     assert 'id="slowest"' in (example.output / "report.html").read_text()
