@@ -18,7 +18,7 @@ REQUIREMENTS = SCRIPTS / "requirements"
 sys.path.insert(0, str(SCRIPTS))
 
 from covsplit import config  # noqa: E402
-from covsplit.nox_support import envdir_name, install, run_worker  # noqa: E402
+from covsplit.nox_support import bytecode_environment, envdir_name, install, run_worker  # noqa: E402
 
 CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).resolve()
 try:
@@ -41,7 +41,7 @@ TOOLS = [("-r", str(REQUIREMENTS / "tools.txt"))]
 
 
 def covsplit(session: nox.Session, *args: str) -> None:
-    session.run("python", "-m", "covsplit", *args, env=COVSPLIT_ENV)
+    session.run("python", "-m", "covsplit", *args, env={**COVSPLIT_ENV, **bytecode_environment(session)})
 
 
 def _worker_session(worker: config.Worker) -> None:

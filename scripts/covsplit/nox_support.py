@@ -105,6 +105,24 @@ def virtualenv_environment(session: Any) -> dict[str, str]:
     return env
 
 
+def bytecode_environment(session: Any) -> dict[str, str]:
+    """Variables that keep compiled bytecode under the nox environments when the caller's say to write none.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (some CI images and sandboxes set
+    it), every process compiles each module it imports from source, and
+    pytest rewrites the asserts of every test file and of every plugin's
+    package again: on attrs, 1.2 s of a worker's 2.3 s of CPU, paid once per
+    worker.  The variable keeps a tree free of ``__pycache__``; a prefix
+    under ``.nox/`` keeps it so too, and lets each file be compiled once.
+    A prefix the caller chose stays theirs.
+    """
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return {}
+    prefix = Path(session.virtualenv.location).parent / "pycache"
+    # Python reads an empty value as unset.
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(prefix)}
+
+
 def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str]) -> None:
     """Run worker ``name`` from the session's own process, with the session virtualenv's pytest.
 
@@ -119,12 +137,12 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     concurrent = None
     if capacity.JOBS_VARIABLE not in os.environ and getattr(session, "parallel", False):
         concurrent = len(cfg.workers)
-    code = worker.run(
-        cfg, name, python=str(Path(session.bin) / "python"), env=virtualenv_environment(session), concurrent=concurrent
-    )
+    bytecode = bytecode_environment(session)
+    env = {**virtualenv_environment(session), **bytecode}
+    code = worker.run(cfg, name, python=str(Path(session.bin) / "python"), env=env, concurrent=concurrent)
     if code == worker.BUSY_EXIT_STATUS:
         session.error(f"{name} is already running: this run did nothing (see the message above)")
     if os.environ.get(DEFER_REPORTS) != "1":
-        session.run("python", "-m", "covsplit", "worker-reports", name, env=dict(covsplit_env))
+        session.run("python", "-m", "covsplit", "worker-reports", name, env={**covsplit_env, **bytecode})
     if code:
         session.error(f"{name} did not pass: see {cfg.output_dir / (name + '_summary.md')}")

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.e2e
 def crossing(tmp_path_factory: pytest.TempPathFactory, nox_envdir: Path) -> Suite:
     suite = copy_suite(tmp_path_factory.mktemp("crossing"), nox_envdir, FIXTURES / "crossing")
     # worker2 has failing tests: nox reports the failure, after everything was written.
-    suite.nox("-s", "worker1", check=True)
-    suite.nox("-s", "worker2", check=False)
+    # As on CI images that set it: the project's tree must stay free of bytecode all the same.
+    suite.nox("-s", "worker1", check=True, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    suite.nox("-s", "worker2", check=False, env={"PYTHONDONTWRITEBYTECODE": "1"})
     return suite
 
 
@@ -53,6 +54,15 @@ def test_target_addopts_do_not_leak(crossing: Suite) -> None:
     # ...and for `--cov=alpha` only: the worker measured beta too (its own sources replaced them).
     measured = json.loads((crossing.output / "worker2_coverage.json").read_text())
     assert set(measured["files"]) == {"beta/__init__.py", "beta/ops.py"}
+
+
+def test_bytecode_is_kept_under_the_nox_environments_not_in_the_tree(crossing: Suite) -> None:
+    # PYTHONDONTWRITEBYTECODE: nothing in the project's tree; pytest's rewritten test files are
+    # kept under .nox/, so the next run (and every other worker) does not compile them again.
+    assert not list(crossing.root.rglob("__pycache__"))
+    prefix = crossing.envdir / "pycache"
+    rewritten = {p.name.split(".")[0] for p in prefix.rglob("*-pytest-*.pyc") if str(crossing.root) in str(p)}
+    assert {"test_core", "test_ops"} <= rewritten, sorted(rewritten)
 
 
 def test_status_and_counts_match_an_independent_run(crossing: Suite, tmp_path: Path) -> None:
