@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from covsplit import fsio
 
@@ -82,7 +82,7 @@ def read(output_dir: Path) -> Measured:
     return Measured(files={name: sum(values) / len(values) for name, values in samples.items()}, fixed=fixed, wall=wall)
 
 
-def _valid(data: Any) -> bool:
+def _valid(data: Any) -> TypeGuard[dict[str, Any]]:
     return (
         isinstance(data, dict)
         and data.get("schema") == SCHEMA

@@ -61,7 +61,7 @@ def read_json(path: Path) -> Any | None:
         return None
 
 
-def produce_file(path: Path, write: Callable[[Path], None]) -> None:
+def produce_file(path: Path, write: Callable[[Path], object]) -> None:
     """Let ``write`` fill a temp file (e.g. coverage.py's json_report), then rename it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -74,7 +74,7 @@ def produce_file(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def produce_dir(path: Path, write: Callable[[Path], None], *, update: bool = False) -> None:
+def produce_dir(path: Path, write: Callable[[Path], object], *, update: bool = False) -> None:
     """Let ``write`` fill a temp folder, then swap it in for ``path``.
 
     The old folder is only removed once the new one is complete, so a failed

@@ -290,10 +290,10 @@ class _PathResolver:
         # Only when the path's first folder is not at the root, else every miss would walk the tree.
         if (self.root / parts[0]).exists():
             return None
-        prefix = self._search_prefix(rel)
-        if prefix is not None:
-            self.prefixes.append(prefix)
-            return f"{prefix}{rel}"
+        found = self._search_prefix(rel)
+        if found is not None:
+            self.prefixes.append(found)
+            return f"{found}{rel}"
         return None
 
     def _search_prefix(self, rel: str) -> str | None:

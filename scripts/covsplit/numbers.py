@@ -27,7 +27,7 @@ def percent(covered: int | None, total: int | None) -> Fraction | None:
     return Fraction(covered * 100, total)
 
 
-def hundredths(value: Percent, rounding: Callable[[float], int]) -> int:
+def hundredths(value: Percent, rounding: Callable[[Fraction | float], int]) -> int:
     """``value`` in hundredths of a percent, rounded the given way (floor or ceil)."""
     if isinstance(value, Fraction):
         return rounding(value * 100)
