@@ -27,6 +27,8 @@ except config.ConfigError as exc:
     print(f"error: {exc}", file=sys.stderr)
     sys.exit(config.CONFIG_EXIT_STATUS)
 
+# The parallel runner (-j, allow_parallel) and the uv backend as this noxfile uses them.
+nox.needs_version = ">=2026.10.20"
 nox.options.default_venv_backend = "uv|virtualenv"
 # Virtualenvs are keyed by the project they serve (--envdir still wins).
 nox.options.envdir = str(HERE / ".nox" / envdir_name(CONFIG_PATH, CONFIG.root))
