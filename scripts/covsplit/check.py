@@ -18,7 +18,6 @@ settings and for each worker's own keys, and discover.py for what exists.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tomllib
 from collections import defaultdict
@@ -303,18 +302,10 @@ def _balance(cfg: config.Config, loads: Mapping[str, float], by: str) -> tuple[P
     return problem, text
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(config_path: str | Path, by: str = plan.BY_STATEMENTS) -> int:
     """``covsplit check``: 0 and one OK line, or 1 and the list of problems (2: unusable config)."""
-    parser = argparse.ArgumentParser(prog="covsplit check", description="Check workers.toml against the code.")
-    parser.add_argument(
-        "--config", default=plan.default_config(), help="workers.toml (default: $COVSPLIT_CONFIG or ./workers.toml)"
-    )
-    parser.add_argument(
-        "--by", choices=(plan.BY_STATEMENTS, plan.BY_DURATION), default=plan.BY_STATEMENTS, help="balance measure"
-    )
-    args = parser.parse_args(argv)
     try:
-        report = check(args.config, args.by)
+        report = check(config_path, by)
     except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
         print(exc, file=sys.stderr)
         return config.CONFIG_EXIT_STATUS
@@ -323,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return PROBLEM_EXIT_STATUS
     if report.problems:
         count = len(report.problems)
-        print(f"covsplit check: {count} problem{'s' if count > 1 else ''} in {Path(args.config)}:")
+        print(f"covsplit check: {count} problem{'s' if count > 1 else ''} in {Path(config_path)}:")
         for problem in report.problems:
             # config.py's messages carry their fix on a second line; keep it under its item.
             message = problem.message.replace("\n", "\n    ")

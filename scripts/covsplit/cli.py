@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from covsplit import config
+from covsplit import config, schedule
 
 
 def default_config_path() -> str:
@@ -26,40 +26,60 @@ def _load(path: str) -> config.Config:
     return cfg
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="covsplit", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config", default=None, help="workers.toml to use (default: $COVSPLIT_CONFIG or ./workers.toml)"
+def parser() -> argparse.ArgumentParser:
+    """Every command and its options, in one parser (``covsplit --help``, ``covsplit plan --help``)."""
+    # --config is accepted before or after the command: `covsplit plan --config x.toml` reads naturally.
+    config_option = argparse.ArgumentParser(add_help=False)
+    config_option.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="workers.toml to use (default: $COVSPLIT_CONFIG or ./workers.toml)",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", help="check workers.toml and print its workers")
-    commands.add_parser("workers", help="print the worker names, one per line (for the Makefile)")
-    commands.add_parser("jobs", help="how many workers to run at once, from the memory earlier runs needed")
-    commands.add_parser("matrix", help="the workers as a CI matrix (GitHub's JSON shape) for other CI systems")
-    verdict = commands.add_parser("verdict", help="one screen: each worker, the combined figures, the gates")
+    top = argparse.ArgumentParser(prog="covsplit", description=__doc__.splitlines()[0], parents=[config_option])
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, parents=[config_option])
+
+    command("validate", "check workers.toml and print its workers")
+    command("workers", "print the worker names, one per line (for the Makefile)")
+    command("jobs", "how many workers to run at once, from the memory earlier runs needed")
+    command("matrix", "the workers as a CI matrix (GitHub's JSON shape) for other CI systems")
+    verdict = command("verdict", "one screen: each worker, the combined figures, the gates")
     verdict.add_argument(
         "--strict", action="store_true", help="exit 1 unless complete, gates passed and every worker's tests passed"
     )
-    worker_reports = commands.add_parser(
-        "worker-reports", help="coverage reports of what one worker's own tests covered (after it ran alone)"
+    worker_reports = command(
+        "worker-reports", "coverage reports of what one worker's own tests covered (after it ran alone)"
     )
     worker_reports.add_argument("name")
-    aggregate_command = commands.add_parser("aggregate", help="combine the workers' coverage and gate it")
+    aggregate_command = command("aggregate", "combine the workers' coverage and gate it")
     aggregate_command.add_argument(
         "--report", action="store_true", help="then write the report too, in the same process (make coverage-all)"
     )
-    commands.add_parser("report", help="write coverage_output/report.md and report.html")
-    commands.add_parser("plan", help="compute a balanced split (see `covsplit plan --help`)", add_help=False)
-    commands.add_parser("check", help="check workers.toml against the code", add_help=False)
+    command("report", "write coverage_output/report.md and report.html")
+    by_choices = schedule.MEASURES
+    plan_command = command("plan", "compute a balanced split and rewrite workers.toml")
+    plan_command.add_argument("--workers", type=int, help="number of workers (default: as many as now)")
+    plan_command.add_argument("--by", choices=by_choices, default=schedule.BY_STATEMENTS, help="what to balance")
+    plan_command.add_argument("--dry-run", action="store_true", help="print the plan without writing workers.toml")
+    check_command = command("check", "check workers.toml against the code: ownership, test files, balance")
+    check_command.add_argument("--by", choices=by_choices, default=schedule.BY_STATEMENTS, help="balance measure")
+    return top
 
-    args, rest = parser.parse_known_args(argv)
-    path = args.config or default_config_path()
-    # plan and check own their options and report every problem themselves.
-    if args.command in ("plan", "check"):
-        module = __import__(f"covsplit.{args.command}", fromlist=["main"])
-        return module.main(["--config", path, *rest])
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    path = getattr(args, "config", None) or default_config_path()
+    # plan and check report every problem of the file themselves (and plan reads it leniently).
+    if args.command == "plan":
+        from covsplit import plan
+
+        return plan.run(path, workers=args.workers, by=args.by, dry_run=args.dry_run)
+    if args.command == "check":
+        from covsplit import check
+
+        return check.run(path, by=args.by)
     try:
         cfg = _load(path)
     except config.ConfigError as exc:

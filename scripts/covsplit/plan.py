@@ -32,9 +32,7 @@ Ownership, in short:
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import os
 import re
 import sys
 import tomllib
@@ -49,10 +47,9 @@ from tomlkit.items import Comment, Null, Whitespace
 
 from covsplit import config, discover, durations, fsio, schedule
 from covsplit import titles as titles_module
+from covsplit.schedule import BY_DURATION, BY_STATEMENTS
 from covsplit.statements import StatementCountError, count_statements
 
-BY_STATEMENTS = "statements"
-BY_DURATION = "duration"
 # A new worker inherits an old worker's name and title when at least this share of its
 # statements were that worker's, and this share of that worker's statements are its:
 # it is recognisably the same worker, and the title still describes most of it.
@@ -1317,33 +1314,20 @@ def render_balance(
     return "\n".join(lines)
 
 
-def default_config() -> str:
-    return os.environ.get("COVSPLIT_CONFIG") or "workers.toml"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``covsplit plan``: compute the split, print old vs new balance, write workers.toml."""
-    parser = argparse.ArgumentParser(prog="covsplit plan", description="Compute a balanced split into workers.")
-    parser.add_argument(
-        "--config", default=default_config(), help="workers.toml (default: $COVSPLIT_CONFIG or ./workers.toml)"
-    )
-    parser.add_argument("--workers", type=int, help="number of workers (default: as many as now)")
-    parser.add_argument("--by", choices=(BY_STATEMENTS, BY_DURATION), default=BY_STATEMENTS, help="what to balance")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan without writing workers.toml")
-    args = parser.parse_args(argv)
-
+def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEMENTS, dry_run: bool = False) -> int:
+    """``covsplit plan``: compute the split, print old vs new balance, write workers.toml (unless ``dry_run``)."""
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(config_path)
     except config.ConfigError as exc:
         print(exc, file=sys.stderr)
         return config.CONFIG_EXIT_STATUS
-    n = args.workers if args.workers is not None else len(settings.old)
-    if n == 0 and args.workers is None:
+    n = workers if workers is not None else len(settings.old)
+    if n == 0 and workers is None:
         print(f"{settings.path}: no [workers.*] tables: say how many with --workers N", file=sys.stderr)
         return config.CONFIG_EXIT_STATUS
     try:
         inputs = gather(settings.cfg)
-        plan = make_plan(inputs, n, args.by, settings.old)
+        plan = make_plan(inputs, n, by, settings.old)
     except (PlanError, StatementCountError) as exc:
         print(f"covsplit plan: {exc}", file=sys.stderr)
         return 1
@@ -1361,7 +1345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_balance(plan, settings.old, inputs.statements, seconds, timed, inputs.fixed))
     for note in plan.notes:
         print(f"note: {note}")
-    if args.dry_run:
+    if dry_run:
         print(f"\n--- {settings.path} (dry run: not written) ---")
         print(text, end="")
         return 0

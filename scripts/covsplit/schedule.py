@@ -16,6 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+# What a plan balances: statements owned (organisation) or measured seconds (scheduling).
+BY_STATEMENTS = "statements"
+BY_DURATION = "duration"
+MEASURES = (BY_STATEMENTS, BY_DURATION)
+
 
 def longest_first(seconds: Mapping[str, float], workers: int) -> dict[str, int]:
     """Place each test file on a worker (0-based): longest first, onto the least loaded.

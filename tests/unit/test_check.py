@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import check, config, plan
+from covsplit import check, cli, config
 
 MODULES = {
     "app/__init__.py": -1,  # blank: needs no owner
@@ -81,7 +81,7 @@ def root(tmp_path: Path) -> Path:
 
 def test_a_valid_split_passes_with_one_line(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(GOOD)
-    assert check.main(["--config", str(root / "workers.toml")]) == 0
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert out[0].startswith("covsplit check: OK: 2 workers own 5 modules (132 statements) and run 4 test files")
@@ -90,7 +90,7 @@ def test_a_valid_split_passes_with_one_line(root: Path, capsys: pytest.CaptureFi
 
 def test_every_problem_is_reported_in_one_run(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(BAD)
-    assert check.main(["--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("  - ")]
     assert out.startswith(f"covsplit check: {len(lines)} problems in ")
@@ -116,16 +116,16 @@ def test_every_problem_is_reported_in_one_run(root: Path, capsys: pytest.Capture
 
 def test_unusable_settings_exit_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(GOOD.replace('source = ["app", "lib"]', 'source = ["nothing"]'))
-    assert check.main(["--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
     assert "project.source[0]" in capsys.readouterr().err
     (root / "workers.toml").write_text(GOOD + "\n[workers.worker1]\nmodules = []\n")
-    assert check.main(["--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
     assert "two workers named 'worker1'" in capsys.readouterr().err
 
 
 def test_balance_by_duration(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(GOOD)
-    assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
+    assert cli.main(["check", "--config", str(root / "workers.toml"), "--by", "duration"]) == 1
     assert "no measured durations" in capsys.readouterr().out
     seconds = {"tests/app/test_core.py": 9.0, "tests/lib/test_util.py": 1.0}
     record = {"schema": 1, "worker": "worker1", "wall_s": 10.5, "fixed_s": 0.5, "files": seconds}
@@ -133,28 +133,28 @@ def test_balance_by_duration(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     (root / "coverage_output" / "worker1_durations.json").write_text(json.dumps(record))
     # worker1: 0.5 s fixed + core 9 s + io (unmeasured: the mean, 5 s) = 14.5 s;
     # worker2: 0.5 s fixed + extra 5 s + util 1 s = 6.5 s.
-    assert check.main(["--config", str(root / "workers.toml"), "--by", "duration"]) == 1
+    assert cli.main(["check", "--config", str(root / "workers.toml"), "--by", "duration"]) == 1
     assert "worker1 14.5 s, worker2 6.5 s" in capsys.readouterr().out
 
 
 def test_a_planned_split_passes_check(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(BAD.split("[workers.worker1]")[0].replace("1.1", "1.3"))
-    assert plan.main(["--config", str(root / "workers.toml"), "--workers", "2"]) == 0
-    assert check.main(["--config", str(root / "workers.toml")]) == 0
+    assert cli.main(["plan", "--config", str(root / "workers.toml"), "--workers", "2"]) == 0
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0
     assert "OK" in capsys.readouterr().out
 
 
 def test_titles_that_no_longer_fit_are_pointed_out(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stale = GOOD.replace('title = "App (Small Modules) + Lib"', 'title = "App (Small Modules)"')
     (root / "workers.toml").write_text(stale)
-    assert check.main(["--config", str(root / "workers.toml")]) == 1
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 1
     out = capsys.readouterr().out
     assert "workers.worker2: title 'App (Small Modules)' does not name Lib" in out
     shared = GOOD.replace('title = "App (Small Modules) + Lib"', 'title = "App (Large Core Modules) + Lib"').replace(
         'title = "App (Large Core Modules)"', 'title = "App (Large Core Modules) + Lib"'
     )
     (root / "workers.toml").write_text(shared)
-    assert check.main(["--config", str(root / "workers.toml")]) == 1
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 1
     assert "is shared by 2 workers" in capsys.readouterr().out
     (root / "workers.toml").write_text(GOOD)
-    assert check.main(["--config", str(root / "workers.toml")]) == 0
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0

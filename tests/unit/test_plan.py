@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, durations, plan
+from covsplit import cli, config, durations, plan
 from covsplit.plan import Inputs, PlanError, balance, make_plan, ratio
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -388,7 +388,7 @@ def suite(tmp_path: Path) -> Path:
 def test_plan_writes_a_split_that_loads_and_keeps_settings_comments_titles(
     suite: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert plan.main(["--config", str(suite), "--workers", "3"]) == 0
+    assert cli.main(["plan", "--config", str(suite), "--workers", "3"]) == 0
     text = suite.read_text()
     cfg = config.load(suite)  # round trip: the written file is a valid split
 
@@ -412,14 +412,21 @@ def test_plan_writes_a_split_that_loads_and_keeps_settings_comments_titles(
 
 def test_plan_twice_is_stable_and_default_workers_is_the_current_count(suite: Path, monkeypatch) -> None:
     monkeypatch.setenv("COVSPLIT_CONFIG", str(suite))
-    assert plan.main(["--workers", "3"]) == 0
+    assert cli.main(["plan", "--workers", "3"]) == 0
     first = suite.read_text()
-    assert plan.main([]) == 0
+    assert (
+        cli.main(
+            [
+                "plan",
+            ]
+        )
+        == 0
+    )
     assert suite.read_text() == first
 
 
 def test_dry_run_prints_without_writing(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main(["--config", str(suite), "--workers", "2", "--dry-run"]) == 0
+    assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--dry-run"]) == 0
     assert suite.read_text() == WORKERS_TOML
     out = capsys.readouterr().out
     assert "dry run: not written" in out
@@ -429,14 +436,14 @@ def test_dry_run_prints_without_writing(suite: Path, capsys: pytest.CaptureFixtu
 
 
 def test_plan_errors(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main(["--config", str(suite), "--workers", "50"]) == 1
+    assert cli.main(["plan", "--config", str(suite), "--workers", "50"]) == 1
     assert "50 workers but only 7 modules" in capsys.readouterr().err
-    assert plan.main(["--config", str(suite), "--by", "duration"]) == 1
+    assert cli.main(["plan", "--config", str(suite), "--by", "duration"]) == 1
     assert "no measured durations" in capsys.readouterr().err
     suite.write_text(WORKERS_TOML.replace('root = "demo"', 'root = "nowhere"'))
-    assert plan.main(["--config", str(suite)]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["plan", "--config", str(suite)]) == config.CONFIG_EXIT_STATUS
     assert "project.root" in capsys.readouterr().err
-    assert plan.main(["--config", str(suite.parent / "missing.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["plan", "--config", str(suite.parent / "missing.toml")]) == config.CONFIG_EXIT_STATUS
 
 
 def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -445,7 +452,7 @@ def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.Ca
     seconds = {t: 1.0 for t in tests}
     seconds["tests/models/test_gqa.py"] = 30.0  # few statements, slow tests
     write_durations(suite.parent / "coverage_output", "worker1", seconds, fixed=0.5)
-    assert plan.main(["--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
+    assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
     cfg = config.load(suite)
     slow = next(w for w in cfg.workers if "tests/models/test_gqa.py" in w.tests or "tests/models" in w.tests)
     # The slow file runs alone: LPT gives it a worker of its own.
