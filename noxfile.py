@@ -101,10 +101,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """ruff over the suite and the example project."""
+    """ruff over the suite and the example project; mypy over the suite's own code (pyproject.toml)."""
     install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
 
 
 @nox.session(default=False)

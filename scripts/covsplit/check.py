@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from covsplit import config, discover, durations, plan, titles
 from covsplit.statements import StatementCountError, count_statements
@@ -126,7 +126,7 @@ def _worker_key_problems(cfg: config.Config, data: Mapping[str, Any], tables: Ma
     return problems
 
 
-def _is_string_list(value: Any) -> bool:
+def _is_string_list(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
@@ -199,8 +199,8 @@ def _ownership_problems(
         claims = owners.get(file, [])
         if len({worker for worker, _ in claims}) > 1:
             twice[tuple(sorted(claims))].append(file)
-    for claims, files in twice.items():
-        who = " and ".join(f"{worker} ({module})" for worker, module in claims)
+    for claimants, files in twice.items():
+        who = " and ".join(f"{worker} ({module})" for worker, module in claimants)
         problems.append(
             Problem("owned-twice", f"{', '.join(files)} owned by {who}; give each module to exactly one worker")
         )

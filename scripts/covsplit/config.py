@@ -16,6 +16,7 @@ import shlex
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -347,7 +348,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     )
     env = problems.attempt(lambda: _expect(path, "project.env", project.get("env", {}), dict, "a table of strings"), {})
     for name, value in env.items():
-        problems.attempt(lambda name=name, value=value: _expect(path, f"project.env.{name}", value, str, "a string"))
+        problems.attempt(partial(_expect, path, f"project.env.{name}", value, str, "a string"))
     timeout = problems.attempt(
         lambda: _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT), DEFAULT_TIMEOUT
     )
@@ -375,7 +376,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     owned = {f for w in workers for f in w.files}
     unowned = tuple(f for f in every if f not in owned and not is_blank_init(root / f))
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if unowned:
         warnings = (f"{path.name}: {len(unowned)} module(s) owned by no worker: {', '.join(unowned)}",)
 
@@ -455,18 +456,18 @@ def _parse_workers(
             )
             continue
         seen_lower[name.lower()] = name
-        if collected.attempt(lambda key=key, table=table: _expect(path, key, table, dict, "a table")) is None:
+        if collected.attempt(partial(_expect, path, key, table, dict, "a table")) is None:
             continue
-        collected.attempt(lambda key=key, table=table: _unknown_keys(path, key, table, _WORKER_KEYS))
+        collected.attempt(partial(_unknown_keys, path, key, table, _WORKER_KEYS))
         worker = _parse_worker(path, name, table, root, source_dir, source, every, test_root, owners, collected)
         if worker is None:
             continue
         timeout = collected.attempt(
-            lambda key=key, table=table: _positive(path, f"{key}.timeout", table.get("timeout"), default_timeout),
+            partial(_positive, path, f"{key}.timeout", table.get("timeout"), default_timeout),
             default_timeout,
         )
         xdist = collected.attempt(
-            lambda key=key, table=table: _xdist(path, f"{key}.xdist", table.get("xdist"), default_xdist), default_xdist
+            partial(_xdist, path, f"{key}.xdist", table.get("xdist"), default_xdist), default_xdist
         )
         workers.append(Worker(**{**worker, "timeout": timeout, "xdist": xdist}))
     if problems is None:

@@ -145,7 +145,8 @@ def read_old_workers(cfg: config.Config, data: Mapping[str, Any], test_files: Se
             files.extend(f for f in resolved if f not in files)
         entries = _strings(table.get("tests", [cfg.test_root]))
         tests = sorted({t for entry in entries for t in expand_tests(cfg.root, entry, test_files)})
-        title = table.get("title") if isinstance(table.get("title"), str) else name
+        raw_title = table.get("title")
+        title = raw_title if isinstance(raw_title, str) else name
         workers.append(OldWorker(name, title, modules, tuple(sorted(files)), tuple(tests), tuple(missing)))
     return tuple(workers)
 
@@ -412,7 +413,7 @@ class _Packing:
         self.assign = [-1] * len(weights)
         self.loads = [0.0] * n
         self.folders: list[Counter[str]] = [Counter() for _ in range(n)]
-        self.folder_weight: list[Counter[str]] = [Counter() for _ in range(n)]
+        self.folder_weight: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(n)]
         self.anchored = [0] * n
         self.members: list[set[int]] = [set() for _ in range(n)]
 
@@ -423,9 +424,10 @@ class _Packing:
         self.assign[item] = worker
         self.loads[worker] += self.weights[item]
         self.members[worker].add(item)
-        if self.groups[item] is not None:
-            self.folders[worker][self.groups[item]] += 1
-            self.folder_weight[worker][self.groups[item]] += self.weights[item]
+        group = self.groups[item]
+        if group is not None:
+            self.folders[worker][group] += 1
+            self.folder_weight[worker][group] += self.weights[item]
         if self.anchors[item]:
             self.anchored[worker] += 1
 
@@ -797,7 +799,7 @@ def statements_of_node(node: Node, statements: Mapping[str, int]) -> int:
     return sum(statements.get(f, 0) for f in node.files)
 
 
-def _measured_note(inputs: Inputs, seconds: Mapping[str, float], average: float) -> str:
+def _measured_note(inputs: Inputs, seconds: Mapping[str, float], average: float | None) -> str:
     """How much of the time balanced was measured, and how much assumed."""
     measured = [t for t in inputs.test_files if t in inputs.durations]
     unmeasured = [t for t in inputs.test_files if t not in inputs.durations]
@@ -813,7 +815,7 @@ def _measured_note(inputs: Inputs, seconds: Mapping[str, float], average: float)
     if unmeasured:
         note += (
             f"; {assumed_s:,.2f} s assumed for {len(unmeasured)} never-measured test file(s) "
-            f"at the mean, {average:.2f} s"
+            f"at the mean, {average or 0.0:.2f} s"
         )
     return note + f"; plus a measured fixed cost of {inputs.fixed:.2f} s per worker"
 
@@ -1246,7 +1248,7 @@ def _set_list(table: Any, key: str, values: Sequence[str]) -> None:
 
 def _old_loads(
     old: Sequence[OldWorker], statements: Mapping[str, int], seconds: Mapping[str, float], fixed: float
-) -> list[tuple]:
+) -> list[tuple[str, str, int, float]]:
     return [
         (
             w.name,
@@ -1275,7 +1277,7 @@ def render_balance(
     before = _old_loads(old, statements, seconds, fixed)
     after = [(w.name, w.title, w.statements, w.seconds) for w in plan.workers]
 
-    def cell(row: tuple | None) -> str:
+    def cell(row: tuple[str, str, int, float] | None) -> str:
         if row is None:
             return " " * 62
         name, title, stmts, secs = row
@@ -1297,8 +1299,8 @@ def render_balance(
     for label, pick, shown in (("statements", 2, True), ("seconds", 3, timed)):
         if not shown:
             continue
-        old_ratio = f"{ratio([row[pick] for row in before]):.3f}" if before else "-"
-        new_ratio = f"{ratio([row[pick] for row in after]):.3f}"
+        old_ratio = f"{ratio([float(row[pick]) for row in before]):.3f}" if before else "-"
+        new_ratio = f"{ratio([float(row[pick]) for row in after]):.3f}"
         lines.append(f"{'max/mean ' + label:<62} | {old_ratio} -> {new_ratio}")
     if plan.ideal > 0:
         heaviest = max(plan.loads)

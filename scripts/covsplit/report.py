@@ -451,7 +451,8 @@ def _worker_model(
     worker's own record otherwise holds what its own tests covered, if it
     ran alone.
     """
-    state = record.get("state") if isinstance(record.get("state"), str) else status.CRASHED
+    recorded_state = record.get("state")
+    state = recorded_state if isinstance(recorded_state, str) else status.CRASHED
     finished = state in FINISHED
     own_rows = _own_rows(worker, coverage_json, counts) if finished or coverage_json else ()
     own_by_path = {row.path: row for row in own_rows}
@@ -1228,12 +1229,12 @@ def render_markdown(model: ReportModel) -> str:
         add("")
         add("| Measure | Covered | Total | Percent | Threshold | Gate |")
         add("| ------- | ------: | ----: | ------: | --------: | ---- |")
-        counts = {
+        gate_counts = {
             "line": (c.coverage.covered_lines, c.coverage.statements),
             "branch": (c.coverage.covered_branches, c.coverage.branches),
         }
         for gate in c.gates:
-            covered, total = counts[gate.name]
+            gate_covered, gate_total = gate_counts[gate.name]
             if gate.passed is None:
                 verdict = "n/a (nothing to measure)"
             elif gate.passed:
@@ -1243,8 +1244,8 @@ def render_markdown(model: ReportModel) -> str:
             if not c.complete:
                 verdict += " — PARTIAL"
             add(
-                f"| {gate.name} | {format_count(covered)} | {format_count(total)} | {_pct_cell(gate.actual)} | "
-                f"{format_threshold(gate.threshold)}% | {verdict} |"
+                f"| {gate.name} | {format_count(gate_covered)} | {format_count(gate_total)} | "
+                f"{_pct_cell(gate.actual)} | {format_threshold(gate.threshold)}% | {verdict} |"
             )
         add("")
         if c.html_href:
@@ -1456,12 +1457,12 @@ def render_html(model: ReportModel) -> str:
             "<table><thead><tr><th>Measure</th><th>Coverage</th><th>Covered / total</th><th>Gate</th></tr></thead>"
             "<tbody>"
         )
-        counts = {
+        gate_counts = {
             "line": (c.coverage.covered_lines, c.coverage.statements),
             "branch": (c.coverage.covered_branches, c.coverage.branches),
         }
         for gate in c.gates:
-            covered, total = counts[gate.name]
+            gate_covered, gate_total = gate_counts[gate.name]
             if gate.passed is None:
                 verdict, cls = "n/a", "gate-na"
             elif gate.passed:
@@ -1474,7 +1475,7 @@ def render_html(model: ReportModel) -> str:
                 f'<tr class="gate" data-gate="{_e(gate.name)}" data-passed="{_e(str(gate.passed).lower())}">'
                 f"<td>{_e(gate.name)}</td>"
                 f'<td class="cellbar">{_bar(gate.name, "combined", gate.actual, gate.threshold)}</td>'
-                f'<td class="num">{format_count(covered)} / {format_count(total)}</td>'
+                f'<td class="num">{format_count(gate_covered)} / {format_count(gate_total)}</td>'
                 f'<td class="{cls}">{_e(verdict)}</td></tr>'
             )
         add("</tbody></table>")
@@ -1504,7 +1505,7 @@ def render_html(model: ReportModel) -> str:
         share = _as_percent(w.share)
         # Half scale: a worker at twice the target fills the bar, the target sits mid-bar.
         half = share / 2 if share is not None else None
-        seconds = "" if w.seconds is None else f"{w.seconds:.2f}"
+        seconds_text = "" if w.seconds is None else f"{w.seconds:.2f}"
         own_only = '<div class="title">own tests only</div>' if w.coverage_scope == OWN_TESTS else ""
         add(
             f'<tr class="worker" id="worker-{_e(w.name)}" data-worker="{_e(w.name)}" data-state="{_e(w.state)}">'
@@ -1516,7 +1517,7 @@ def render_html(model: ReportModel) -> str:
             f'<td class="tests">{tests}</td>'
             f'<td class="cellbar">{_bar("share", w.name, share, None, width_of=half)}'
             f'<div class="title">{format_count(w.statements)} stmts, {_e(w.balance)}</div></td>'
-            f'<td class="num seconds" data-value="{seconds}">{_e(format_seconds(w.seconds))}</td>'
+            f'<td class="num seconds" data-value="{seconds_text}">{_e(format_seconds(w.seconds))}</td>'
             f"<td>{_link(w.html_href, 'HTML report', 'worker-html')}</td></tr>"
         )
     add("</tbody></table>")
