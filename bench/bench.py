@@ -239,7 +239,7 @@ def worker_overhead(cfg: config.Config) -> tuple[float, float]:
     """Mean CPU seconds per worker session outside pytest, and the sum of the sessions' CPU, from the statuses."""
     outside, sessions = [], 0.0
     for worker in cfg.workers:
-        record = status.read(status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name).status)
+        record = status.read(cfg.layout.worker(worker.name).status)
         session, pytest_cpu = record.get("session_cpu_s"), record.get("pytest_cpu_s")
         if isinstance(session, int | float) and isinstance(pytest_cpu, int | float):
             outside.append(session - pytest_cpu)
@@ -337,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for c in field
         }
         serial_json = json.loads((scratch / "serial" / "coverage.json").read_text())
-        differences = coverage_differences(fsio.read_json(cfg.output_dir / "combined_coverage.json") or {}, serial_json)
+        differences = coverage_differences(fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
         overhead = statistics.median(overheads)
         record: dict[str, Any] = {
             "project": cfg.root.name,
@@ -365,8 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results,
             notes,
         )
-        fsio.write_json(cfg.output_dir / "bench.json", record)
-        fsio.write_text(cfg.output_dir / "bench.md", text)
+        fsio.write_json(cfg.layout.bench_json, record)
+        fsio.write_text(cfg.layout.bench_md, text)
         print(text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -31,8 +31,6 @@ from covsplit.numbers import Percent, format_shortfall, percent
 from covsplit.numbers import format_percent as pct
 from covsplit.summary import md_cell
 
-COMBINED_DATA = ".coverage.combined"
-
 
 @dataclass(frozen=True)
 class Gate:
@@ -106,7 +104,7 @@ def worker_states(cfg: Config) -> list[dict[str, Any]]:
     """Each worker's state and whether it left coverage data."""
     states = []
     for worker in cfg.workers:
-        paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+        paths = cfg.layout.worker(worker.name)
         record = status.read(paths.status)
         states.append(
             {
@@ -248,9 +246,9 @@ def run(cfg: Config) -> int:
     for, not read half-way, and no run of it can start underneath.
     """
     with contextlib.ExitStack() as held:
-        held.enter_context(lock.hold(lock.combined_lock(cfg.output_dir), "aggregate/report", wait=WAIT_FOR_WORKERS_S))
+        held.enter_context(lock.hold(cfg.layout.combined_lock, "aggregate/report", wait=WAIT_FOR_WORKERS_S))
         for worker in sorted(cfg.workers, key=lambda w: w.name):
-            paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+            paths = cfg.layout.worker(worker.name)
             held.enter_context(lock.hold(paths.lock, f"aggregate (reading {worker.name})", wait=WAIT_FOR_WORKERS_S))
         return _run_locked(cfg)
 
@@ -263,18 +261,16 @@ def _run_locked(cfg: Config) -> int:
     generated_at = status.now()
     states = worker_states(cfg)
     missing = missing_workers(states)
-    data_files = [
-        status.worker_paths(cfg.output_dir, cfg.html_dir, s["name"]).data_file for s in states if s["data_file"]
-    ]
+    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if s["data_file"]]
     # Where each worker's checkout was: on a fleet every machine may have its own path.
     roots = [str(state["root"]) for state in states if state.get("root")]
-    cov = coverage_data.combine(cfg, data_files, cfg.output_dir / COMBINED_DATA, roots)
+    cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
     combined = coverage_data.write_combined_reports(
         cfg,
         cov,
-        cfg.output_dir / "combined_coverage.json",
-        cfg.output_dir / "coverage.xml",
-        cfg.html_dir / "combined",
+        cfg.layout.combined_json,
+        cfg.layout.coverage_xml,
+        cfg.layout.combined_html,
     )
     for worker in cfg.workers:
         worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
@@ -288,11 +284,11 @@ def _run_locked(cfg: Config) -> int:
     per_package = group_by_package(combined["files"], cfg.source_dir)
 
     fsio.write_text(
-        cfg.output_dir / "aggregate_summary.md",
+        cfg.layout.aggregate_summary,
         render_summary(cfg, totals, gate_list, missing, per_worker, per_package, rows, generated_at),
     )
     fsio.write_json(
-        cfg.output_dir / "aggregate.json",
+        cfg.layout.aggregate_json,
         {
             "schema": 1,
             "generated_at": generated_at,
@@ -317,7 +313,7 @@ def _run_locked(cfg: Config) -> int:
     label = "PARTIAL " if missing else ""
     print(
         f"{label}combined: {pct(totals['line_percent'])}% lines, {pct(totals['branch_percent'])}% branches, "
-        f"{totals['files']} files ({cfg.output_dir / 'aggregate_summary.md'})"
+        f"{totals['files']} files ({cfg.layout.aggregate_summary})"
     )
     failed = False
     for gate in gate_list:

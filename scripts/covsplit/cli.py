@@ -102,14 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covsplit import report
 
         model = report.model_for(cfg)
-        print(report.render_verdict(model, cfg.output_dir / "report.html"))
+        print(report.render_verdict(model, cfg.layout.report_html))
         return 1 if args.strict and not report.all_clear(model) else 0
     if args.command == "jobs":
         from covsplit import capacity, status
 
         needs = []
         for w in cfg.workers:
-            record = status.read(status.worker_paths(cfg.output_dir, cfg.html_dir, w.name).status)
+            record = status.read(cfg.layout.worker(w.name).status)
             peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
             if isinstance(peak, int | float) and isinstance(processes, int):
                 needs.append(peak * processes)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from covsplit.discover import is_blank_init, resolve_module, source_files
+from covsplit.layout import Layout
 
 CONFIG_EXIT_STATUS = 2
 DEFAULT_LINE_THRESHOLD = 80.0
@@ -140,12 +141,17 @@ class Config:
         return self.path.parent
 
     @property
+    def layout(self) -> Layout:
+        """Where this config's outputs go (covsplit.layout)."""
+        return Layout.beside(self.suite_dir)
+
+    @property
     def output_dir(self) -> Path:
-        return self.suite_dir / "coverage_output"
+        return self.layout.output_dir
 
     @property
     def html_dir(self) -> Path:
-        return self.suite_dir / "htmlcov"
+        return self.layout.html_dir
 
     @property
     def source_root(self) -> Path:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from covsplit import fsio
+from covsplit.layout import DURATIONS_SUFFIX
 
 SCHEMA = 1
-SUFFIX = "_durations.json"
 
 
 def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -> None:
@@ -70,11 +70,11 @@ def read(output_dir: Path) -> Measured:
     samples: dict[str, list[float]] = defaultdict(list)
     fixed: dict[str, float] = {}
     wall: dict[str, float] = {}
-    for path in sorted(output_dir.glob(f"*{SUFFIX}")):
+    for path in sorted(output_dir.glob(f"*{DURATIONS_SUFFIX}")):
         data = fsio.read_json(path)
         if not _valid(data):
             continue
-        worker = str(data.get("worker") or path.name[: -len(SUFFIX)])
+        worker = str(data.get("worker") or path.name[: -len(DURATIONS_SUFFIX)])
         fixed[worker] = float(data["fixed_s"])
         wall[worker] = float(data["wall_s"])
         for name, seconds in data["files"].items():

@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from covsplit.layout import HTML_DIR_NAME, OUTPUT_DIR_NAME
+
 PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"
@@ -55,7 +57,7 @@ _COLLECTION_SKIP_MESSAGE = "collection skipped"
 # Terminal colour codes pytest leaves in JUnit messages under --color=yes; ESC is not allowed in XML 1.0,
 # so pytest writes it as the text "#x1B".
 _ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;?]*[A-Za-z]")
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "htmlcov", "coverage_output"}
+_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", HTML_DIR_NAME, OUTPUT_DIR_NAME}
 _SEARCH_DEPTH = 4
 
 

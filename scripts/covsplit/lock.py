@@ -69,8 +69,3 @@ def hold(path: Path, what: str, wait: float = 0.0) -> Iterator[None]:
     finally:
         # Closing the descriptor releases the lock; the file stays for the next holder.
         os.close(fd)
-
-
-def combined_lock(output_dir: Path) -> Path:
-    """The lock on what the aggregate and the report write."""
-    return output_dir / ".combined.lock"

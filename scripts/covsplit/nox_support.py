@@ -145,4 +145,4 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     if os.environ.get(DEFER_REPORTS) != "1":
         session.run("python", "-m", "covsplit", "worker-reports", name, env={**covsplit_env, **bytecode})
     if code:
-        session.error(f"{name} did not pass: see {cfg.output_dir / (name + '_summary.md')}")
+        session.error(f"{name} did not pass: see {cfg.layout.worker(name).summary}")

@@ -509,7 +509,7 @@ def _worker_model(
         key=lambda item: (-item[1], item[0]),
     )
 
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     links = paths.artifacts()
     artifacts = tuple(
         (ARTIFACT_LABELS.get(key, key), href)
@@ -609,7 +609,7 @@ def _combined_model(
             if finished is not None and finished > made:
                 stale.append(name)
 
-    href = os.path.relpath(cfg.html_dir / "combined" / "index.html", cfg.output_dir)
+    href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
     return CombinedModel(
         generated_at=format_time(aggregate.get("generated_at")),
         # Absent or anything but true is partial: never present unproven totals as complete.
@@ -741,7 +741,7 @@ def build_model(
         aggregate_problem=problem,
         next_steps=(),
         warnings=tuple(warnings),
-        combined_html_href=os.path.relpath(cfg.html_dir / "combined" / "index.html", cfg.output_dir),
+        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
         slowest_tests=tuple(slowest_tests),
     )
     return _with_next_steps(model)
@@ -1578,7 +1578,7 @@ def _slowest_tests(cfg: Config, limit: int = SLOWEST_LISTED) -> list[tuple[str, 
     found = []
     for w in cfg.workers:
         try:
-            results = junit.read_junit(status.worker_paths(cfg.output_dir, cfg.html_dir, w.name).junit, cfg.root)
+            results = junit.read_junit(cfg.layout.worker(w.name).junit, cfg.root)
         except junit.JUnitError:
             continue
         found += [(r.nodeid, w.name, r.duration) for r in results if r.duration > 0]
@@ -1616,7 +1616,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     coverage: dict[str, dict[str, Any] | None] = {}
     existing: set[str] = set()
     for w in cfg.workers:
-        paths = status.worker_paths(cfg.output_dir, cfg.html_dir, w.name)
+        paths = cfg.layout.worker(w.name)
         # status.read assumes a JSON object; a status file holding anything else is a crash's leftover.
         raw = fsio.read_json(paths.status)
         if raw is not None and not isinstance(raw, dict):
@@ -1629,11 +1629,11 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         for href in paths.artifacts().values():
             if (cfg.output_dir / href).is_file():
                 existing.add(href)
-    combined_html = os.path.relpath(cfg.html_dir / "combined" / "index.html", cfg.output_dir)
+    combined_html = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
     if (cfg.output_dir / combined_html).is_file():
         existing.add(combined_html)
 
-    aggregate_path = cfg.output_dir / "aggregate.json"
+    aggregate_path = cfg.layout.aggregate_json
     aggregate = fsio.read_json(aggregate_path)
     problem = ""
     if aggregate is None:
@@ -1648,7 +1648,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
 
     # The bench compares the combined data with one serial run: where a project's coverage depends on
     # which tests share a process, the split cannot equal it, and the report says where.
-    bench = fsio.read_json(cfg.output_dir / "bench.json")
+    bench = fsio.read_json(cfg.layout.bench_json)
     differences = bench.get("differences") if isinstance(bench, dict) else None
     if isinstance(differences, list) and differences:
         warnings.append(
@@ -1759,9 +1759,9 @@ def write_report(cfg: Config) -> int:
     The gates and the worker outcomes decide exit statuses elsewhere
     (``aggregate``, the workers); the report's job is to describe them.
     """
-    md_path = cfg.output_dir / "report.md"
-    html_path = cfg.output_dir / "report.html"
-    with lock.hold(lock.combined_lock(cfg.output_dir), "aggregate/report", wait=3600.0):
+    md_path = cfg.layout.report_md
+    html_path = cfg.layout.report_html
+    with lock.hold(cfg.layout.combined_lock, "aggregate/report", wait=3600.0):
         model = model_for(cfg)
         fsio.write_text(md_path, render_markdown(model))
         fsio.write_text(html_path, render_html(model))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,74 +26,6 @@ CRASHED = "crashed"  # pytest could not run to the end (internal error, signal, 
 TIMEOUT = "timeout"  # killed after the worker's timeout
 RUNNING = "running"  # written at start; still running, or killed without a trace
 NOT_RUN = "not run"  # no status file at all
-
-
-@dataclass(frozen=True)
-class WorkerPaths:
-    """Every file one worker writes, in one place so no module spells them twice."""
-
-    output_dir: Path
-    html_root: Path
-    name: str
-
-    @property
-    def data_file(self) -> Path:
-        return self.output_dir / f".coverage.{self.name}"
-
-    @property
-    def coverage_json(self) -> Path:
-        return self.output_dir / f"{self.name}_coverage.json"
-
-    @property
-    def test_output(self) -> Path:
-        return self.output_dir / f"{self.name}_test_output.txt"
-
-    @property
-    def summary(self) -> Path:
-        return self.output_dir / f"{self.name}_summary.md"
-
-    @property
-    def failure_analysis(self) -> Path:
-        return self.output_dir / f"{self.name}_failure_analysis.md"
-
-    @property
-    def status(self) -> Path:
-        return self.output_dir / f"{self.name}_status.json"
-
-    @property
-    def junit(self) -> Path:
-        return self.output_dir / f"{self.name}_junit.xml"
-
-    @property
-    def durations(self) -> Path:
-        return self.output_dir / f"{self.name}_durations.json"
-
-    @property
-    def html_dir(self) -> Path:
-        return self.html_root / self.name
-
-    @property
-    def lock(self) -> Path:
-        """Held while the worker runs (covsplit.lock): one run of a worker at a time."""
-        return self.output_dir / f".{self.name}.lock"
-
-    def artifacts(self) -> dict[str, str]:
-        """Artifact names as paths relative to the output folder (for links in markdown)."""
-        rel = os.path.relpath
-        return {
-            "html": rel(self.html_dir / "index.html", self.output_dir),
-            "coverage_json": self.coverage_json.name,
-            "test_output": self.test_output.name,
-            "summary": self.summary.name,
-            "failure_analysis": self.failure_analysis.name,
-            "junit": self.junit.name,
-            "durations": self.durations.name,
-            "status": self.status.name,
-        }
-
-
-def worker_paths(output_dir: Path, html_root: Path, name: str) -> WorkerPaths:
-    return WorkerPaths(output_dir=output_dir, html_root=html_root, name=name)
 
 
 def now() -> str:

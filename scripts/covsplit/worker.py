@@ -33,6 +33,7 @@ from covsplit import capacity, durations, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.failures import categories, render_failure_analysis
 from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
+from covsplit.layout import WorkerPaths
 from covsplit.summary import PENDING, SummaryInput, render_summary
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
@@ -260,12 +261,12 @@ def _partial(path: Path) -> Path:
 
 def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
     """The shell line ``nox -s NAME`` runs, for reports on workers that have not run yet."""
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     command = pytest_command(cfg, worker, _partial(paths.junit), _partial(paths.durations), python)
     return command_line(cfg, command, paths.data_file)
 
 
-def _read_results(junit_partial: Path, paths: status.WorkerPaths, root: Path) -> tuple[list[TestResult], str]:
+def _read_results(junit_partial: Path, paths: WorkerPaths, root: Path) -> tuple[list[TestResult], str]:
     """pytest's results and, when there are none, why."""
     try:
         results = read_junit(junit_partial, root)
@@ -296,7 +297,7 @@ def run(
     ``make coverage-all`` says, else 1), which bounds the xdist processes.
     """
     worker = cfg.worker(name)
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     try:
         with lock.hold(paths.lock, f"worker {worker.name}"):
             return _run_locked(cfg, worker, paths, python, env, concurrent)
@@ -309,7 +310,7 @@ def run(
 def _run_locked(
     cfg: Config,
     worker: Worker,
-    paths: status.WorkerPaths,
+    paths: WorkerPaths,
     python: str,
     env: Mapping[str, str] | None,
     concurrent: int | None,
@@ -385,7 +386,7 @@ def summary_input(
     scope: str,
 ) -> SummaryInput:
     """The summary's input from a worker's status record, its results and a coverage report of its modules."""
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     return SummaryInput(
         worker=worker,
         state=record.get("state", status.CRASHED),
@@ -405,7 +406,7 @@ def summary_input(
 
 
 def _write_artifacts(
-    cfg: Config, worker: Worker, paths: status.WorkerPaths, final: dict[str, Any], results: list[TestResult]
+    cfg: Config, worker: Worker, paths: WorkerPaths, final: dict[str, Any], results: list[TestResult]
 ) -> None:
     """Summary and failure analysis, and the final status last."""
     final["finished_at"] = status.now()

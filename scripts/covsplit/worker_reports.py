@@ -17,11 +17,12 @@ from typing import Any
 from covsplit import coverage_data, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.junit import JUnitError, TestResult, read_junit
+from covsplit.layout import WorkerPaths
 from covsplit.summary import OWN_TESTS, coverage_figures, render_summary
 from covsplit.worker import summary_input
 
 
-def _results(cfg: Config, paths: status.WorkerPaths) -> list[TestResult]:
+def _results(cfg: Config, paths: WorkerPaths) -> list[TestResult]:
     try:
         return read_junit(paths.junit, cfg.root)
     except JUnitError:
@@ -30,7 +31,7 @@ def _results(cfg: Config, paths: status.WorkerPaths) -> list[TestResult]:
 
 def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) -> dict[str, Any]:
     """Write the worker's JSON and HTML reports from ``cov`` and, if it has run, its summary; return the figures."""
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     report = coverage_data.write_module_reports(
         cfg, cov, worker.files, paths.coverage_json, paths.html_dir, f"{worker.name}: {worker.title} ({scope})"
     )
@@ -44,7 +45,7 @@ def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) 
 def run_alone(cfg: Config, name: str) -> int:
     """Reports of what worker ``name``'s own tests covered, after it ran on its own."""
     worker = cfg.worker(name)
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, worker.name)
+    paths = cfg.layout.worker(worker.name)
     with lock.hold(paths.lock, f"worker {worker.name} (reports)", wait=60.0):
         cov = coverage_data.worker_data(cfg, paths.data_file, worker.files)
         figures = write(cfg, worker, cov, OWN_TESTS)

@@ -81,7 +81,7 @@ def build_sample(root: Path) -> config.Config:
     }
     for name, run in runs.items():
         worker = cfg.worker(name)
-        paths = status.worker_paths(cfg.output_dir, cfg.html_dir, name)
+        paths = cfg.layout.worker(name)
         own = {f: MODULES[f] for f in worker.files if f in MODULES}
         cov = [sum(v[i] for v in own.values()) for i in range(4)]
         status.write(

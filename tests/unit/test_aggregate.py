@@ -102,7 +102,7 @@ def test_worker_states_read_status_files(tmp_path: Path) -> None:
     path = tmp_path / "workers.toml"
     path.write_text('[project]\nroot = "proj"\nsource = ["pkg"]\n[workers.w1]\nmodules = ["pkg"]\n')
     cfg = config.load(path)
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, "w1")
+    paths = cfg.layout.worker("w1")
     assert aggregate.worker_states(cfg)[0]["state"] == status.NOT_RUN
     status.write(paths.status, {"state": status.PASSED})
     paths.data_file.write_bytes(b"")

@@ -67,7 +67,7 @@ tests = ["tests/test_b.py", "tests/sub"]
 def write_status(cfg: config.Config, name: str, **overrides: Any) -> None:
     """A finished worker's status, passing with full coverage unless overridden."""
     worker = cfg.worker(name)
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, name)
+    paths = cfg.layout.worker(name)
     record: dict[str, Any] = {
         "worker": name,
         "title": worker.title,
@@ -106,7 +106,7 @@ def write_status(cfg: config.Config, name: str, **overrides: Any) -> None:
 
 def write_worker_json(cfg: config.Config, name: str, files: dict[str, tuple[int, int, int, int]]) -> None:
     """coverage.py-style JSON: path -> (statements, covered lines, branches, covered branches)."""
-    paths = status.worker_paths(cfg.output_dir, cfg.html_dir, name)
+    paths = cfg.layout.worker(name)
     fsio.write_json(paths.coverage_json, {"files": {path: {"summary": _summary(*v)} for path, v in files.items()}})
 
 

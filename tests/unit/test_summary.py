@@ -16,6 +16,7 @@ from fixture_runner import run_cases
 from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
+from covsplit.layout import Layout
 from covsplit.numbers import floor_percent
 from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, format_percent, render_summary
 
@@ -73,7 +74,7 @@ def worker() -> Worker:
 
 
 def summary_input(coverage: dict | None, results: list[TestResult], **changes: Any) -> SummaryInput:
-    paths = status.worker_paths(Path("/suite/coverage_output"), Path("/suite/htmlcov"), "worker9")
+    paths = Layout.beside(Path("/suite")).worker("worker9")
     values: dict[str, Any] = {
         "worker": worker(),
         "state": status.FAILED,
