@@ -50,6 +50,8 @@ def _worker_session(worker: config.Worker) -> None:
     requirements = [("-r", str(REQUIREMENTS / "worker.txt"))]
     if worker.xdist:
         requirements.append(("-r", str(REQUIREMENTS / "worker-xdist.txt")))
+    if worker.test_timeout:
+        requirements.append(("-r", str(REQUIREMENTS / "worker-timeout.txt")))
 
     def session_for_worker(session: nox.Session) -> None:
         install(session, [*requirements, *CONFIG.install], CONFIG.root)

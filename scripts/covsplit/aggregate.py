@@ -21,44 +21,50 @@ import contextlib
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, TypedDict, cast
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import Percent, format_shortfall, percent
+from covsplit.numbers import Gate, percent
 from covsplit.numbers import format_percent as pct
 from covsplit.summary import md_cell
 
+# aggregate.json's shape; bumped when it changes, so a reader never misreads another version's.
+SCHEMA = 1
 
-@dataclass(frozen=True)
-class Gate:
-    name: str
-    threshold: float
-    actual: Percent | None
 
-    @property
-    def passed(self) -> bool:
-        # Nothing to measure (no branches at all) cannot fail a gate.
-        return self.actual is None or self.actual >= self.threshold
+class AggregateResult(TypedDict):
+    """What ``aggregate.json`` holds: the combined figures, per worker, package and file, and the gates."""
 
-    @property
-    def shortfall(self) -> Percent:
-        return 0 if self.passed or self.actual is None else self.threshold - self.actual
+    schema: int
+    generated_at: str
+    complete: bool
+    missing: list[dict[str, str]]
+    workers: list[dict[str, Any]]
+    totals: dict[str, Any]
+    gates: list[dict[str, Any]]
+    packages: dict[str, dict[str, Any]]
+    files: dict[str, dict[str, Any]]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "threshold": self.threshold,
-            "actual": self.actual,
-            "passed": self.passed,
-            "shortfall": self.shortfall,
-        }
 
-    def describe(self) -> str:
-        verdict = "passed" if self.passed else f"FAILED by {format_shortfall(self.shortfall)} points"
-        return f"{self.name} coverage {pct(self.actual)}% against {self.threshold:g}%: {verdict}"
+def write_result(path: Path, result: AggregateResult) -> None:
+    fsio.write_json(path, result)
+
+
+def read_result(path: Path) -> tuple[AggregateResult | None, str]:
+    """``aggregate.json``, or None and why not (never an exception: the report shows the gap)."""
+    data = fsio.read_json(path)
+    if data is None:
+        return None, "aggregate has not run" if not path.exists() else "aggregate.json is unreadable"
+    if not isinstance(data, dict):
+        return None, "aggregate.json is not a JSON object"
+    if data.get("schema") != SCHEMA:
+        return None, (
+            f"aggregate.json has schema {data.get('schema')!r}, this covsplit reads schema {SCHEMA}: "
+            "it was written by another version; run the aggregate again"
+        )
+    return cast(AggregateResult, data), ""
 
 
 def figures(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -190,7 +196,7 @@ def render_summary(
         "",
         "## Gates",
         "",
-        *[f"- {'✅' if gate.passed else '❌'} {gate.describe()}" for gate in gate_list],
+        *[f"- {'❌' if gate.failed else '✅'} {gate.describe()}" for gate in gate_list],
         "",
         "## Per worker (combined data over the modules each worker owns)",
         "",
@@ -287,10 +293,10 @@ def _run_locked(cfg: Config) -> int:
         cfg.layout.aggregate_summary,
         render_summary(cfg, totals, gate_list, missing, per_worker, per_package, rows, generated_at),
     )
-    fsio.write_json(
+    write_result(
         cfg.layout.aggregate_json,
         {
-            "schema": 1,
+            "schema": SCHEMA,
             "generated_at": generated_at,
             "complete": not missing,
             "missing": missing,
@@ -317,8 +323,8 @@ def _run_locked(cfg: Config) -> int:
     )
     failed = False
     for gate in gate_list:
-        print(("  " if gate.passed else "  ERROR: ") + gate.describe(), file=sys.stderr if not gate.passed else None)
-        failed |= not gate.passed
+        print(("  ERROR: " if gate.failed else "  ") + gate.describe(), file=sys.stderr if gate.failed else None)
+        failed |= gate.failed
     for entry in missing:
         print(f"  ERROR: {entry['worker']} {entry['state']}: {entry['reason']}", file=sys.stderr)
     if missing:

@@ -44,10 +44,12 @@ _PROJECT_KEYS = {
     "pytest_args",
     "env",
     "timeout",
+    "test_timeout",
+    "memory_limit",
     "xdist",
 }
 _THRESHOLD_KEYS = {"line", "branch", "balance"}
-_WORKER_KEYS = {"title", "modules", "tests", "timeout", "xdist"}
+_WORKER_KEYS = {"title", "modules", "tests", "timeout", "test_timeout", "memory_limit", "xdist"}
 AUTO = "auto"
 _TOP_KEYS = {"project", "thresholds", "workers"}
 
@@ -110,6 +112,9 @@ class Worker:
     timeout: float
     # pytest-xdist processes: 0 (none), a number, or "auto" (the CPUs this worker may use).
     xdist: int | str = 0
+    # Seconds one test may take (pytest-timeout), and the address space pytest may use, in MiB.
+    test_timeout: float | None = None
+    memory_limit_mib: int | None = None
     # Source files (relative to the project root, POSIX style) the modules resolve to.
     files: tuple[str, ...] = ()
 
@@ -212,6 +217,31 @@ def _positive(path: Path, key: str, value: Any, default: float) -> float:
     if number <= 0:
         raise ConfigError(path, key, f"{number:g} is not positive", f"set {key} to a positive number")
     return number
+
+
+def _optional_seconds(path: Path, key: str, value: Any, default: float | None) -> float | None:
+    return default if value is None else _positive(path, key, value, 0.0)
+
+
+_MEMORY_UNITS = {"mib": 1, "m": 1, "gib": 1024, "g": 1024}
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+
+
+def _memory(path: Path, key: str, value: Any, default: int | None) -> int | None:
+    """A memory size in MiB: a number of MiB, or a string such as "512MiB" or "4GiB"."""
+    if value is None:
+        return default
+    fix = f'set {key} to a number of MiB or a size such as "4GiB"'
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(path, key, f"expected a memory size, got {value!r}", fix)
+    match = _MEMORY.match(str(value))
+    unit = (match.group(2) or "mib").lower() if match else ""
+    if match is None or unit not in _MEMORY_UNITS:
+        raise ConfigError(path, key, f"{value!r} is not a memory size", fix)
+    mib = int(float(match.group(1)) * _MEMORY_UNITS[unit])
+    if mib < 64:
+        raise ConfigError(path, key, f"{value!r} is below 64 MiB: Python alone needs more", fix)
+    return mib
 
 
 def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
@@ -359,6 +389,10 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         lambda: _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT), DEFAULT_TIMEOUT
     )
     xdist = problems.attempt(lambda: _xdist(path, "project.xdist", project.get("xdist"), 0), 0)
+    test_timeout = problems.attempt(
+        lambda: _optional_seconds(path, "project.test_timeout", project.get("test_timeout"), None)
+    )
+    memory_limit = problems.attempt(lambda: _memory(path, "project.memory_limit", project.get("memory_limit"), None))
 
     thresholds = problems.attempt(lambda: _expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
     problems.attempt(lambda: _unknown_keys(path, "thresholds", thresholds, _THRESHOLD_KEYS))
@@ -377,7 +411,20 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
-    workers = _parse_workers(path, data, root, source_dir, source, set(every), test_root, timeout, xdist, problems)
+    workers = _parse_workers(
+        path,
+        data,
+        root,
+        source_dir,
+        source,
+        set(every),
+        test_root,
+        timeout,
+        xdist,
+        problems,
+        test_timeout,
+        memory_limit,
+    )
     problems.raise_any()
 
     owned = {f for w in workers for f in w.files}
@@ -417,6 +464,8 @@ def _parse_workers(
     default_timeout: float,
     default_xdist: int | str = 0,
     problems: _Problems | None = None,
+    default_test_timeout: float | None = None,
+    default_memory_limit: int | None = None,
 ) -> tuple[Worker, ...]:
     """The workers, each checked in full: every problem of every worker goes to ``problems``."""
     collected = problems or _Problems()
@@ -475,7 +524,25 @@ def _parse_workers(
         xdist = collected.attempt(
             partial(_xdist, path, f"{key}.xdist", table.get("xdist"), default_xdist), default_xdist
         )
-        workers.append(Worker(**{**worker, "timeout": timeout, "xdist": xdist}))
+        test_timeout = collected.attempt(
+            partial(_optional_seconds, path, f"{key}.test_timeout", table.get("test_timeout"), default_test_timeout),
+            default_test_timeout,
+        )
+        memory_limit = collected.attempt(
+            partial(_memory, path, f"{key}.memory_limit", table.get("memory_limit"), default_memory_limit),
+            default_memory_limit,
+        )
+        workers.append(
+            Worker(
+                **{
+                    **worker,
+                    "timeout": timeout,
+                    "xdist": xdist,
+                    "test_timeout": test_timeout,
+                    "memory_limit_mib": memory_limit,
+                }
+            )
+        )
     if problems is None:
         collected.raise_any()
     return tuple(workers)

@@ -57,6 +57,11 @@ class WorkerPaths:
         return self.output_dir / f"{self.name}{DURATIONS_SUFFIX}"
 
     @property
+    def progress(self) -> Path:
+        """Each test's start, result and end, appended as pytest goes (covsplit.pytest_progress)."""
+        return self.output_dir / f"{self.name}_progress.jsonl"
+
+    @property
     def html_dir(self) -> Path:
         return self.html_root / self.name
 
@@ -76,6 +81,7 @@ class WorkerPaths:
             "failure_analysis": self.failure_analysis.name,
             "junit": self.junit.name,
             "durations": self.durations.name,
+            "progress": self.progress.name,
             "status": self.status.name,
         }
 

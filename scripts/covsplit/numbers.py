@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 Percent = Fraction | float
 # Decimals shown, as coverage.py's --precision.
@@ -74,3 +76,59 @@ def format_shortfall(value: Percent) -> str:
     """Points missing to a threshold, rounded up: a failed gate never reads "short by 0.00"."""
     units = hundredths(value, math.ceil)
     return f"{units // 100}.{units % 100:02d}"
+
+
+def exact(threshold: float) -> Fraction:
+    """A threshold as written in workers.toml, exactly: 33.3 is 333/10, not the float nearest it."""
+    return Fraction(repr(float(threshold)))
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A coverage gate, by one rule for every reporter.
+
+    Exact: 79.999% fails a gate at 80.  Nothing to measure (a project with
+    no branches) neither passes nor fails: ``passed`` is None, and only a
+    gate whose ``passed`` is False fails a run.
+    """
+
+    name: str
+    threshold: float
+    actual: Percent | None
+
+    @property
+    def passed(self) -> bool | None:
+        if self.actual is None:
+            return None
+        actual = self.actual if isinstance(self.actual, Fraction) else Fraction(repr(float(self.actual)))
+        return actual >= exact(self.threshold)
+
+    @property
+    def failed(self) -> bool:
+        return self.passed is False
+
+    @property
+    def shortfall(self) -> Fraction:
+        """Points missing to the threshold; 0 unless the gate failed."""
+        if not self.failed or self.actual is None:
+            return Fraction(0)
+        actual = self.actual if isinstance(self.actual, Fraction) else Fraction(repr(float(self.actual)))
+        return exact(self.threshold) - actual
+
+    def describe(self) -> str:
+        if self.passed is None:
+            verdict = "nothing to measure"
+        elif self.passed:
+            verdict = "passed"
+        else:
+            verdict = f"FAILED by {format_shortfall(self.shortfall)} points"
+        return f"{self.name} coverage {format_percent(self.actual)}% against {self.threshold:g}%: {verdict}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "threshold": self.threshold,
+            "actual": self.actual,
+            "passed": self.passed,
+            "shortfall": self.shortfall,
+        }

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from covsplit import discover, fsio, junit, lock, status, titles
-from covsplit import worker as worker_module
+from covsplit import commands, discover, fsio, junit, lock, status, titles
+from covsplit.aggregate import AggregateResult, read_result
 from covsplit.config import Config, Worker
-from covsplit.numbers import Percent, format_floor, format_percent, format_shortfall, percent
+from covsplit.numbers import Gate, Percent, format_floor, format_percent, format_shortfall, percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
@@ -256,22 +256,6 @@ class WorkerModel:
         if not self.outcomes:
             return 0
         return self.outcomes.get("failed", 0) + self.outcomes.get("errors", 0)
-
-
-@dataclass(frozen=True)
-class Gate:
-    name: str
-    threshold: float
-    actual: Percent | None
-    passed: bool | None  # None: nothing to measure
-
-    @property
-    def shortfall(self) -> Percent:
-        if self.actual is None or self.passed:
-            return Fraction(0)
-        if isinstance(self.actual, Fraction):
-            return Fraction(self.threshold) - self.actual
-        return self.threshold - self.actual
 
 
 @dataclass(frozen=True)
@@ -582,17 +566,11 @@ def _combined_model(
     existing: frozenset[str] | None,
 ) -> CombinedModel:
     totals = Coverage.from_json(aggregate.get("totals")) or Coverage()
-    gates = []
-    for name, threshold, actual, measurable in (
-        ("line", cfg.line_threshold, totals.line_percent, totals.statements),
-        ("branch", cfg.branch_threshold, totals.branch_percent, totals.branches),
-    ):
-        # Gated against today's workers.toml, with exact fractions, not the aggregate's rounded floats.
-        if actual is None:
-            passed = None if not measurable else False
-        else:
-            passed = actual >= (Fraction(threshold) if isinstance(actual, Fraction) else threshold)
-        gates.append(Gate(name, threshold, actual, passed))
+    # Gated against today's workers.toml, with exact fractions from the counts, not the aggregate's floats.
+    gates = [
+        Gate("line", cfg.line_threshold, totals.line_percent),
+        Gate("branch", cfg.branch_threshold, totals.branch_percent),
+    ]
 
     missing = []
     for item in aggregate.get("missing") or []:
@@ -831,7 +809,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 )
             )
         for gate in combined.gates:
-            if gate.passed is False:
+            if gate.failed:
                 partial = "" if combined.complete else " (partial data)"
                 steps.append(
                     NextStep(
@@ -1559,8 +1537,8 @@ def render_html(model: ReportModel) -> str:
 class ReportInputs:
     """Everything :func:`write_report` read from disk, ready for :func:`build_model`."""
 
-    statuses: dict[str, dict[str, Any]]
-    aggregate: dict[str, Any] | None
+    statuses: dict[str, status.WorkerStatus]
+    aggregate: AggregateResult | None
     aggregate_problem: str
     statement_counts: dict[str, int]
     counts_source: str
@@ -1606,24 +1584,18 @@ def _static_counts(cfg: Config, files: list[str], warnings: list[str]) -> tuple[
 
 def _planned_commands(cfg: Config) -> dict[str, str]:
     """The pytest command each worker's session would run."""
-    return {w.name: worker_module.planned_command(cfg, w) for w in cfg.workers}
+    return {w.name: commands.planned_command(cfg, w) for w in cfg.workers}
 
 
 def collect_inputs(cfg: Config) -> ReportInputs:
     """Read every input; a missing or unreadable one becomes a reported gap, never an exception."""
     warnings: list[str] = list(cfg.warnings)
-    statuses: dict[str, dict[str, Any]] = {}
+    statuses: dict[str, status.WorkerStatus] = {}
     coverage: dict[str, dict[str, Any] | None] = {}
     existing: set[str] = set()
     for w in cfg.workers:
         paths = cfg.layout.worker(w.name)
-        # status.read assumes a JSON object; a status file holding anything else is a crash's leftover.
-        raw = fsio.read_json(paths.status)
-        if raw is not None and not isinstance(raw, dict):
-            record: dict[str, Any] = {"state": status.CRASHED, "message": f"{paths.status.name} is not a JSON object"}
-        else:
-            record = status.read(paths.status)
-        statuses[w.name] = record
+        statuses[w.name] = status.read(paths.status)
         data = fsio.read_json(paths.coverage_json)
         coverage[w.name] = data if isinstance(data, dict) else None
         for href in paths.artifacts().values():
@@ -1633,13 +1605,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     if (cfg.output_dir / combined_html).is_file():
         existing.add(combined_html)
 
-    aggregate_path = cfg.layout.aggregate_json
-    aggregate = fsio.read_json(aggregate_path)
-    problem = ""
-    if aggregate is None:
-        problem = "aggregate has not run" if not aggregate_path.exists() else "aggregate.json is unreadable"
-    elif not isinstance(aggregate, dict):
-        aggregate, problem = None, "aggregate.json is not a JSON object"
+    aggregate, problem = read_result(cfg.layout.aggregate_json)
 
     for name, why in titles.problems(
         {w.name: w.title for w in cfg.workers}, {w.name: w.files for w in cfg.workers}, cfg.source_dir

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from covsplit import fsio
 
@@ -26,14 +27,52 @@ CRASHED = "crashed"  # pytest could not run to the end (internal error, signal, 
 TIMEOUT = "timeout"  # killed after the worker's timeout
 RUNNING = "running"  # written at start; still running, or killed without a trace
 NOT_RUN = "not run"  # no status file at all
+STATES = (PASSED, FAILED, CRASHED, TIMEOUT, RUNNING)
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def write(path: Path, status: dict[str, Any]) -> None:
-    fsio.write_json(path, {"schema": SCHEMA, **status})
+class WorkerStatus(TypedDict, total=False):
+    """What a worker records in ``workerN_status.json``: the file a CI fleet's machines pass on.
+
+    Written with ``schema``; a reader refuses a status of another schema
+    rather than misreading it (a machine on an older checkout).
+    """
+
+    schema: int
+    worker: str
+    title: str
+    modules: list[str]
+    files: list[str]
+    tests: list[str]
+    root: str
+    config: str
+    pid: int
+    host: str
+    started_at: str
+    finished_at: str
+    command: list[str]
+    command_line: str
+    artifacts: dict[str, str]
+    state: str
+    message: str
+    duration_s: float
+    pytest_cpu_s: float | None
+    peak_rss_mib: float | None
+    processes: int
+    exit_status: int | None
+    outcomes: dict[str, int] | None
+    test_files: dict[str, Any]
+    failure_categories: list[Any]
+    session_cpu_s: float
+    coverage: dict[str, Any]
+    coverage_scope: str
+
+
+def write(path: Path, status: Mapping[str, Any]) -> None:
+    fsio.write_json(path, {**status, "schema": SCHEMA})
 
 
 def _pid_alive(pid: int) -> bool:
@@ -51,7 +90,7 @@ def _pid_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def read(path: Path) -> dict[str, Any]:
+def read(path: Path) -> WorkerStatus:
     """The worker's status with ``state`` made truthful for a reader.
 
     ``running`` stays ``running`` only while its process is alive on this
@@ -63,6 +102,14 @@ def read(path: Path) -> dict[str, Any]:
         return {"state": NOT_RUN, "message": f"no status file {path.name}: the worker did not run"}
     if not isinstance(data, dict):
         return {"state": CRASHED, "message": f"{path.name} is not a JSON object: its writer was interrupted"}
+    if data.get("schema") != SCHEMA:
+        return {
+            "state": NOT_RUN,
+            "message": f"{path.name} has schema {data.get('schema')!r}, this covsplit reads schema {SCHEMA}: "
+            "it was written by another version; run the worker again with this checkout",
+        }
+    if data.get("state") not in STATES:
+        return {"state": CRASHED, "message": f"{path.name} records no known state ({data.get('state')!r})"}
     if data.get("state") == RUNNING and data.get("host") == socket.gethostname():
         pid = data.get("pid")
         if not isinstance(pid, int) or not _pid_alive(pid):
@@ -72,7 +119,7 @@ def read(path: Path) -> dict[str, Any]:
                 "message": "the worker was killed before it recorded an outcome "
                 f"(started {data.get('started_at', '?')}, pid {pid} is gone)",
             }
-    return data
+    return cast(WorkerStatus, data)
 
 
 def host() -> str:

@@ -45,6 +45,7 @@ _ARTIFACT_LABELS = {
     "coverage_json": "Coverage data (JSON)",
     "junit": "Test results (JUnit XML)",
     "durations": "Measured seconds per test file (JSON)",
+    "progress": "Each test's start and end, as pytest went (JSON lines)",
     "status": "Status (JSON)",
 }
 _STATE_WORDS = {

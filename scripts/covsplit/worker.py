@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
+import re
 import resource
-import shlex
 import signal
 import subprocess
 import sys
@@ -29,14 +30,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, durations, fsio, lock, status
+from covsplit import capacity, durations, fsio, lock, progress, status
+from covsplit.commands import command_line, partial_path, pytest_command, pytest_environment
 from covsplit.config import Config, Worker
-from covsplit.failures import categories, render_failure_analysis
-from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
+from covsplit.failures import categories, exception_type, render_failure_analysis
+from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import WorkerPaths
 from covsplit.summary import PENDING, SummaryInput, render_summary
 
-SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 # pytest's documented exit codes; anything else (or a signal) is a crash.
 PYTEST_OK, PYTEST_NO_TESTS = 0, 5
 PYTEST_STOPPED = {2: "interrupted", 3: "internal error", 4: "usage error, see the test output"}
@@ -44,86 +45,6 @@ KILL_GRACE_SECONDS = 10.0
 # Another run of the same worker holds its lock: this one did nothing.
 BUSY_EXIT_STATUS = 3
 _PR_SET_PDEATHSIG = 1
-
-
-def pytest_command(
-    cfg: Config,
-    worker: Worker,
-    junit_path: Path,
-    durations_path: Path,
-    python: str = sys.executable,
-    processes: int = 0,
-) -> list[str]:
-    """The exact pytest command a worker runs, from the project root.
-
-    Every package under ``project.source`` is measured, not only the owned
-    ones, so that the workers' data combine into exactly one serial run.
-    No per-test contexts: they cost as much again as the measurement itself
-    and nothing in a run needs them.
-    """
-    sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
-    return [
-        python,
-        "-m",
-        "pytest",
-        *worker.tests,
-        "-p",
-        "covsplit.pytest_isolation",
-        "-p",
-        "covsplit.pytest_durations",
-        f"--covsplit-durations={durations_path}",
-        "-p",
-        "no:cacheprovider",
-        "--continue-on-collection-errors",
-        f"--junitxml={junit_path}",
-        "-o",
-        "junit_family=xunit1",
-        "-o",
-        "junit_duration_report=total",
-        # Progress as tests done out of collected ("[120/450]"): the line nox's status board shows.
-        "-o",
-        "console_output_style=count",
-        "--cov-reset",
-        *[f"--cov={source}" for source in sources],
-        "--cov-branch",
-        # No report from pytest-cov: a terminal table analyses every measured
-        # file (about a second per worker here); the driver reports the owned ones.
-        "--cov-report=",
-        "--cov-fail-under=0",
-        # pytest-cov combines the xdist processes' data into the worker's one data file.
-        *(["-n", str(processes)] if processes > 1 else []),
-        *cfg.pytest_args,
-    ]
-
-
-def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment pytest runs in: the caller's, the config's, and the worker's data file.
-
-    ``COVERAGE_FILE`` gives each worker its own data file, so workers running
-    at once in one tree never read or overwrite each other's ``.coverage``.
-    """
-    env = dict(os.environ if base is None else base)
-    env.update(cfg.env)
-    env["COVERAGE_FILE"] = str(data_file)
-    env["PYTHONPATH"] = _pythonpath(env.get("PYTHONPATH", ""))
-    return env
-
-
-def _pythonpath(current: str) -> str:
-    # The isolation plugin lives beside this package: first, once; the rest kept in order.
-    rest = [p for p in current.split(os.pathsep) if p and p != str(SCRIPTS_DIR)]
-    return os.pathsep.join([str(SCRIPTS_DIR), *rest])
-
-
-def command_line(cfg: Config, command: Sequence[str], data_file: Path) -> str:
-    """A shell line that reproduces the run by hand, environment included."""
-    assignments = {
-        **cfg.env,
-        "COVERAGE_FILE": str(data_file),
-        "PYTHONPATH": _pythonpath(cfg.env.get("PYTHONPATH", "")),
-    }
-    env_text = " ".join(f"{name}={shlex.quote(value)}" for name, value in assignments.items())
-    return f"cd {shlex.quote(str(cfg.root))} && {env_text} {shlex.join(command)}"
 
 
 class _Run:
@@ -138,7 +59,9 @@ class _Run:
         self.error = ""
 
 
-def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, timeout: float) -> _Run:
+def _run_pytest(
+    command: list[str], env: dict[str, str], cwd: Path, log_path: Path, timeout: float, memory_limit_mib: int | None
+) -> _Run:
     """Run pytest, echoing and recording its output; kill its whole group on timeout."""
     run = _Run()
     partial = log_path.with_name(f".{log_path.name}.partial")
@@ -152,7 +75,7 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=functools.partial(_prepare_child, memory_limit_mib),
             )
         except OSError as exc:
             run.error = f"could not start pytest: {exc}"
@@ -169,18 +92,20 @@ def _run_pytest(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
         try:
             assert process.stdout is not None
             os.set_blocking(process.stdout.fileno(), False)
+            last = b"\n"
             while True:
                 chunk = process.stdout.read(65536)
                 if chunk:
                     log.write(chunk)
                     sys.stdout.buffer.write(chunk)
                     sys.stdout.flush()
+                    last = chunk[-1:]
                     continue
                 if _reap(process, run) and not chunk:
-                    rest = process.stdout.read()
-                    if rest:
-                        log.write(rest)
-                        sys.stdout.buffer.write(rest)
+                    rest = process.stdout.read() or b""
+                    log.write(rest)
+                    # A process killed mid-line: the driver's verdict starts on a line of its own.
+                    sys.stdout.buffer.write(rest if (rest or last).endswith(b"\n") else rest + b"\n")
                     break
                 if time.monotonic() > deadline and not run.timed_out:
                     # SIGINT is pytest's KeyboardInterrupt: it still writes its JUnit
@@ -211,6 +136,16 @@ def _reap(process: subprocess.Popen, run: _Run) -> bool:
     return True
 
 
+def _prepare_child(memory_limit_mib: int | None) -> None:
+    """In the child, before pytest starts: die with the driver, and stay within the worker's memory."""
+    _die_with_parent()
+    if memory_limit_mib:
+        # The address space: a test asking for 24 GB gets MemoryError and fails alone, instead of the
+        # kernel's OOM killer taking the whole run (or the machine's other workers) with it.
+        limit = memory_limit_mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGKILL when the driver dies, so a killed worker leaves no orphan pytest.
 
@@ -232,16 +167,23 @@ def _kill_group(process: subprocess.Popen, sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
-def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
-    """The worker's final state and, for anything but a clean pass, why."""
+def _state(run: _Run, outcomes: dict[str, int] | None, record: progress.Progress, from_junit: bool) -> tuple[str, str]:
+    """The worker's final state and, for anything but a clean pass, why (naming the test that was running)."""
+    during = f" while running {record.running}" if record.running else ""
+    finished = f"; {record.finished} test(s) had finished" if record.running and record.finished else ""
     if run.timed_out:
-        return status.TIMEOUT, "pytest was killed after the worker's timeout"
+        return status.TIMEOUT, f"pytest was stopped after the worker's timeout{during}{finished}"
     if run.interrupted:
-        return status.CRASHED, "the worker was interrupted (SIGTERM/SIGINT) before pytest finished"
+        return status.CRASHED, f"the worker was interrupted (SIGTERM/SIGINT){during}{finished}"
     if run.error:
         return status.CRASHED, run.error
     if run.exit_status is None or run.exit_status < 0:
-        return status.CRASHED, f"pytest died from signal {-(run.exit_status or 0)}"
+        return status.CRASHED, f"pytest was killed by {_signal_name(-(run.exit_status or 0))}{during}{finished}"
+    if record.conftest_error:
+        return status.CRASHED, f"a conftest failed to import, so no test ran: {record.conftest_error}"
+    if record.running and not from_junit:
+        # Not pytest's own exit: the process ended in the middle of a test (os._exit, a C extension's exit()).
+        return status.CRASHED, f"the process exited with status {run.exit_status}{during}{finished}"
     if run.exit_status in PYTEST_STOPPED:
         return status.CRASHED, f"pytest stopped: {PYTEST_STOPPED[run.exit_status]} (exit status {run.exit_status})"
     if run.exit_status == PYTEST_NO_TESTS:
@@ -253,17 +195,50 @@ def _state(run: _Run, outcomes: dict[str, int] | None) -> tuple[str, str]:
     return status.PASSED, ""
 
 
-def _partial(path: Path) -> Path:
-    # pytest writes the JUnit and durations files at the very end, not atomically:
-    # they get a hidden name and are renamed once read.
-    return path.with_name(f".{path.name}.partial")
+# What pytest-timeout puts in a failure's message when a test outlived `test_timeout`.
+_TEST_TIMEOUT = re.compile(r"Timeout \(>[\d.]+s\) from pytest-timeout")
 
 
-def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
-    """The shell line ``nox -s NAME`` runs, for reports on workers that have not run yet."""
-    paths = cfg.layout.worker(worker.name)
-    command = pytest_command(cfg, worker, _partial(paths.junit), _partial(paths.durations), python)
-    return command_line(cfg, command, paths.data_file)
+def _limits_hit(worker: Worker, results: Sequence[TestResult]) -> str:
+    """Which tests hit the worker's per-test time limit or memory limit, from their failures."""
+    notes = []
+    timed_out = [r.nodeid for r in results if r.outcome in (FAILED, ERROR) and _TEST_TIMEOUT.search(r.message)]
+    if timed_out:
+        notes.append(f"timed out after test_timeout = {worker.test_timeout:g} s: {', '.join(timed_out)}")
+    if worker.memory_limit_mib:
+        starved = [r.nodeid for r in results if r.outcome in (FAILED, ERROR) and exception_type(r) == "MemoryError"]
+        if starved:
+            notes.append(f"ran out of memory under memory_limit = {worker.memory_limit_mib} MiB: {', '.join(starved)}")
+    return "; ".join(notes)
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"{signal.Signals(number).name} ({signal.strsignal(number) or 'signal'})"
+    except ValueError:
+        return f"signal {number}"
+
+
+def _keep_saved_coverage(python: str, paths: WorkerPaths, root: Path, env: Mapping[str, str]) -> bool:
+    """After a crash: combine what pytest-cov's coverage saved during the run into the worker's data file.
+
+    The progress plugin has coverage.py save at test-file boundaries; a
+    process that died never combined those pieces.  Combined with the
+    worker virtualenv's coverage (the standard library driver has none).
+    """
+    pieces = sorted(paths.data_file.parent.glob(f"{paths.data_file.name}.*"))
+    if not pieces or paths.data_file.exists():
+        return False
+    command = [python, "-m", "coverage", "combine", f"--data-file={paths.data_file}", *map(str, pieces)]
+    done = subprocess.run(command, cwd=root, env=dict(env), capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not paths.data_file.exists():
+        print(f"could not keep the coverage saved before the crash: {done.stderr.strip()}", file=sys.stderr)
+        return False
+    return True
 
 
 def _read_results(junit_partial: Path, paths: WorkerPaths, root: Path) -> tuple[list[TestResult], str]:
@@ -316,7 +291,7 @@ def _run_locked(
     concurrent: int | None,
 ) -> int:
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
-    junit_partial, durations_partial = _partial(paths.junit), _partial(paths.durations)
+    junit_partial, durations_partial = partial_path(paths.junit), partial_path(paths.durations)
     sharing = concurrent or capacity.concurrent_workers()
     processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, sharing)
     command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes)
@@ -341,13 +316,12 @@ def _run_locked(
     # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
     for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
         stale.unlink(missing_ok=True)
-    for stale in (junit_partial, durations_partial):
+    for stale in (junit_partial, durations_partial, paths.progress):
         stale.unlink(missing_ok=True)
 
     started = time.monotonic()
-    result = _run_pytest(
-        command, pytest_environment(cfg, paths.data_file, env), cfg.root, paths.test_output, worker.timeout
-    )
+    pytest_env = pytest_environment(cfg, paths.data_file, env)
+    result = _run_pytest(command, pytest_env, cfg.root, paths.test_output, worker.timeout, worker.memory_limit_mib)
     duration = time.monotonic() - started
     usage = result.usage
     final: dict[str, Any] = {
@@ -361,10 +335,17 @@ def _run_locked(
     }
     try:
         results, junit_problem = _read_results(junit_partial, paths, cfg.root)
-        outcomes = count_outcomes(results) if not junit_problem else None
-        state, message = _state(result, outcomes)
+        record = progress.read(paths.progress, cfg.root)
+        if junit_problem and record.results:
+            # pytest died before its JUnit file: the tests that finished, from the record it kept as it went.
+            results = record.results
+        outcomes = count_outcomes(results) if results or not junit_problem else None
+        state, message = _state(result, outcomes, record, from_junit=not junit_problem)
+        message = _join(message, _limits_hit(worker, results))
         if junit_problem and not message:
             message = junit_problem
+        if junit_problem and _keep_saved_coverage(python, paths, cfg.root, pytest_env):
+            message += "; coverage measured up to the last save before it is kept (partial)"
         final.update(state=state, message=message, outcomes=outcomes)
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration)
         _write_artifacts(cfg, worker, paths, final, results)

@@ -214,4 +214,4 @@ def test_unknown_keys_suggest_the_key_meant(tmp_path: Path) -> None:
     fixes = {problem.key: problem.fix for problem in caught.value.problems}
     assert fixes["project.timout"] == "did you mean 'timeout'?"
     assert fixes["workers.w1.titel"] == "did you mean 'title'?"
-    assert fixes["workers.w1.zzz"].startswith("remove it or use one of: modules, tests")
+    assert fixes["workers.w1.zzz"].startswith("remove it or use one of: memory_limit, modules, test_timeout, tests")

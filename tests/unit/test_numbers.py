@@ -38,3 +38,15 @@ def test_floats_read_back_from_json_display_the_same() -> None:
 def test_gates_stay_exact_and_shortfalls_round_up() -> None:
     assert percent(79999, 100000) < 80
     assert format_shortfall(Fraction(80) - percent(79999, 100000)) == "0.01"
+
+
+def test_one_gate_rule_exact_fractions_and_nothing_to_measure() -> None:
+    from covsplit.numbers import Gate
+
+    assert Gate("line", 80, Fraction(79999, 1000)).failed
+    assert Gate("line", 80, Fraction(79999, 1000)).shortfall == Fraction(1, 1000)
+    assert Gate("line", 33.3, Fraction(333, 10)).passed  # the threshold as written, not the float nearest it
+    assert Gate("line", 80, 80.0).passed  # a percentage read back from JSON
+    nothing = Gate("branch", 90, None)
+    assert nothing.passed is None and not nothing.failed and nothing.shortfall == 0
+    assert "nothing to measure" in nothing.describe()

@@ -204,6 +204,7 @@ def test_summary_document(coverage: dict[str, Any], results: list[TestResult]) -
         "Coverage data (JSON)": "worker9_coverage.json",
         "Test results (JUnit XML)": "worker9_junit.xml",
         "Measured seconds per test file (JSON)": "worker9_durations.json",
+        "Each test's start and end, as pytest went (JSON lines)": "worker9_progress.jsonl",
         "Status (JSON)": "worker9_status.json",
     }
     assert "What is missing" not in doc

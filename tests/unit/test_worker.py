@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from covsplit import config, status, worker
+from covsplit import commands, config, progress, status, worker
 from covsplit.pytest_isolation import reports_after_reset
 
 
@@ -26,7 +27,7 @@ def cfg(tmp_path: Path) -> config.Config:
 
 
 def test_command_measures_every_source_package_and_resets_the_targets_options(cfg: config.Config) -> None:
-    command = worker.pytest_command(cfg, cfg.workers[0], Path("/out/j.xml"), Path("/out/d.json"), python="py")
+    command = commands.pytest_command(cfg, cfg.workers[0], Path("/out/j.xml"), Path("/out/d.json"), python="py")
     assert command[:4] == ["py", "-m", "pytest", "tests"]
     assert [arg for arg in command if arg.startswith("--cov=")] == ["--cov=alpha", "--cov=beta"]
     # The reset comes before our own options, and the project's extra arguments come last.
@@ -41,20 +42,20 @@ def test_command_measures_every_source_package_and_resets_the_targets_options(cf
 
 
 def test_environment_gives_each_worker_its_data_file(cfg: config.Config) -> None:
-    env = worker.pytest_environment(
+    env = commands.pytest_environment(
         cfg, Path("/out/.coverage.worker1"), base={"PATH": "/bin", "COVERAGE_FILE": "x", "PYTHONPATH": "/nox"}
     )
     assert env["COVERAGE_FILE"] == "/out/.coverage.worker1"
     assert env["HF_HUB_OFFLINE"] == "1" and env["PATH"] == "/bin"
-    assert env["PYTHONPATH"].split(":") == [str(worker.SCRIPTS_DIR), "/extra"]
+    assert env["PYTHONPATH"].split(":") == [str(commands.SCRIPTS_DIR), "/extra"]
 
 
 def test_command_line_reproduces_the_run(cfg: config.Config) -> None:
-    line = worker.command_line(cfg, ["py", "-m", "pytest", "a b"], Path("/o/.c"))
+    line = commands.command_line(cfg, ["py", "-m", "pytest", "a b"], Path("/o/.c"))
     assert line.startswith(f"cd {cfg.root} && ")
     assert line.endswith("py -m pytest 'a b'")
     # The same environment the run gets: the project's variables, its data file, the plugin path first.
-    for assignment in ("HF_HUB_OFFLINE=1", "COVERAGE_FILE=/o/.c", f"PYTHONPATH={worker.SCRIPTS_DIR}:/extra"):
+    for assignment in ("HF_HUB_OFFLINE=1", "COVERAGE_FILE=/o/.c", f"PYTHONPATH={commands.SCRIPTS_DIR}:/extra"):
         assert f" {assignment} " in line
 
 
@@ -78,7 +79,7 @@ FAILED = {**OK, "passed": 1, "failed": 1}
         (run_with(1), {**OK, "errors": 1}, status.FAILED, ""),
         (run_with(2, timed_out=True), OK, status.TIMEOUT, "timeout"),
         (run_with(2, interrupted=True), OK, status.CRASHED, "interrupted"),
-        (run_with(-9), None, status.CRASHED, "signal 9"),
+        (run_with(-9), None, status.CRASHED, "SIGKILL"),
         (run_with(3), OK, status.CRASHED, "internal error"),
         (run_with(4), None, status.CRASHED, "usage error"),
         (run_with(5), {**OK, "tests": 0, "passed": 0}, status.FAILED, "no tests"),
@@ -86,10 +87,55 @@ FAILED = {**OK, "passed": 1, "failed": 1}
     ],
 )
 def test_final_state(run: worker._Run, outcomes: dict | None, state: str, words: str) -> None:
-    got_state, message = worker._state(run, outcomes)
+    got_state, message = worker._state(run, outcomes, progress.Progress(), from_junit=outcomes is not None)
     assert got_state == state
     assert words in message
     assert bool(message) == bool(words)
+
+
+RUNNING = progress.Progress(results=[], running="tests/test_x.py::test_dies")
+
+
+@pytest.mark.parametrize(
+    ("run", "words"),
+    [
+        (run_with(-11), "killed by SIGSEGV (Segmentation fault) while running tests/test_x.py::test_dies"),
+        (run_with(3), "exited with status 3 while running tests/test_x.py::test_dies"),
+        (run_with(2, interrupted=True), "interrupted (SIGTERM/SIGINT) while running tests/test_x.py::test_dies"),
+        (run_with(2, timed_out=True), "timeout while running tests/test_x.py::test_dies"),
+    ],
+)
+def test_a_death_mid_test_names_the_test(run: worker._Run, words: str) -> None:
+    _state, message = worker._state(run, None, RUNNING, from_junit=False)
+    assert words in message
+
+
+def test_the_progress_record_gives_outcomes_and_the_running_test(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "tests").mkdir(parents=True)
+    test_file = str(root / "tests" / "test_x.py")
+    lines = [
+        {"event": "start", "nodeid": "tests/test_x.py::test_ok", "file": test_file},
+        {"event": "report", "nodeid": "tests/test_x.py::test_ok", "file": test_file, "when": "call",
+         "outcome": "passed", "duration": 0.5, "message": ""},
+        {"event": "end", "nodeid": "tests/test_x.py::test_ok", "file": test_file},
+        {"event": "start", "nodeid": "tests/test_x.py::test_bad", "file": test_file},
+        {"event": "report", "nodeid": "tests/test_x.py::test_bad", "file": test_file, "when": "setup",
+         "outcome": "failed", "duration": 0.1, "message": "RuntimeError: no fixture"},
+        {"event": "end", "nodeid": "tests/test_x.py::test_bad", "file": test_file},
+        {"event": "start", "nodeid": "tests/test_x.py::test_dies", "file": test_file},
+    ]  # fmt: skip
+    path = tmp_path / "progress.jsonl"
+    # The last line was cut short by the process dying mid-write.
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"event": "rep')
+    record = progress.read(path, root)
+    assert record.running == "tests/test_x.py::test_dies"
+    assert [(r.nodeid, r.outcome, r.phase) for r in record.results] == [
+        ("tests/test_x.py::test_ok", "passed", "call"),
+        ("tests/test_x.py::test_bad", "error", "setup"),
+    ]
+    assert record.finished == 2
+    assert progress.read(tmp_path / "missing.jsonl", root) == progress.Progress()
 
 
 def test_isolation_keeps_only_reports_after_the_last_reset() -> None:

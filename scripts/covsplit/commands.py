@@ -1,0 +1,117 @@
+"""The pytest command a worker runs, the environment it runs in, and the shell line that reproduces it.
+
+Standard library only, and apart from the driver: the report shows the
+command of a worker that has not run yet without importing the runner.
+Commands are argument lists, never shell strings; the shell line is for
+people to read and paste, every part quoted.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from covsplit.config import Config, Worker
+
+SCRIPTS_DIR = Path(__file__).resolve().parents[1]
+
+
+def pytest_command(
+    cfg: Config,
+    worker: Worker,
+    junit_path: Path,
+    durations_path: Path,
+    python: str = sys.executable,
+    processes: int = 0,
+) -> list[str]:
+    """The exact pytest command a worker runs, from the project root.
+
+    Every package under ``project.source`` is measured, not only the owned
+    ones, so that the workers' data combine into exactly one serial run.
+    No per-test contexts: they cost as much again as the measurement itself
+    and nothing in a run needs them.
+    """
+    sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
+    return [
+        python,
+        "-m",
+        "pytest",
+        *worker.tests,
+        "-p",
+        "covsplit.pytest_isolation",
+        "-p",
+        "covsplit.pytest_durations",
+        f"--covsplit-durations={durations_path}",
+        "-p",
+        "covsplit.pytest_progress",
+        f"--covsplit-progress={cfg.layout.worker(worker.name).progress}",
+        "-p",
+        "no:cacheprovider",
+        "--continue-on-collection-errors",
+        f"--junitxml={junit_path}",
+        "-o",
+        "junit_family=xunit1",
+        "-o",
+        "junit_duration_report=total",
+        # Progress as tests done out of collected ("[120/450]"): the line nox's status board shows.
+        "-o",
+        "console_output_style=count",
+        "--cov-reset",
+        *[f"--cov={source}" for source in sources],
+        "--cov-branch",
+        # No report from pytest-cov: a terminal table analyses every measured
+        # file (about a second per worker here); the driver reports the owned ones.
+        "--cov-report=",
+        "--cov-fail-under=0",
+        # pytest-cov combines the xdist processes' data into the worker's one data file.
+        *(["-n", str(processes)] if processes > 1 else []),
+        # pytest-timeout (installed for such workers only): a hanging test fails alone, the run goes on.
+        *([f"--timeout={worker.test_timeout:g}"] if worker.test_timeout else []),
+        *cfg.pytest_args,
+    ]
+
+
+def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment pytest runs in: the caller's, the config's, and the worker's data file.
+
+    ``COVERAGE_FILE`` gives each worker its own data file, so workers running
+    at once in one tree never read or overwrite each other's ``.coverage``.
+    """
+    env = dict(os.environ if base is None else base)
+    env.update(cfg.env)
+    env["COVERAGE_FILE"] = str(data_file)
+    env["PYTHONPATH"] = _pythonpath(env.get("PYTHONPATH", ""))
+    return env
+
+
+def _pythonpath(current: str) -> str:
+    # The isolation plugin lives beside this package: first, once; the rest kept in order.
+    rest = [p for p in current.split(os.pathsep) if p and p != str(SCRIPTS_DIR)]
+    return os.pathsep.join([str(SCRIPTS_DIR), *rest])
+
+
+def command_line(cfg: Config, command: Sequence[str], data_file: Path) -> str:
+    """A shell line that reproduces the run by hand, environment included."""
+    assignments = {
+        **cfg.env,
+        "COVERAGE_FILE": str(data_file),
+        "PYTHONPATH": _pythonpath(cfg.env.get("PYTHONPATH", "")),
+    }
+    env_text = " ".join(f"{name}={shlex.quote(value)}" for name, value in assignments.items())
+    return f"cd {shlex.quote(str(cfg.root))} && {env_text} {shlex.join(command)}"
+
+
+def partial_path(path: Path) -> Path:
+    # pytest writes the JUnit and durations files at the very end, not atomically:
+    # they get a hidden name and are renamed once read.
+    return path.with_name(f".{path.name}.partial")
+
+
+def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
+    """The shell line ``nox -s NAME`` runs, for reports on workers that have not run yet."""
+    paths = cfg.layout.worker(worker.name)
+    command = pytest_command(cfg, worker, partial_path(paths.junit), partial_path(paths.durations), python)
+    return command_line(cfg, command, paths.data_file)
