@@ -30,6 +30,8 @@ DEFAULT_BALANCE_TOLERANCE = 1.25
 DEFAULT_TIMEOUT = 3600.0
 
 # Session names the noxfile defines itself: a worker may not shadow them.
+# More workers than this is a mistake (a generated file gone wrong), not a split: each is a virtualenv.
+MAX_WORKERS = 64
 RESERVED_NAMES = frozenset({"aggregate", "report", "plan", "check", "tests", "lint", "bench"})
 _WORKER_HEADER = re.compile(r"^\s*\[\s*workers\.([^\]]+)\]")
 WORKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -256,6 +258,10 @@ def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
     return value
 
 
+def _inside(root: Path, candidate: Path) -> bool:
+    return candidate.resolve().is_relative_to(root.resolve())
+
+
 def _root(path: Path, project: dict[str, Any]) -> Path:
     root_text = _expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
     root = (path.parent / root_text).resolve()
@@ -309,7 +315,8 @@ def load(path: str | Path) -> Config:
     """Load and validate a ``workers.toml``; raise :class:`ConfigError` on any problem."""
     path = Path(path).resolve()
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark (as Windows editors write) is not part of the TOML.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "file not found", "create it (see README.md) or pass --config") from None
     _reject_duplicate_workers(path, text)
@@ -358,6 +365,16 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     source_dir = problems.attempt(
         lambda: _expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path"), "."
     )
+    if root is not None and not _inside(root, root / source_dir):
+        problems.add(
+            ConfigError(
+                path,
+                "project.source_dir",
+                f"{source_dir!r} is outside the project root {root}",
+                'give a folder under project.root (e.g. "src"), or move project.root up',
+            )
+        )
+        source = ()
     for index, package in enumerate(source):
         if root is not None and resolve_module(root, source_dir, package) is None:
             problems.add(
@@ -483,6 +500,16 @@ def _parse_workers(
         collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
         return ()
 
+    if len(tables) > MAX_WORKERS:
+        collected.add(
+            ConfigError(
+                path,
+                "workers",
+                f"{len(tables)} workers; covsplit runs at most {MAX_WORKERS}",
+                f'merge them: `make plan ARGS="--workers {MAX_WORKERS}"` (a CI matrix this wide is slower, not faster)',
+            )
+        )
+        return ()
     owners: dict[str, str] = {}
     workers = []
     # TOML itself rejects a table defined twice, so names are unique here;
@@ -618,6 +645,16 @@ def _parse_worker(
         )
     for index, test in enumerate(tests):
         # A node id such as tests/test_a.py::test_x selects within a file.
+        if not _inside(root, root / test.split("::", 1)[0]):
+            problems.add(
+                ConfigError(
+                    path,
+                    f"{key}.tests[{index}]",
+                    f"{test!r} is outside the project root {root}",
+                    "give a test path relative to project.root, inside it",
+                )
+            )
+            continue
         if not (root / test.split("::", 1)[0]).exists():
             problems.add(
                 ConfigError(
