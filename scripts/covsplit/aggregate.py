@@ -120,9 +120,20 @@ def worker_states(cfg: Config) -> list[dict[str, Any]]:
                 "message": record.get("message", ""),
                 "data_file": paths.data_file.exists(),
                 "root": record.get("root"),
+                # Two configs beside each other share coverage_output/: whose run is this?
+                "foreign_config": _foreign_config(record.get("config"), cfg),
             }
         )
     return states
+
+
+def _foreign_config(recorded: Any, cfg: Config) -> str:
+    """The other config a status was written for ("" when it is this one, or a machine's own copy of it)."""
+    if not isinstance(recorded, str) or not recorded:
+        return ""
+    # Outputs sit beside their config, so only configs in one folder can share them; and on a CI
+    # fleet each machine has its own checkout path for the same file.  So the file's name decides.
+    return "" if Path(recorded).name == cfg.path.name else recorded
 
 
 def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -130,7 +141,12 @@ def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
     missing = []
     for state in states:
         reason = ""
-        if state["state"] in (status.NOT_RUN, status.CRASHED, status.TIMEOUT, status.RUNNING):
+        if state.get("foreign_config"):
+            reason = (
+                f"its files were written by a run of another config ({state['foreign_config']}); "
+                "run this config's worker"
+            )
+        elif state["state"] in (status.NOT_RUN, status.CRASHED, status.TIMEOUT, status.RUNNING):
             reason = state["message"] or state["state"]
         elif not state["data_file"]:
             reason = "the worker finished but left no coverage data file"
@@ -267,7 +283,7 @@ def _run_locked(cfg: Config) -> int:
     generated_at = status.now()
     states = worker_states(cfg)
     missing = missing_workers(states)
-    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if s["data_file"]]
+    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if s["data_file"] and not s["foreign_config"]]
     # Where each worker's checkout was: on a fleet every machine may have its own path.
     roots = [str(state["root"]) for state in states if state.get("root")]
     cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
@@ -278,8 +294,11 @@ def _run_locked(cfg: Config) -> int:
         cfg.layout.coverage_xml,
         cfg.layout.combined_html,
     )
+    foreign = {s["name"] for s in states if s["foreign_config"]}
     for worker in cfg.workers:
-        worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
+        # Another config's worker keeps its own files: this run must not overwrite them.
+        if worker.name not in foreign:
+            worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
     totals = figures(entry["summary"] for entry in combined["files"].values())
     gate_list = gates(totals, cfg.line_threshold, cfg.branch_threshold)
     rows = file_rows(cfg, combined)

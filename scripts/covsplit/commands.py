@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from covsplit.config import Config, Worker
@@ -115,3 +116,27 @@ def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:
     paths = cfg.layout.worker(worker.name)
     command = pytest_command(cfg, worker, partial_path(paths.junit), partial_path(paths.durations), python)
     return command_line(cfg, command, paths.data_file)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How a user types a command for one config: the config goes with it, unless it is the default one.
+
+    After running another project's split, ``nox -s worker2`` alone would
+    run the bundled example's worker2 and print "passed"; so every command
+    a report or summary suggests names the config it came from.
+    """
+
+    config: str = ""  # empty: the workers.toml beside the noxfile
+
+    def nox(self, *words: str) -> str:
+        line = shlex.join(["nox", *words])
+        return f"COVSPLIT_CONFIG={shlex.quote(self.config)} {line}" if self.config else line
+
+    def make(self, target: str) -> str:
+        return f"make {target}" + (f" CONFIG={shlex.quote(self.config)}" if self.config else "")
+
+
+def invocation(cfg: Config) -> Invocation:
+    default = SCRIPTS_DIR.parent / "workers.toml"
+    return Invocation("" if cfg.path.resolve() == default.resolve() else str(cfg.path))

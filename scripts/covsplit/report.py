@@ -21,6 +21,7 @@ import html
 import math
 import os
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from typing import Any
 
 from covsplit import commands, discover, fsio, junit, lock, status, titles
 from covsplit.aggregate import AggregateResult, read_result
+from covsplit.commands import Invocation
 from covsplit.config import Config, Worker
 from covsplit.numbers import Gate, Percent, format_floor, format_percent, format_shortfall, percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell
@@ -244,6 +246,7 @@ class WorkerModel:
     failure_categories: tuple[tuple[str, int], ...]
     artifacts: tuple[tuple[str, str], ...]  # (label, link relative to coverage_output/)
     html_href: str | None
+    analysis_href: str | None  # the worker's failure analysis, when it exists
     command: str
     command_ran: bool
 
@@ -316,6 +319,7 @@ class ReportModel:
     combined_html_href: str
     # (node id, worker, seconds), slowest first: a hanging test is visible as itself, not as a file's seconds.
     slowest_tests: tuple[tuple[str, str, float], ...] = ()
+    invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
 
 
 # ---------------------------------------------------------------------------
@@ -501,6 +505,8 @@ def _worker_model(
         if (existing is None and state not in (status.NOT_RUN,)) or (existing is not None and href in existing)
     )
     html_href = links["html"] if any(href == links["html"] for _, href in artifacts) else None
+    analysis = links["failure_analysis"]
+    analysis_href = analysis if any(href == analysis for _, href in artifacts) else None
 
     command_line = record.get("command_line")
     if state != status.NOT_RUN and isinstance(command_line, str) and command_line:
@@ -536,6 +542,7 @@ def _worker_model(
         failure_categories=tuple(categories),
         artifacts=artifacts,
         html_href=html_href,
+        analysis_href=analysis_href,
         command=command,
         command_ran=ran,
     )
@@ -721,6 +728,7 @@ def build_model(
         warnings=tuple(warnings),
         combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
         slowest_tests=tuple(slowest_tests),
+        invoke=commands.invocation(cfg),
     )
     return _with_next_steps(model)
 
@@ -753,28 +761,32 @@ def _below_thresholds(model: ReportModel) -> list[FileRow]:
 
 
 def _with_next_steps(model: ReportModel) -> ReportModel:
+    run = model.invoke
     steps: list[NextStep] = []
     workers = model.workers
     unfinished = [w for w in workers if w.state not in FINISHED]
 
     if unfinished and len(unfinished) == len(workers) and all(w.state == status.NOT_RUN for w in workers):
-        steps.append(NextStep("No worker has run yet: run them all with `make coverage-all`."))
+        steps.append(NextStep(f"No worker has run yet: run them all with `{run.make('coverage-all')}`."))
     else:
         for w in unfinished:
             if w.state == status.RUNNING:
                 steps.append(
-                    NextStep(f"Wait for **{w.name}** to finish (running since {w.date}), then `nox -s aggregate`.")
+                    NextStep(
+                        f"Wait for **{w.name}** to finish (running since {w.date}), "
+                        f"then `{run.nox('-s', 'aggregate')}`."
+                    )
                 )
             elif w.state == status.TIMEOUT:
                 steps.append(
                     NextStep(
                         f"**{w.name}** timed out: raise its `timeout` in {model.config_name} or split it, "
-                        f"then rerun it with `nox -s {w.name}`."
+                        f"then rerun it with `{run.nox('-s', w.name)}`."
                     )
                 )
             else:
                 why = f"; {_md(w.message)}" if w.message else ""
-                steps.append(NextStep(f"Rerun **{w.name}** ({w.state_label}{why}): `nox -s {w.name}`."))
+                steps.append(NextStep(f"Rerun **{w.name}** ({w.state_label}{why}): `{run.nox('-s', w.name)}`."))
 
     for w in workers:
         if w.state in FINISHED and w.problems:
@@ -792,18 +804,20 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
             analysis = f"{w.name}_failure_analysis.md"
             if any(href == analysis for _, href in w.artifacts):
                 text += f"; see `{analysis}`"
-            text += f"; rerun with `nox -s {w.name}`."
+            text += f"; rerun with `{run.nox('-s', w.name)}`."
             steps.append(NextStep(text))
 
     combined = model.combined
     if combined is None:
         if any(w.state in FINISHED for w in workers):
-            steps.append(NextStep(f"Combine the workers' data: `nox -s aggregate` ({model.aggregate_problem})."))
+            steps.append(
+                NextStep(f"Combine the workers' data: `{run.nox('-s', 'aggregate')}` ({model.aggregate_problem}).")
+            )
     else:
         if combined.stale:
             steps.append(
                 NextStep(
-                    "Rerun `nox -s aggregate`: it predates the latest run of "
+                    f"Rerun `{run.nox('-s', 'aggregate')}`: it predates the latest run of "
                     + ", ".join(f"**{name}**" for name in combined.stale)
                     + "."
                 )
@@ -848,7 +862,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 f"({format_count(heavy.statements)} statements, "
                 f"{format_percent(_as_percent(heavy.share))}% of target), "
                 f"lightest **{light.name}** ({format_count(light.statements)}, "
-                f"{format_percent(_as_percent(light.share))}%). `nox -s plan` proposes a new split."
+                f"{format_percent(_as_percent(light.share))}%). `{run.nox('-s', 'plan')}` proposes a new split."
             )
         )
     if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
@@ -1093,16 +1107,19 @@ def render_markdown(model: ReportModel) -> str:
     add("Every worker at once, then the aggregate and this report:")
     add("")
     add("```bash")
-    add("make coverage-all")
+    run = model.invoke
+    if run.config:
+        add("# this split's commands carry its config; or once: export COVSPLIT_CONFIG=" + shlex.quote(run.config))
+    add(run.make("coverage-all"))
     add("```")
     add("")
     add("Or each worker on its own:")
     add("")
     add("```bash")
     for w in model.workers:
-        add(f"nox -s {w.name}  # {w.title}")
-    add("nox -s aggregate  # combine and gate")
-    add("nox -s report     # this document")
+        add(f"{run.nox('-s', w.name)}  # {w.title}")
+    add(f"{run.nox('-s', 'aggregate')}  # combine and gate")
+    add(f"{run.nox('-s', 'report')}  # this document")
     add("```")
     add("")
     add("### Sequential Execution")
@@ -1110,7 +1127,7 @@ def render_markdown(model: ReportModel) -> str:
     add("One worker after another (for debugging), then the aggregate and this report:")
     add("")
     add("```bash")
-    add("make coverage-seq")
+    add(run.make("coverage-seq"))
     add("```")
     add("")
     add("---")
@@ -1414,7 +1431,7 @@ def render_html(model: ReportModel) -> str:
     if c is None:
         add(
             f'<div class="banner absent" id="aggregate-absent">The {_e(model.aggregate_problem)}: no combined figures. '
-            "Run <code>nox -s aggregate</code>.</div>"
+            f"Run <code>{_e(model.invoke.nox('-s', 'aggregate'))}</code>.</div>"
         )
     else:
         if not c.complete:
@@ -1429,7 +1446,7 @@ def render_html(model: ReportModel) -> str:
         if c.stale:
             add(
                 f'<div class="banner stale" id="stale">Stale: made before the latest run of {_e(", ".join(c.stale))}; '
-                "rerun <code>nox -s aggregate</code>.</div>"
+                f"rerun <code>{_e(model.invoke.nox('-s', 'aggregate'))}</code>.</div>"
             )
         add(
             "<table><thead><tr><th>Measure</th><th>Coverage</th><th>Covered / total</th><th>Gate</th></tr></thead>"
@@ -1496,7 +1513,9 @@ def render_html(model: ReportModel) -> str:
             f'<td class="cellbar">{_bar("share", w.name, share, None, width_of=half)}'
             f'<div class="title">{format_count(w.statements)} stmts, {_e(w.balance)}</div></td>'
             f'<td class="num seconds" data-value="{seconds_text}">{_e(format_seconds(w.seconds))}</td>'
-            f"<td>{_link(w.html_href, 'HTML report', 'worker-html')}</td></tr>"
+            f"<td>{_link(w.html_href, 'HTML report', 'worker-html')}"
+            f"{'<br>' + _link(w.analysis_href, 'failure analysis', 'worker-analysis') if w.analysis_href else ''}"
+            "</td></tr>"
         )
     add("</tbody></table>")
     add(

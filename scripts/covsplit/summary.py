@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from covsplit import numbers, status
+from covsplit.commands import Invocation
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
 
@@ -32,7 +33,7 @@ OWN_TESTS = "own tests"
 WHOLE_SUITE = "whole suite"
 _SCOPE_WORDS = {
     OWN_TESTS: "what this worker's own tests execute in its modules (the worker ran alone; "
-    "`nox -s aggregate` gives its modules' coverage under the whole suite)",
+    "`{aggregate}` gives its modules' coverage under the whole suite)",
     WHOLE_SUITE: "its modules' coverage under the whole suite: the combined data of every worker, "
     "restricted to the modules it owns (what `pytest --cov=<its modules> tests/` measured)",
 }
@@ -74,6 +75,8 @@ class SummaryInput:
     line_threshold: float
     branch_threshold: float
     message: str = ""
+    invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
+    config: str = ""  # the workers.toml this run came from
 
 
 def format_percent(numerator: int, denominator: int) -> str:
@@ -276,6 +279,7 @@ def render_summary(info: SummaryInput) -> str:
         "| --- | --- |",
         f"| Worker | {md_code(worker.name)} |",
         f"| Title | {md_cell(worker.title)} |",
+        f"| Config | {md_code(info.config) if info.config else 'n/a'} |",
         f"| Owned modules | {md_cell(', '.join(md_code(module) for module in worker.modules))} |",
         f"| State | {md_cell(_STATE_WORDS.get(info.state, info.state))} |",
         f"| Exit status | {'none (killed or never started)' if info.exit_status is None else info.exit_status} |",
@@ -292,16 +296,19 @@ def render_summary(info: SummaryInput) -> str:
     lines += _missing_notes(info)
 
     lines += ["## Totals", ""]
+    aggregate = info.invoke.nox("-s", "aggregate")
     if info.coverage is None and info.coverage_scope == PENDING:
         lines.append(
-            "Coverage: written here by `nox -s aggregate` once every worker has run, from the combined data "
+            f"Coverage: written here by `{aggregate}` once every worker has run, from the combined data "
             "(this worker's modules under the whole suite)."
         )
     elif info.coverage is None:
         lines.append("Coverage: not available (see above).")
     else:
         lines += [
-            f"Coverage shown: {_SCOPE_WORDS.get(info.coverage_scope, info.coverage_scope)}.",
+            "Coverage shown: "
+            + _SCOPE_WORDS.get(info.coverage_scope, info.coverage_scope).format(aggregate=aggregate)
+            + ".",
             "",
             "| Statements | Covered lines | Line % | Branches | Covered branches | Branch % |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from covsplit import capacity, durations, fsio, lock, progress, status
-from covsplit.commands import command_line, partial_path, pytest_command, pytest_environment
+from covsplit.commands import command_line, invocation, partial_path, pytest_command, pytest_environment
 from covsplit.config import Config, Worker
 from covsplit.failures import categories, exception_type, render_failure_analysis
 from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, count_outcomes, per_file, read_junit
@@ -383,6 +383,8 @@ def summary_input(
         line_threshold=cfg.line_threshold,
         branch_threshold=cfg.branch_threshold,
         message=record.get("message", ""),
+        invoke=invocation(cfg),
+        config=str(cfg.path),
     )
 
 

@@ -294,3 +294,20 @@ def test_a_second_run_of_a_running_worker_is_refused_and_leaves_the_first_intact
     assert record["state"] == status.PASSED and record["outcomes"]["failed"] == 0
     assert "tests/test_slow.py" in record["test_files"]
     assert "INTERNALERROR" not in (suite.output / "worker1_test_output.txt").read_text()
+
+
+def test_a_worker_of_another_config_in_the_same_folder_is_impossible_to_miss(tmp_path: Path, nox_envdir: Path) -> None:
+    suite = copy_suite(tmp_path, nox_envdir, FIXTURES / "crossing")
+    other = suite.config.with_name("other.toml")
+    other.write_text(suite.config.read_text())
+    suite.nox("-s", "worker2", check=False)
+    # worker1 is run for the other config: same folder, so the same coverage_output/.
+    suite.nox("-s", "worker1", check=True, env={"COVSPLIT_CONFIG": str(other)})
+    result = suite.nox("-s", "aggregate", check=False)
+    assert result.returncode != 0
+    missing = {m["worker"]: m["reason"] for m in suite.read_json("aggregate.json")["missing"]}
+    assert "another config" in missing["worker1"] and str(other) in missing["worker1"]
+    # The other config's worker keeps its files: its summary still says whose it is.
+    summary = (suite.output / "worker1_summary.md").read_text()
+    assert f"| Config | `{other}` |" in summary
+    assert f"| Config | `{suite.config}` |" in (suite.output / "worker2_summary.md").read_text()

@@ -37,3 +37,13 @@ def test_unknown_options_are_usage_errors(argv: list[str], capsys: pytest.Captur
         cli.main(["--config", EXAMPLE_CONFIG, *argv])
     assert exc.value.code == 2
     assert "usage: covsplit" in capsys.readouterr().err
+
+
+def test_suggested_commands_carry_the_config_unless_it_is_the_default(tmp_path: Path) -> None:
+    from covsplit import commands, config
+
+    assert commands.invocation(config.load(EXAMPLE_CONFIG)).nox("-s", "worker1") == "nox -s worker1"
+    assert commands.invocation(config.load(EXAMPLE_CONFIG)).make("coverage-all") == "make coverage-all"
+    other = commands.Invocation("/my repo/workers.toml")
+    assert other.nox("-s", "worker2") == "COVSPLIT_CONFIG='/my repo/workers.toml' nox -s worker2"
+    assert other.make("coverage-all") == "make coverage-all CONFIG='/my repo/workers.toml'"

@@ -64,6 +64,11 @@ tests = ["tests/test_b.py", "tests/sub"]
     return config.load(tmp_path / "workers.toml")
 
 
+def run(cfg: config.Config, session: str) -> str:
+    """A command as the report must phrase it: with the config it came from (not the repository's default)."""
+    return f"COVSPLIT_CONFIG={cfg.path} nox -s {session}"
+
+
 def write_status(cfg: config.Config, name: str, **overrides: Any) -> None:
     """A finished worker's status, passing with full coverage unless overridden."""
     worker = cfg.worker(name)
@@ -324,7 +329,7 @@ def test_failed_worker_status_and_next_step(tmp_path: Path) -> None:
     steps = [step.text for step in model.next_steps]
     assert len(steps) == 1
     assert "Fix **worker2**'s 2 failed and 1 errored of 10 tests; top category: TypeError (2 of 3)" in steps[0]
-    assert "`nox -s worker2`" in steps[0]
+    assert f"`{run(cfg, 'worker2')}`" in steps[0]
     assert 'data-worker="worker2" data-state="failed"' in html_text
     assert '<span class="count failed" data-value="2"' in html_text
 
@@ -347,7 +352,9 @@ def test_missing_worker_gets_rerun_command(tmp_path: Path) -> None:
     w2 = model.workers[1]
     assert w2.state == status.NOT_RUN and not w2.command_ran
     assert "### worker2 - ⏳ NOT RUN" in md
-    assert any("Rerun **worker2** (not run" in s.text and "`nox -s worker2`" in s.text for s in model.next_steps)
+    assert any(
+        "Rerun **worker2** (not run" in s.text and f"`{run(cfg, 'worker2')}`" in s.text for s in model.next_steps
+    )
     # Its files are at 0% only because nothing ran: they are not listed as needing tests.
     assert not any("Add tests" in s.text for s in model.next_steps)
 
@@ -361,8 +368,8 @@ def test_crashed_and_timed_out_workers(tmp_path: Path) -> None:
     assert "- **Message**: pytest died (signal 9)" in md
     assert "### worker2 - ⏱️ TIMED OUT" in md
     texts = [s.text for s in model.next_steps]
-    assert any("Rerun **worker1** (crashed; pytest died (signal 9)): `nox -s worker1`." in t for t in texts)
-    assert any("**worker2** timed out" in t and "`nox -s worker2`" in t for t in texts)
+    assert any(f"Rerun **worker1** (crashed; pytest died (signal 9)): `{run(cfg, 'worker1')}`." in t for t in texts)
+    assert any("**worker2** timed out" in t and f"`{run(cfg, 'worker2')}`" in t for t in texts)
 
 
 def test_files_under_thresholds_ordered_by_missed_statements(tmp_path: Path) -> None:
@@ -408,7 +415,7 @@ def test_aggregate_absent_is_said(tmp_path: Path) -> None:
     assert model.combined is None
     assert "**The aggregate has not run**" in md
     assert 'id="aggregate-absent"' in html_text
-    assert any("`nox -s aggregate` (aggregate has not run)" in s.text for s in model.next_steps)
+    assert any(f"`{run(cfg, 'aggregate')}` (aggregate has not run)" in s.text for s in model.next_steps)
 
 
 def test_gate_is_exact_and_shortfall_rounds_up(tmp_path: Path) -> None:
@@ -434,7 +441,7 @@ def test_stale_aggregate_is_flagged(tmp_path: Path) -> None:
     model, md, _ = render(cfg)
     assert model.combined is not None and model.combined.stale == ("worker1", "worker2")
     assert "> **Stale**" in md
-    assert any(s.text.startswith("Rerun `nox -s aggregate`") for s in model.next_steps)
+    assert any(s.text.startswith(f"Rerun `{run(cfg, 'aggregate')}`") for s in model.next_steps)
 
 
 # --- robustness and output --------------------------------------------------
@@ -445,7 +452,7 @@ def test_write_report_with_nothing_run(tmp_path: Path) -> None:
     assert report.write_report(cfg) == 0
     md = (cfg.output_dir / "report.md").read_text(encoding="utf-8")
     assert (cfg.output_dir / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "No worker has run yet: run them all with `make coverage-all`." in md
+    assert f"No worker has run yet: run them all with `make coverage-all CONFIG={cfg.path}`." in md
     assert "**The aggregate has not run**" in md
 
 
@@ -519,7 +526,7 @@ def test_failure_analysis_is_cited_only_when_it_exists(tmp_path: Path) -> None:
     )
     model, _, _ = render(cfg)
     assert model.next_steps[0].text.startswith("Fix **worker1**'s 1 failed of 4 tests; top category: KeyError (1 of 1)")
-    assert "failure_analysis" not in model.next_steps[0].text
+    assert "worker1_failure_analysis" not in model.next_steps[0].text
     (cfg.output_dir / "worker1_failure_analysis.md").write_text("# analysis\n")
     model, md, _ = render(cfg)
     assert "see `worker1_failure_analysis.md`" in model.next_steps[0].text
@@ -567,3 +574,33 @@ def test_project_wide_test_totals_add_up_every_worker(tmp_path: Path) -> None:
         assert f"{sum(o[key] for o in outcomes):,} {key}" in line
     silent = [w.name for w in model.workers if not w.outcomes]
     assert (f"no results from {', '.join(silent)}" in line) is bool(silent)
+
+
+def test_html_escapes_test_names_messages_and_file_names_from_results(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    write_status(
+        cfg,
+        "worker1",
+        state=status.CRASHED,
+        outcomes={"tests": 2, "passed": 1, "failed": 1, "errors": 0, "skipped": 0},
+        message="pytest died while running tests/test_a.py::test_x[<script>alert(3)</script>]",
+        failure_categories={"AssertionError: <script>alert(4)</script>": 1},
+    )
+    paths = cfg.layout.worker("worker1")
+    paths.junit.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="2" failures="1">'
+        '<testcase classname="tests.test_a" name="test_x[&lt;script&gt;alert(1)&lt;/script&gt;]" '
+        'file="tests/test_a.py" time="3.5"><failure message="&lt;script&gt;alert(2)&lt;/script&gt;">'
+        "boom</failure></testcase>"
+        '<testcase classname="tests.test_a" name="test_y" file="tests/test_a.py" time="0.1"/>'
+        "</testsuite></testsuites>"
+    )
+    paths.failure_analysis.write_text("# analysis\n")
+    _, _, html_text = render(cfg)
+    assert "test_x[&lt;script&gt;alert(1)&lt;/script&gt;]" in html_text  # the slowest tests name it, escaped
+    for n in range(1, 5):
+        assert f"<script>alert({n})" not in html_text
+    assert "<script" not in html_text.lower().replace("&lt;script", "")
+    # Every worker's failure analysis that exists is linked from the page.
+    assert 'href="worker1_failure_analysis.md"' in html_text
