@@ -18,7 +18,13 @@ REQUIREMENTS = SCRIPTS / "requirements"
 sys.path.insert(0, str(SCRIPTS))
 
 from covsplit import config  # noqa: E402
-from covsplit.nox_support import bytecode_environment, envdir_name, install, run_worker  # noqa: E402
+from covsplit.nox_support import (  # noqa: E402
+    bytecode_environment,
+    envdir_name,
+    install,
+    install_worker,
+    run_worker,
+)
 
 CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).resolve()
 try:
@@ -54,7 +60,7 @@ def _worker_session(worker: config.Worker) -> None:
         requirements.append(("-r", str(REQUIREMENTS / "worker-timeout.txt")))
 
     def session_for_worker(session: nox.Session) -> None:
-        install(session, [*requirements, *CONFIG.install], CONFIG.root)
+        install_worker(session, [*requirements, *CONFIG.install], CONFIG.root, REQUIREMENTS / "worker.txt")
         run_worker(session, CONFIG, worker.name, COVSPLIT_ENV)
 
     session_for_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"

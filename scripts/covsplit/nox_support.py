@@ -64,7 +64,7 @@ def install_fingerprint(groups: Iterable[Sequence[str]], cwd: Path, python: str)
     return digest.hexdigest()
 
 
-def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> None:
+def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> bool:
     """``session.install`` each group from ``cwd``, unless the venv already has exactly that.
 
     nox reuses the venv (``reuse_venv=True``); this skips the resolver too,
@@ -75,12 +75,58 @@ def install(session: Any, groups: Sequence[Sequence[str]], cwd: Path) -> None:
     fingerprint = install_fingerprint(groups, cwd, str(session.virtualenv.interpreter or ""))
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
         session.log("install skipped: requirements unchanged since the last run")
-        return
+        return False
     stamp.unlink(missing_ok=True)
     with session.chdir(cwd):
         for group in groups:
             session.install(*group)
     stamp.write_text(fingerprint, encoding="utf-8")
+    return True
+
+
+# The measuring tools whose versions every worker must share: the aggregate reads all their data with one.
+PINNED = ("coverage", "pytest-cov")
+
+
+def pinned_versions(requirements: Path) -> dict[str, str]:
+    """``name==version`` pins of :data:`PINNED` in a requirements file."""
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("#")[0].strip().partition("==")
+        if sep and name.strip().lower() in PINNED:
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def mismatched_versions(installed: Mapping[str, str], pins: Mapping[str, str]) -> list[str]:
+    return [
+        f"{name} {installed.get(name, 'missing')} (covsplit needs {name}=={version})"
+        for name, version in pins.items()
+        if installed.get(name) != version
+    ]
+
+
+def install_worker(session: Any, groups: Sequence[Sequence[str]], cwd: Path, requirements: Path) -> None:
+    """Install a worker's virtualenv; after a real install, check the measuring tools kept their pins.
+
+    A project requirement that forces another coverage.py (``coverage<7``,
+    an old pytest-cov) would write data the aggregate cannot combine, or
+    combine wrongly: stop here instead, and say which and how to fix it.
+    """
+    if not install(session, groups, cwd):
+        return
+    script = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+    output = session.run("python", "-c", script, *PINNED, silent=True, log=False)
+    installed = json.loads(str(output).strip().splitlines()[-1])
+    problems = mismatched_versions(installed, pinned_versions(requirements))
+    if problems:
+        # Not marked as installed: the next run installs again once the requirement is fixed.
+        (Path(session.virtualenv.location) / STAMP_NAME).unlink(missing_ok=True)
+        session.error(
+            f"project.install changed the measuring tools: {'; '.join(problems)}. "
+            "A requirement of the project pins another version: relax it (covsplit installs these itself), "
+            "or install the project's test extras without them."
+        )
 
 
 def envdir_name(config_path: Path, root: Path) -> str:

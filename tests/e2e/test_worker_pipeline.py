@@ -311,3 +311,17 @@ def test_a_worker_of_another_config_in_the_same_folder_is_impossible_to_miss(tmp
     summary = (suite.output / "worker1_summary.md").read_text()
     assert f"| Config | `{other}` |" in summary
     assert f"| Config | `{suite.config}` |" in (suite.output / "worker2_summary.md").read_text()
+
+
+def test_a_project_requirement_that_changes_coverage_is_a_clear_error(tmp_path: Path, nox_envdir: Path) -> None:
+    suite = copy_suite(tmp_path, nox_envdir, FIXTURES / "tiny")
+    suite.config.write_text(
+        suite.config.read_text().replace('install = ["-e ."]', 'install = ["-e .", "coverage==7.6.0"]')
+    )
+    result = suite.nox("-s", "worker1", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "project.install changed the measuring tools: coverage 7.6.0 (covsplit needs coverage==7.17.4)" in output
+    # Nothing was measured with the wrong coverage, and the next run installs again.
+    assert not (suite.output / ".coverage.worker1").exists()
+    assert not (suite.envdir / "worker1" / "covsplit-install.json").exists()
