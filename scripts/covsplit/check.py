@@ -65,10 +65,12 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
     problems += _ownership_problems(cfg, sources, owners)
     problems += _title_problems(cfg, tables, owners)
 
-    test_files = discover.test_files(cfg.root, cfg.test_root)
+    # The project's declared test scope, less what workers.toml says is deliberately not run.
+    test_files = discover.test_files_in(cfg.root, cfg.test_paths)
+    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
     runners, test_problems = _runners(cfg, tables, test_files)
     problems += test_problems
-    problems += _test_problems(test_files, runners)
+    problems += _test_problems(runnable, runners)
 
     statements = count_statements(cfg.root, sources)
     loads = _loads(cfg, tables, owners, runners, statements, by)
@@ -118,7 +120,7 @@ def _worker_key_problems(cfg: config.Config, data: Mapping[str, Any], tables: Ma
             if _is_string_list(table.get("modules")) and table["modules"]:
                 probe["modules"] = [cfg.source[0]]
             if _is_string_list(table.get("tests")) and table["tests"]:
-                probe["tests"] = [cfg.test_root]
+                probe["tests"] = list(cfg.test_paths)
         try:
             config.parse(cfg.path, {**data, "workers": {name: probe}})
         except config.ConfigError as exc:
@@ -216,7 +218,7 @@ def _runners(
     for name, table in tables.items():
         if not isinstance(table, dict):
             continue
-        entries = table.get("tests", [cfg.test_root])
+        entries = table.get("tests", list(cfg.test_paths))
         if not _is_string_list(entries):
             continue
         ran = 0
@@ -233,7 +235,7 @@ def _runners(
             for test in found:
                 runners[test].append((name, entry))
             ran += len(found)
-        if entries and not ran and (cfg.root / cfg.test_root).exists():
+        if entries and not ran and any((cfg.root / path).exists() for path in cfg.test_paths):
             problems.append(Problem("idle-worker", f"workers.{name}: runs no test file"))
     return runners, problems
 
@@ -244,7 +246,13 @@ def _test_problems(test_files: Sequence[str], runners: Mapping[str, list[tuple[s
         claims = runners.get(test, [])
         workers = sorted({worker for worker, _ in claims})
         if not workers:
-            problems.append(Problem("unrun-test", f"{test} is run by no worker; add it to one worker's tests"))
+            problems.append(
+                Problem(
+                    "unrun-test",
+                    f"{test} is run by no worker; add it to one worker's tests, or to project.not_run "
+                    "if it is left out on purpose",
+                )
+            )
         elif len(workers) > 1 and not _distinct_node_ids(claims):
             who = " and ".join(f"{worker} ({entry})" for worker, entry in claims)
             problems.append(Problem("test-twice", f"{test} is run by {who}; run each test file in exactly one worker"))

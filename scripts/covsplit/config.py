@@ -11,6 +11,7 @@ sessions, before any session virtualenv exists.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shlex
 import tomllib
@@ -49,6 +50,7 @@ _PROJECT_KEYS = {
     "test_timeout",
     "memory_limit",
     "xdist",
+    "not_run",
 }
 _THRESHOLD_KEYS = {"line", "branch", "balance"}
 _WORKER_KEYS = {"title", "modules", "tests", "timeout", "test_timeout", "memory_limit", "xdist"}
@@ -140,6 +142,10 @@ class Config:
     source_files: tuple[str, ...] = ()
     # Source files that no worker owns (blank ``__init__.py`` files excepted).
     unowned: tuple[str, ...] = ()
+    # project.tests: every test path the project's suite is (one, or several folders).
+    test_paths: tuple[str, ...] = ("tests",)
+    # project.not_run: test files or folders no worker runs, on purpose (check does not flag them).
+    not_run: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -256,6 +262,17 @@ def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
             path, key, f'expected 0, a number of processes or "auto", got {value!r}', f'set {key} = "auto" or 2'
         )
     return value
+
+
+def _test_paths(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
+    """``project.tests``: one path, or several (a repository that tests only some of its test folders)."""
+    value = project.get("tests", "tests")
+    if isinstance(value, str):
+        return (value,)
+    paths = _string_list(path, "project.tests", value)
+    if not paths:
+        raise ConfigError(path, "project.tests", "empty list", 'leave it out for "tests", or list the test folders')
+    return paths
 
 
 def _inside(root: Path, candidate: Path) -> bool:
@@ -386,13 +403,25 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
                 )
             )
 
-    test_root = problems.attempt(
-        lambda: _expect(path, "project.tests", project.get("tests", "tests"), str, "a path"), "tests"
+    test_paths: tuple[str, ...] = problems.attempt(lambda: _test_paths(path, project), ("tests",))
+    not_run: tuple[str, ...] = problems.attempt(
+        lambda: _string_list(path, "project.not_run", project.get("not_run", [])), ()
     )
-    if root is not None and not (root / test_root).exists():
-        problems.add(
-            ConfigError(path, "project.tests", f"{root / test_root} does not exist", "point it at the test folder")
-        )
+    for key, entries in (("project.tests", test_paths), ("project.not_run", not_run)):
+        for index, entry in enumerate(entries):
+            where = f"{key}[{index}]" if key == "project.not_run" or len(test_paths) > 1 else key
+            if root is None:
+                continue
+            if not _inside(root, root / entry):
+                problems.add(
+                    ConfigError(path, where, f"{entry!r} is outside the project root", "give a path inside it")
+                )
+            elif not (root / entry).exists():
+                problems.add(
+                    ConfigError(path, where, f"{root / entry} does not exist", "point it at a test file or folder")
+                )
+    # Where test names are relative to (the planner's naming convention): the folder every test path shares.
+    test_root = test_paths[0] if len(test_paths) == 1 else (os.path.commonpath(test_paths) or ".")
 
     install = problems.attempt(lambda: _install(path, project), ())
     python = problems.attempt(lambda: _python(path, project))
@@ -435,7 +464,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         source_dir,
         source,
         set(every),
-        test_root,
+        test_paths,
         timeout,
         xdist,
         problems,
@@ -456,6 +485,8 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         source=source,
         source_dir=source_dir,
         test_root=test_root,
+        test_paths=test_paths,
+        not_run=not_run,
         install=tuple(install),
         python=python,
         pytest_args=pytest_args,
@@ -477,7 +508,7 @@ def _parse_workers(
     source_dir: str,
     source: tuple[str, ...],
     every: set[str],
-    test_root: str,
+    test_paths: tuple[str, ...],
     default_timeout: float,
     default_xdist: int | str = 0,
     problems: _Problems | None = None,
@@ -541,7 +572,7 @@ def _parse_workers(
         if collected.attempt(partial(_expect, path, key, table, dict, "a table")) is None:
             continue
         collected.attempt(partial(_unknown_keys, path, key, table, _WORKER_KEYS))
-        worker = _parse_worker(path, name, table, root, source_dir, source, every, test_root, owners, collected)
+        worker = _parse_worker(path, name, table, root, source_dir, source, every, test_paths, owners, collected)
         if worker is None:
             continue
         timeout = collected.attempt(
@@ -583,7 +614,7 @@ def _parse_worker(
     source_dir: str,
     source: tuple[str, ...],
     every: set[str],
-    test_root: str,
+    test_paths: tuple[str, ...],
     owners: dict[str, str],
     problems: _Problems,
 ) -> dict[str, Any] | None:
@@ -638,10 +669,15 @@ def _parse_worker(
             owners[rel] = name
         files.extend(f for f in module_files if f not in files)
 
-    tests = problems.attempt(lambda: _string_list(path, f"{key}.tests", table.get("tests", [test_root])), ())
+    tests = problems.attempt(lambda: _string_list(path, f"{key}.tests", table.get("tests", list(test_paths))), ())
     if "tests" in table and isinstance(table["tests"], list) and not table["tests"]:
         problems.add(
-            ConfigError(path, f"{key}.tests", "empty list", f'leave it out to run the whole test root "{test_root}"')
+            ConfigError(
+                path,
+                f"{key}.tests",
+                "empty list",
+                f"leave it out to run all of project.tests ({', '.join(test_paths)})",
+            )
         )
     for index, test in enumerate(tests):
         # A node id such as tests/test_a.py::test_x selects within a file.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 
 _SKIP_DIRS = {"__pycache__", "node_modules"}
 _NAME_PART = re.compile(r"[A-Za-z0-9_]+")
@@ -88,3 +89,14 @@ def test_files(root: Path, test_root: str) -> list[str]:
         for path in _walk_py(base)
         if path.name.startswith("test_") or path.name.endswith("_test.py")
     ]
+
+
+def test_files_in(root: Path, paths: Iterable[str], leave_out: Iterable[str] = ()) -> list[str]:
+    """Test files under each of ``paths``, once each, in order; none under ``leave_out`` (files or folders)."""
+    skipped = [PurePosixPath(entry.split("::", 1)[0].rstrip("/")) for entry in leave_out]
+    found: dict[str, None] = {}
+    for path in paths:
+        for test in test_files(root, path.split("::", 1)[0]):
+            if not any(PurePosixPath(test).is_relative_to(skip) for skip in skipped):
+                found.setdefault(test, None)
+    return list(found)

@@ -37,7 +37,7 @@ import re
 import sys
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -121,7 +121,7 @@ def load_settings(path: str | Path) -> Settings:
     source = project.get("source") if isinstance(project, dict) else None
     stand_in = {"covsplit-plan": {"modules": list(source) if isinstance(source, list) else []}}
     cfg = config.parse(path, {**data, "workers": stand_in})
-    tests = discover.test_files(cfg.root, cfg.test_root)
+    tests = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
     return Settings(path=path, cfg=cfg, data=data, text=text, old=read_old_workers(cfg, data, tests))
 
 
@@ -143,7 +143,7 @@ def read_old_workers(cfg: config.Config, data: Mapping[str, Any], test_files: Se
             if not resolved:
                 missing.append(module)
             files.extend(f for f in resolved if f not in files)
-        entries = _strings(table.get("tests", [cfg.test_root]))
+        entries = _strings(table.get("tests", list(cfg.test_paths)))
         tests = sorted({t for entry in entries for t in expand_tests(cfg.root, entry, test_files)})
         raw_title = table.get("title")
         title = raw_title if isinstance(raw_title, str) else name
@@ -180,6 +180,9 @@ class Inputs:
     statements: Mapping[str, int]
     test_files: tuple[str, ...]
     blank: frozenset[str] = frozenset()
+    # Test files on disk outside the declared scope (project.not_run, or beside project.tests):
+    # a folder holding one is never written as a whole, or a worker would run it.
+    out_of_scope: frozenset[str] = frozenset()
     # Measured seconds per test file, collection included (earlier runs' *_durations.json).
     durations: Mapping[str, float] = field(default_factory=dict)
     # The measured fixed cost of a worker (pytest start, coverage save), seconds.
@@ -191,7 +194,9 @@ class Inputs:
 def gather(cfg: config.Config) -> Inputs:
     """Read the code, the tests and the previous runs' artifacts (the I/O edge of the planner)."""
     files = tuple(cfg.all_files())
-    test_files = tuple(discover.test_files(cfg.root, cfg.test_root))
+    # The declared scope only (project.tests, less project.not_run): planning never widens it.
+    test_files = tuple(discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run))
+    on_disk = discover.test_files_in(cfg.root, [cfg.test_root])
     measured = durations.read(cfg.output_dir)
     return Inputs(
         source_dir=cfg.source_dir,
@@ -201,6 +206,7 @@ def gather(cfg: config.Config) -> Inputs:
         statements=count_statements(cfg.root, files),
         test_files=test_files,
         blank=frozenset(f for f in files if discover.is_blank_init(cfg.root / f)),
+        out_of_scope=frozenset(on_disk) - frozenset(test_files),
         durations=measured.files,
         fixed=measured.fixed_per_worker,
         nameable=resolver_check(cfg.root, cfg.source_dir),
@@ -771,7 +777,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     else:
         placed = _follow_modules(inputs, owned, seconds, n, notes)
 
-    test_names = _test_names(inputs.test_root, inputs.test_files, placed)
+    test_names = _test_names(inputs.test_root, inputs.test_files, placed, inputs.out_of_scope)
     drafts = []
     for worker, (modules, files) in enumerate(owned):
         tests = tuple(sorted(t for t, w in placed.items() if w == worker))
@@ -1002,16 +1008,18 @@ def _module_names(tops: Sequence[Node], unit_owner: Mapping[str, int], inputs: I
     return names
 
 
-def _test_names(test_root: str, tests: Sequence[str], owner: Mapping[str, int]) -> dict[int, list[str]]:
-    """The ``tests`` entries per worker: a test folder whole when one worker runs all of it."""
+def _test_names(
+    test_root: str, tests: Sequence[str], owner: Mapping[str, int], out_of_scope: Collection[str] = ()
+) -> dict[int, list[str]]:
+    """The ``tests`` entries per worker: a test folder whole when one worker runs all of it (and nothing else)."""
     names: dict[int, list[str]] = defaultdict(list)
 
     def emit(folder: str, inside: list[str]) -> None:
         held = {owner[t] for t in inside}
-        if len(held) == 1:
+        prefix = "" if folder in ("", ".") else folder + "/"
+        if len(held) == 1 and not any(t.startswith(prefix) for t in out_of_scope):
             names[held.pop()].append(folder)
             return
-        prefix = "" if folder in ("", ".") else folder + "/"
         sub: dict[str, list[str]] = defaultdict(list)
         for test in inside:
             head, _, tail = test[len(prefix) :].partition("/")

@@ -320,6 +320,9 @@ class ReportModel:
     # (node id, worker, seconds), slowest first: a hanging test is visible as itself, not as a file's seconds.
     slowest_tests: tuple[tuple[str, str, float], ...] = ()
     invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
+    # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
+    unrun_test_files: tuple[str, ...] = ()
+    not_run_test_files: int = 0
 
 
 # ---------------------------------------------------------------------------
@@ -661,10 +664,12 @@ def build_model(
 
     whole_suite = _whole_suite_coverage(aggregate, records)
     workers = []
+    run_by_some: set[str] = set()
     for worker in cfg.workers:
         under: list[str] = []
         for path in worker.tests:
             under.extend(f for f in tests_under(path) if f not in under)
+        run_by_some.update(under)
         workers.append(
             _worker_model(
                 cfg,
@@ -701,6 +706,8 @@ def build_model(
     elif not problem:
         problem = "aggregate has not run"
 
+    in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
+    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
     model = ReportModel(
         generated_at=generated_at or status.now(),
         config_name=cfg.path.name,
@@ -712,8 +719,10 @@ def build_model(
         uncounted_files=uncounted,
         target=target,
         modules=len(files_list),
-        test_root=cfg.test_root,
-        test_files=len(tests_under(cfg.test_root)),
+        test_root=", ".join(p if p.endswith(".py") else p.rstrip("/") + "/" for p in cfg.test_paths),
+        test_files=len(in_scope),
+        unrun_test_files=tuple(f for f in runnable if f not in run_by_some),
+        not_run_test_files=len(in_scope) - len(runnable),
         workers=tuple(workers),
         unowned=unowned,
         max_mean=max_mean,
@@ -886,6 +895,19 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
             )
         )
 
+    if model.unrun_test_files:
+        shown = model.unrun_test_files[:10]
+        more = (
+            f" and {len(model.unrun_test_files) - len(shown)} more" if len(model.unrun_test_files) > len(shown) else ""
+        )
+        steps.append(
+            NextStep(
+                f"{len(model.unrun_test_files)} test file(s) in project.tests are run by no worker: "
+                + ", ".join(f"`{name}`" for name in shown)
+                + f"{more}. Add them to a worker's tests (`{run.nox('-s', 'plan')}` does), or list them in "
+                "project.not_run if they are left out on purpose."
+            )
+        )
     return replace(model, next_steps=tuple(steps))
 
 
@@ -991,7 +1013,9 @@ def render_markdown(model: ReportModel) -> str:
         add("- **Target per Worker**: n/a (no statement counts)")
     unowned = f" ({len(model.unowned)} owned by no worker)" if model.unowned else ""
     add(f"- **Modules**: {format_count(model.modules)}{unowned}")
-    add(f"- **Test Files**: {format_count(model.test_files)} under `{model.test_root}/`")
+    not_run = f", {format_count(model.not_run_test_files)} not run on purpose" if model.not_run_test_files else ""
+    unrun = f", **{format_count(len(model.unrun_test_files))} run by no worker**" if model.unrun_test_files else ""
+    add(f"- **Test Files**: {format_count(model.test_files)} under `{model.test_root}`{not_run}{unrun}")
     add(f"- **Test Results (all workers)**: {_test_totals(model)}")
     add(
         f"- **Thresholds**: line {format_threshold(model.line_threshold)}%, "
@@ -1656,7 +1680,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     counts = {**counted, **counts}
 
     test_files: dict[str, list[str]] = {}
-    for path in {cfg.test_root, *(t for w in cfg.workers for t in w.tests)}:
+    for path in {*cfg.test_paths, *(t for w in cfg.workers for t in w.tests)}:
         try:
             test_files[path] = discover.test_files(cfg.root, path.split("::", 1)[0])
         except OSError:

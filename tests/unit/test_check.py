@@ -158,3 +158,38 @@ def test_titles_that_no_longer_fit_are_pointed_out(root: Path, capsys: pytest.Ca
     assert "is shared by 2 workers" in capsys.readouterr().out
     (root / "workers.toml").write_text(GOOD)
     assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0
+
+
+def test_the_declared_test_scope_and_files_left_out_on_purpose(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # More test folders than the project tests: only tests/app and tests/lib are its suite.
+    (root / "proj" / "tests" / "slow").mkdir()
+    (root / "proj" / "tests" / "slow" / "test_soak.py").write_text("def test_soak():\n    pass\n")
+    (root / "proj" / "tests" / "app" / "test_new.py").write_text("def test_new():\n    pass\n")
+    scoped = GOOD.replace('tests = "tests"', 'tests = ["tests/app", "tests/lib"]')
+    (root / "workers.toml").write_text(scoped)
+    cfg = config.load(root / "workers.toml")
+    assert cfg.test_paths == ("tests/app", "tests/lib")
+
+    # tests/slow is outside the scope: not a finding. tests/app/test_new.py is inside and run by nobody: one.
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    out = capsys.readouterr().out
+    assert "tests/app/test_new.py is run by no worker" in out and "project.not_run" in out
+    assert "test_soak" not in out
+
+    # Listed as deliberately not run: no longer a finding.
+    (root / "workers.toml").write_text(
+        scoped.replace(
+            'tests = ["tests/app", "tests/lib"]',
+            'tests = ["tests/app", "tests/lib"]\nnot_run = ["tests/app/test_new.py"]',
+        )
+    )
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0
+    capsys.readouterr()
+
+    # The planner keeps to the declared scope: it never assigns the slow soak test, nor the one left out.
+    assert cli.main(["plan", "--config", str(root / "workers.toml"), "--workers", "2"]) == 0
+    planned = config.load(root / "workers.toml")
+    run = {t for w in planned.workers for t in w.tests}
+    assert not any("slow" in t or "test_new" in t for t in run), run
+    # Folder entries would run what is left out: the plan lists files then.
+    assert "tests/app" not in run, run
