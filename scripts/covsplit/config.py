@@ -27,7 +27,7 @@ from covsplit.layout import Layout
 CONFIG_EXIT_STATUS = 2
 DEFAULT_LINE_THRESHOLD = 80.0
 DEFAULT_BRANCH_THRESHOLD = 90.0
-DEFAULT_BALANCE_TOLERANCE = 1.25
+DEFAULT_BALANCE_TOLERANCE = 1.10
 DEFAULT_TIMEOUT = 3600.0
 
 # Session names the noxfile defines itself: a worker may not shadow them.

@@ -33,6 +33,7 @@ Ownership, in short:
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import sys
 import tomllib
@@ -189,6 +190,8 @@ class Inputs:
     fixed: float = 0.0
     # Can this dotted name be written in workers.toml, standing for exactly these files?
     nameable: Callable[[str, tuple[str, ...]], bool] = field(default=lambda dotted, files: True)
+    # The max/mean statements a split may reach to keep folders whole (thresholds.balance).
+    tolerance: float = config.DEFAULT_BALANCE_TOLERANCE
 
 
 def gather(cfg: config.Config) -> Inputs:
@@ -210,6 +213,7 @@ def gather(cfg: config.Config) -> Inputs:
         durations=measured.files,
         fixed=measured.fixed_per_worker,
         nameable=resolver_check(cfg.root, cfg.source_dir),
+        tolerance=cfg.balance_tolerance,
     )
 
 
@@ -763,6 +767,14 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         owned = [(tuple(w.modules), tuple(w.files)) for w in old]
         notes.append("ownership kept as in workers.toml; test files rescheduled by measured seconds")
         statement_ideal = 0.0
+    elif _kept(old, n, inputs):
+        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
+        loads = [sum(stmts.get(f, 0) for f in w.files) for w in old]
+        notes.append(
+            f"ownership kept as in workers.toml: max/mean statements {ratio(loads):.3f} is within the tolerance "
+            f"{inputs.tolerance:g} (thresholds.balance); no module moves without a gain above it"
+        )
+        statement_ideal = sum(loads) / n
     else:
         owned, statement_ideal = _own_by_statements(inputs, tops, n, notes)
     if n > len(inputs.test_files):
@@ -853,7 +865,28 @@ def _own_by_statements(
     # The best any split can do: the ideal share, or the heaviest piece that cannot be cut.
     atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)]
     ideal = max(total / n, max(atoms, default=0.0))
-    units, assign = _pack(units, [], n, weight, weight, ideal, inputs)
+    # Folders first: split no more of them than keeping max/mean within the tolerance needs.
+    mean = total / n
+    allowed = max(ideal * (1 + BALANCE_SLACK), inputs.tolerance * mean)
+    tightest = _pack(units, [], n, weight, weight, ideal * (1 + BALANCE_SLACK), inputs)
+    # Two ways to keep folders together: pack whole folders and split the heaviest until the balance is
+    # within the tolerance; or give each worker a run of the folder order, cut where fewest folders split.
+    # The less scattered of those within the tolerance wins.
+    candidates = [_pack(units, [], n, weight, weight, allowed, inputs)]
+    run = _folder_runs(tops, n, weight, allowed, inputs)
+    if run is not None:
+        candidates.append(run)
+    within = [c for c in candidates if _span(c, weight) <= allowed + 1e-9] or [tightest]
+    coherent = min(within, key=lambda c: (*_coherence(c), _span(c, weight)))
+    units, assign = coherent
+    (pairs_now, split_now), (pairs_tight, split_tight) = _coherence(coherent), _coherence(tightest)
+    if (pairs_tight, split_tight) > (pairs_now, split_now):
+        notes.append(
+            f"folders first: max/mean statements {_span(coherent, weight) / mean:.3f}, the workers drawing on "
+            f"{pairs_now} folder slices and {split_now} folder(s) split, within the tolerance {inputs.tolerance:g} "
+            f"(thresholds.balance); the tightest balance, {_span(tightest, weight) / mean:.3f}, would take "
+            f"{pairs_tight} slices and split {split_tight}"
+        )
 
     for unit in units:
         if unit.node.is_folder and weight(unit.node) > total / n and not _splittable(unit.node, inputs):
@@ -893,11 +926,149 @@ def _follow_modules(
         f"test files: {how['convention']} follow the module they are named after, {how['none']} test no single "
         "module and are spread; no run has been measured yet: after one, plan again to balance seconds"
     )
-    _spread(orphans, seconds, placed, n)
+    # Ties go by what a worker owns, not by its position: re-planning the same ownership places them alike.
+    _spread(orphans, seconds, placed, n, order=[sorted(files) for _modules, files in owned])
     moved = _ensure_tests(inputs.test_files, seconds, placed, targets, n)
     if moved:
         notes.append(f"moved {', '.join(moved)} away from its module so that every worker runs a test file")
     return placed
+
+
+# --------------------------------------------------------------------------- folder-first ownership
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Ordered units cut into one run per worker: where the cuts fall, the folders they split, the heaviest load."""
+
+    cuts: tuple[int, ...]  # the start index of each worker's run, the first being 0
+    splits: int  # cuts that fall inside a folder
+    heaviest: float
+
+
+def folder_order(
+    tops: Sequence[Node], atoms: Sequence[Unit], weight: Callable[[Node], float], inputs: Inputs
+) -> list[Unit]:
+    """The units in folder order: biggest folder first, and inside a folder its biggest parts first.
+
+    A worker then owns a run of this order: whole folders, or a folder's
+    largest modules (its "Large Core Modules") and the next worker the rest.
+    """
+    by_path = {u.node.path: u for u in atoms}
+    ordered: list[Unit] = []
+
+    def walk(node: Node) -> None:
+        if node.path in by_path:
+            ordered.append(by_path[node.path])
+            return
+        for child in sorted(_named_children(node, inputs), key=lambda c: (-weight(c), c.path)):
+            walk(child)
+
+    for top in sorted(tops, key=lambda t: (-weight(t), t.path)):
+        walk(top)
+    return ordered
+
+
+def cut_cost(before: str, after: str) -> int:
+    """How many folder levels a cut between two neighbouring units splits (0 between two top folders)."""
+    left, right = PurePosixPath(before).parent.parts, PurePosixPath(after).parent.parts
+    shared = 0
+    for a, b in zip(left, right, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared
+
+
+def partition(weights: Sequence[float], costs: Sequence[int], n: int, cap: float | None) -> Partition | None:
+    """Cut ``weights`` into ``n`` non-empty runs of at most ``cap``: fewest folder splits, then lightest heaviest run.
+
+    ``costs[i]`` is what a cut before unit ``i`` splits.  With ``cap`` None,
+    the heaviest run comes first and the splits second: the tightest balance.
+    Exact (dynamic programming over cut positions); None when nothing fits.
+    """
+    m = len(weights)
+    prefix = [0.0]
+    for w in weights:
+        prefix.append(prefix[-1] + w)
+    inf = (math.inf, math.inf)
+    # best[k][i]: the best way to cut the first i units into k runs; back[k][i]: where the last run starts.
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    back = [[-1] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = (0, 0.0)
+    for k in range(1, n + 1):
+        for i in range(k, m - (n - k) + 1):
+            for j in range(k - 1, i):
+                previous = best[k - 1][j]
+                if previous == inf:
+                    continue
+                load = prefix[i] - prefix[j]
+                if load <= 0 or (cap is not None and load > cap + 1e-9):
+                    continue
+                splits = previous[0] + (1 if j > 0 and costs[j] > 0 else 0)
+                heaviest = max(previous[1], load)
+                key = (splits, heaviest) if cap is not None else (heaviest, splits)
+                current = best[k][i] if cap is not None else (best[k][i][1], best[k][i][0])
+                if key < current:
+                    best[k][i] = (splits, heaviest)
+                    back[k][i] = j
+    if best[n][m] == inf:
+        return None
+    cuts, i = [], m
+    for k in range(n, 0, -1):
+        i = back[k][i]
+        cuts.append(i)
+    return Partition(cuts=tuple(reversed(cuts)), splits=int(best[n][m][0]), heaviest=float(best[n][m][1]))
+
+
+def _folder_runs(
+    tops: Sequence[Node], n: int, weight: Callable[[Node], float], cap: float, inputs: Inputs
+) -> tuple[list[Unit], list[int]] | None:
+    """Each worker a run of the folder order, cut where fewest folders split (None: no run fits ``cap``)."""
+    atoms = decompose(tops, weight, -1.0, inputs)
+    ordered = folder_order(tops, atoms, weight, inputs)
+    weights = [float(weight(u.node)) for u in ordered]
+    costs = [0] + [cut_cost(ordered[i - 1].node.path, ordered[i].node.path) for i in range(1, len(ordered))]
+    cut = partition(weights, costs, n, cap)
+    if cut is None:
+        return None
+    assign = [sum(1 for start in cut.cuts if start <= index) - 1 for index in range(len(ordered))]
+    return ordered, assign
+
+
+def _coherence(packed: tuple[list[Unit], list[int]]) -> tuple[int, int]:
+    """How scattered a split is: the (worker, top folder) pairs it makes, then the folders it splits."""
+    units, assign = packed
+    pairs = {(worker, unit.node.top or unit.node.path) for unit, worker in zip(units, assign, strict=False)}
+    return len(pairs), len(_folders_split(units, assign))
+
+
+def _folders_split(units: Sequence[Unit], assign: Sequence[int]) -> list[str]:
+    """The top folders whose modules went to more than one worker."""
+    holders: dict[str, set[int]] = defaultdict(set)
+    for unit, worker in zip(units, assign, strict=False):
+        holders[unit.node.top or unit.node.path].add(worker)
+    return sorted(top for top, workers in holders.items() if len(workers) > 1)
+
+
+def _span(packed: tuple[list[Unit], list[int]], weight: Callable[[Node], float]) -> float:
+    units, assign = packed
+    loads: dict[int, float] = defaultdict(float)
+    for unit, worker in zip(units, assign, strict=False):
+        loads[worker] += weight(unit.node)
+    return max(loads.values(), default=0.0)
+
+
+def _kept(old: Sequence[OldWorker], n: int, inputs: Inputs) -> bool:
+    """Whether today's ownership stands: same worker count, every module owned once, within the tolerance."""
+    if len(old) != n or any(w.missing for w in old):
+        return False
+    owned = [f for w in old for f in w.files]
+    counted = {f for f in inputs.files if inputs.statements.get(f, 0) > 0}
+    if len(owned) != len(set(owned)) or not counted <= set(owned):
+        return False
+    loads = [sum(inputs.statements.get(f, 0) for f in w.files) for w in old]
+    return all(loads) and ratio(loads) <= inputs.tolerance + 1e-9
 
 
 def _pack(
@@ -906,15 +1077,15 @@ def _pack(
     n: int,
     weight: Callable[[Node], float],
     statements_of: Callable[[Node], float],
-    ideal: float,
+    good_enough: float,
     inputs: Inputs,
 ) -> tuple[list[Unit], list[int]]:
-    """Balance the units; split more folders, heaviest first, while that is what keeps the split off ideal.
+    """Balance the units; split more folders, heaviest first, only while the heaviest worker is above ``good_enough``.
 
     Whole folders are the coherent answer, but four equal packages cannot be
-    balanced on three workers: a folder lighter than the target is split
-    only when keeping folders whole leaves the heaviest worker more than
-    ``BALANCE_SLACK`` above the ideal.
+    balanced on three workers: a folder is split only when keeping folders
+    whole leaves the heaviest worker above ``good_enough`` (the tolerance
+    ``thresholds.balance`` allows, or just above the ideal for the tightest split).
     """
     best: tuple[float, list[Unit], list[int]] | None = None
     while True:
@@ -925,7 +1096,7 @@ def _pack(
         span = max(sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(n))
         if best is None or span < best[0] * (1 - 1e-9):
             best = (span, units, assign)
-        if span <= ideal * (1 + BALANCE_SLACK):
+        if span <= good_enough:
             break
         split = _split_one(units, weight, inputs)
         if split is None:
@@ -945,7 +1116,13 @@ def _node_files(tops: Sequence[Node], dotted: str) -> tuple[str, ...]:
     return ()
 
 
-def _spread(orphans: Sequence[str], seconds: Mapping[str, float], owner: dict[str, int], n: int) -> None:
+def _spread(
+    orphans: Sequence[str],
+    seconds: Mapping[str, float],
+    owner: dict[str, int],
+    n: int,
+    order: Sequence[Sequence[str]] | None = None,
+) -> None:
     """Give tests that test no single module to the workers with the least test time, longest first."""
     times = [0.0] * n
     counts = [0] * n
@@ -954,7 +1131,7 @@ def _spread(orphans: Sequence[str], seconds: Mapping[str, float], owner: dict[st
         counts[worker] += 1
     for test in sorted(orphans, key=lambda t: (-seconds[t], t)):
         # A worker without any test file comes first: it must run something.
-        worker = min(range(n), key=lambda w: (counts[w] > 0, times[w], w))
+        worker = min(range(n), key=lambda w: (counts[w] > 0, times[w], order[w] if order else [], w))
         owner[test] = worker
         times[worker] += seconds[test]
         counts[worker] += 1

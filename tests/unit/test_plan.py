@@ -503,3 +503,20 @@ def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:
     many = next(w for w in result.workers if len(w.modules) == 4)
     # Every folder is named, not "+ 2 more".
     assert all(label in many.title for label in ("Alpha", "Beta", "Gamma", "Delta")), many.title
+
+
+def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
+    # The example: at a 1.007 balance the planner scattered training modules into an Evaluation
+    # worker and four folders into one. Within the default tolerance (1.10) it keeps folders together.
+    from dataclasses import replace
+
+    repo = Path(__file__).resolve().parents[2]
+    inputs = replace(plan.gather(config.load(repo / "workers.toml")), tolerance=1.10)
+    result = make_plan(inputs, 5)
+    assert result.ratio <= 1.10
+    tops = [{m.split(".")[0] for m in w.modules} for w in result.workers]
+    assert max(len(t) for t in tops) <= 2, tops
+    assert any(note.startswith("folders first:") and "the tightest balance" in note for note in result.notes)
+    # Titles name every top folder a worker draws from.
+    for worker, drawn in zip(result.workers, tops, strict=True):
+        assert all(top.capitalize() in worker.title for top in drawn), (worker.title, drawn)
