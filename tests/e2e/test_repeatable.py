@@ -24,6 +24,8 @@ _VARYING = [
     (re.compile(r"(?m)^.*Max/mean \(seconds\).*$"), "<seconds balance>"),
     (re.compile(r"(?m)^\d+\. Rebalance by time: .*$\n?"), ""),
     (re.compile(r"(?m)^\d+\. "), "- "),  # so a step dropped above does not renumber the rest
+    # Which tests are the slowest is itself a measurement.
+    (re.compile(r"(?ms)^### Slowest Tests.*?(?=^#|\Z)"), "<slowest tests>\n"),
 ]
 
 
