@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import cli, config, durations, plan
+from covsplit import cli, config, durations, plan, plan_toml
 from covsplit.plan import Inputs, PlanError, balance, make_plan, ratio
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -482,7 +482,7 @@ def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
         (worker("worker1", ["a", "b"], ["tests/a"], True), worker("worker3", ["c"], ["tests/c", "tests/d"], False)),
         1.0,
     )
-    written = plan.render_toml(text, result)
+    written = plan_toml.render_toml(text, result)
     assert "about worker2" not in written and "inside worker2" not in written
     assert '# about worker3\n[workers.worker3]\ntitle = "New worker3"' in written
     assert "]   # why these tests" in written

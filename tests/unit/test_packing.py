@@ -1,0 +1,50 @@
+"""The planner's packing algorithms on plain numbers (covsplit.packing is pure)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from covsplit import packing
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_balance_keeps_groups_together_when_the_balance_allows() -> None:
+    # Two folders of two equal modules on two workers: each worker one folder, perfectly balanced.
+    assign = packing.balance([5, 5, 5, 5], 2, groups=["a", "a", "b", "b"])
+    assert assign[0] == assign[1] and assign[2] == assign[3] and assign[0] != assign[2]
+
+
+def test_balance_refuses_more_workers_than_modules() -> None:
+    with pytest.raises(packing.PlanError, match="3 workers but only 2 modules"):
+        packing.balance([1, 1], 3)
+
+
+def test_partition_cuts_between_folders_first() -> None:
+    # a/1 a/2 | b/1 b/2: the one cut that splits no folder is also perfectly balanced.
+    paths = ["a/1.py", "a/2.py", "b/1.py", "b/2.py"]
+    costs = [0] + [packing.cut_cost(paths[i - 1], paths[i]) for i in range(1, 4)]
+    assert costs == [0, 1, 0, 1]
+    cut = packing.partition([3, 3, 3, 3], costs, 2, cap=6)
+    assert cut == packing.Partition(cuts=(0, 2), splits=0, heaviest=6)
+
+
+def test_partition_trades_balance_for_fewer_splits_within_the_cap() -> None:
+    # a: 4+4, b: 2: the tightest cut (4 | 4+2) splits folder a; within a cap of 8, (4+4 | 2) splits nothing.
+    paths = ["a/x.py", "a/y.py", "b/z.py"]
+    costs = [0] + [packing.cut_cost(paths[i - 1], paths[i]) for i in range(1, 3)]
+    assert packing.partition([4, 4, 2], costs, 2, cap=None) == packing.Partition(cuts=(0, 1), splits=1, heaviest=6)
+    assert packing.partition([4, 4, 2], costs, 2, cap=8) == packing.Partition(cuts=(0, 2), splits=0, heaviest=8)
+    assert packing.partition([4, 4, 2], costs, 2, cap=5) is None
+
+
+def test_checking_a_split_does_not_load_the_toml_editor() -> None:
+    code = "import sys, covsplit.check; print('tomlkit' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={"PYTHONPATH": str(REPO / "scripts")}, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
