@@ -677,18 +677,34 @@ def _folder_runs(
 
 
 def _coherence(packed: tuple[list[Unit], list[int]]) -> tuple[int, int]:
-    """How scattered a split is: the (worker, top folder) pairs it makes, then the folders it splits."""
+    """How scattered a split is: the (worker, folder) pairs it makes, then the folders it splits."""
     units, assign = packed
-    pairs = {(worker, unit.node.top or unit.node.path) for unit, worker in zip(units, assign, strict=False)}
+    folder = _folder_of(units)
+    pairs = {(worker, folder(unit)) for unit, worker in zip(units, assign, strict=False)}
     return len(pairs), len(_folders_split(units, assign))
 
 
 def _folders_split(units: Sequence[Unit], assign: Sequence[int]) -> list[str]:
-    """The top folders whose modules went to more than one worker."""
+    """The folders whose modules went to more than one worker."""
+    folder = _folder_of(units)
     holders: dict[str, set[int]] = defaultdict(set)
     for unit, worker in zip(units, assign, strict=False):
-        holders[unit.node.top or unit.node.path].add(worker)
-    return sorted(top for top, workers in holders.items() if len(workers) > 1)
+        holders[folder(unit)].add(worker)
+    return sorted(name for name, workers in holders.items() if len(workers) > 1)
+
+
+def _folder_of(units: Sequence[Unit]) -> Callable[[Unit], str]:
+    """The folder a unit belongs to for coherence: its top folder, or, in a single-package project
+    (``markdown_it``, ``click``), the sub-folder under it (``markdown_it/rules_block``)."""
+    level = 1 if len({u.node.top or u.node.path for u in units}) == 1 else 0
+
+    def folder(unit: Unit) -> str:
+        parts = PurePosixPath(unit.node.path).parts
+        if unit.node.is_folder:
+            return "/".join(parts[: level + 1])
+        return "/".join(parts[: min(level + 1, len(parts) - 1)]) or parts[0]
+
+    return folder
 
 
 def _span(packed: tuple[list[Unit], list[int]], weight: Callable[[Node], float]) -> float:
