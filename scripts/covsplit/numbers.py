@@ -97,11 +97,16 @@ class Gate:
     actual: Percent | None
 
     @property
+    def _exact_actual(self) -> Fraction | None:
+        # A percentage read back from JSON is a float: taken as the decimal it prints as.
+        if self.actual is None or isinstance(self.actual, Fraction):
+            return self.actual
+        return exact(self.actual)
+
+    @property
     def passed(self) -> bool | None:
-        if self.actual is None:
-            return None
-        actual = self.actual if isinstance(self.actual, Fraction) else Fraction(repr(float(self.actual)))
-        return actual >= exact(self.threshold)
+        actual = self._exact_actual
+        return None if actual is None else actual >= exact(self.threshold)
 
     @property
     def failed(self) -> bool:
@@ -110,9 +115,9 @@ class Gate:
     @property
     def shortfall(self) -> Fraction:
         """Points missing to the threshold; 0 unless the gate failed."""
-        if not self.failed or self.actual is None:
+        actual = self._exact_actual
+        if not self.failed or actual is None:
             return Fraction(0)
-        actual = self.actual if isinstance(self.actual, Fraction) else Fraction(repr(float(self.actual)))
         return exact(self.threshold) - actual
 
     def describe(self) -> str:
