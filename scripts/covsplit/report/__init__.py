@@ -1,0 +1,112 @@
+"""The status document of a split, regenerated from data: ``report.md`` and ``report.html``.
+
+The hand-written split document went wrong in every table it had: loads
+called balanced that were not, three different file counts, a total from a
+stale run.  This module therefore types no number at all.  Everything comes
+from ``workers.toml``, the workers' status files and coverage JSON, and
+``aggregate.json``; whatever is missing is said to be missing.
+
+Layout: :func:`write_report` reads every input (and tolerates any of them
+being absent or unreadable), :func:`build_model` turns them into a
+:class:`ReportModel` with every figure computed, and :func:`render_markdown`
+and :func:`render_html` are pure text functions over that model.
+
+Standard library only, except the static statement counts, which come from
+``covsplit.statements`` (coverage.py) when it can be imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+from covsplit import fsio, lock, status
+from covsplit.config import Config
+from covsplit.numbers import format_percent, format_shortfall, percent
+from covsplit.report.html import render_html
+from covsplit.report.inputs import collect_inputs, model_for
+from covsplit.report.markdown import _coverage_text, _pct_cell, render_markdown
+from covsplit.report.model import (
+    EARLIER,
+    ReportModel,
+    build_model,
+    format_amount,
+    format_count,
+    format_ratio,
+    format_threshold,
+)
+from covsplit.summary import OWN_TESTS
+
+__all__ = [
+    "ReportModel",
+    "all_clear",
+    "build_model",
+    "collect_inputs",
+    "format_amount",
+    "format_count",
+    "format_percent",
+    "format_ratio",
+    "model_for",
+    "percent",
+    "render_html",
+    "render_markdown",
+    "render_verdict",
+    "write_report",
+]
+
+
+def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> str:
+    """One screen for the end of a run: each worker's state, the combined figures against the gates, the report."""
+    width = max((len(w.name) for w in model.workers), default=6)
+    lines = ["", "covsplit verdict"]
+    for w in model.workers:
+        o = w.outcomes
+        tests = f"{o['passed']} passed, {o['failed']} failed, {o['errors']} errors" if o else "no test results"
+        line, branch = _coverage_text(w.coverage)
+        scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
+        seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
+        lines.append(
+            f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
+            f"line {line.split(' ')[0]}, branch {branch.split(' ')[0]}{scope}"
+        )
+    c = model.combined
+    if c is None:
+        lines.append(f"  combined: none ({model.aggregate_problem})")
+    else:
+        gates = ", ".join(
+            f"{g.name} {_pct_cell(g.actual)} against {format_threshold(g.threshold)}% "
+            + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
+            for g in c.gates
+        )
+        state = "complete" if c.complete else "PARTIAL: " + ", ".join(f"{m.name} {m.state}" for m in c.missing)
+        lines.append(f"  combined: {gates}; {state}")
+    lines.append(f"  report: {report_path}")
+    return "\n".join(lines)
+
+
+def all_clear(model: ReportModel) -> bool:
+    """Complete combined data, every gate passed, every worker's tests passed: what CI may call green."""
+    c = model.combined
+    return (
+        c is not None
+        and c.complete
+        and not c.stale
+        and all(g.passed is not False for g in c.gates)
+        and all(w.state == status.PASSED for w in model.workers)
+    )
+
+
+def write_report(cfg: Config) -> int:
+    """Write ``coverage_output/report.md`` and ``report.html``; 0 always, since gaps are content, not errors.
+
+    The gates and the worker outcomes decide exit statuses elsewhere
+    (``aggregate``, the workers); the report's job is to describe them.
+    """
+    md_path = cfg.layout.report_md
+    html_path = cfg.layout.report_html
+    with lock.hold(cfg.layout.combined_lock, "aggregate/report", wait=3600.0):
+        model = model_for(cfg)
+        fsio.write_text(md_path, render_markdown(model))
+        fsio.write_text(html_path, render_html(model))
+    print(f"report: wrote {md_path} and {html_path}")
+    print(render_verdict(model, html_path))
+    return 0

@@ -1,0 +1,901 @@
+"""The report's model: every figure computed from the inputs, and the next steps as data; renderers only format."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+
+from covsplit import commands, discover, status
+from covsplit.commands import Invocation
+from covsplit.config import Config, Worker
+from covsplit.numbers import Gate, Percent, format_floor, format_percent, format_shortfall, percent
+from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell
+
+# A worker's coverage that only its reports on disk still show, from before its latest run.
+EARLIER = "earlier"
+
+# Only these states leave test results and coverage data behind.
+FINISHED = frozenset({status.PASSED, status.FAILED})
+
+STATE_LABELS = {
+    status.PASSED: "completed",
+    status.FAILED: "tests failed",
+    status.CRASHED: "crashed",
+    status.TIMEOUT: "timed out",
+    status.NOT_RUN: "not run",
+    status.RUNNING: "running",
+}
+STATE_ICONS = {
+    status.PASSED: "✅",
+    status.FAILED: "❌",
+    status.CRASHED: "💥",
+    status.TIMEOUT: "⏱️",
+    status.NOT_RUN: "⏳",
+    status.RUNNING: "🔄",
+}
+ARTIFACT_LABELS = {
+    "html": "HTML coverage report",
+    "coverage_json": "JSON coverage report",
+    "test_output": "Test output",
+    "summary": "Summary report",
+    "failure_analysis": "Failure analysis",
+    "junit": "JUnit XML",
+    "status": "Status file",
+}
+# Enough to act on; the full list is in the aggregate summary and HTML reports.
+MAX_FILES_LISTED = 10
+# Tests listed as the slowest of the run.
+SLOWEST_LISTED = 10
+
+
+# ---------------------------------------------------------------------------
+# Numbers and their formatting
+
+
+def _md(text: str) -> str:
+    """Free text for Markdown: the same rule as table cells."""
+    return md_cell(text)
+
+
+def format_ratio(value: Percent | None) -> str:
+    """A max/mean ratio, floored so 1.2499 never reads as 1.25 against a tolerance of 1.25."""
+    return format_floor(value)
+
+
+def format_count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def format_amount(value: Fraction | None) -> str:
+    """A statement count that may be fractional (a mean): whole numbers stay whole, others floor to 2 decimals."""
+    if value is None:
+        return "n/a"
+    if value.denominator == 1:
+        return format_count(value.numerator)
+    hundredths = math.floor(value * 100)
+    return f"{hundredths // 100:,}.{hundredths % 100:02d}"
+
+
+def format_threshold(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f} s"
+
+
+def _int(data: Mapping[str, Any] | None, key: str) -> int | None:
+    if not isinstance(data, Mapping):
+        return None
+    value = data.get(key)
+    # bool is an int; a JSON true is not a count.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _float(data: Mapping[str, Any] | None, key: str) -> float | None:
+    if not isinstance(data, Mapping):
+        return None
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_time(value: Any) -> str:
+    parsed = _parse_time(value)
+    if parsed is None:
+        return "n/a"
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# ---------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One source file's statements and coverage, and where those figures came from."""
+
+    path: str
+    owner: str | None
+    statements: int | None
+    covered_lines: int | None = None
+    branches: int | None = None
+    covered_branches: int | None = None
+    # "combined" (aggregate.json), "worker" (the owner's own JSON) or "" (not measured).
+    source: str = ""
+
+    @property
+    def line_percent(self) -> Fraction | None:
+        return percent(self.covered_lines, self.statements)
+
+    @property
+    def branch_percent(self) -> Fraction | None:
+        return percent(self.covered_branches, self.branches)
+
+    @property
+    def missed_lines(self) -> int | None:
+        if self.statements is None or self.covered_lines is None:
+            return None
+        return self.statements - self.covered_lines
+
+    @property
+    def missed_branches(self) -> int:
+        if self.branches is None or self.covered_branches is None:
+            return 0
+        return self.branches - self.covered_branches
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Covered and total lines and branches, with percentages from the counts when known."""
+
+    statements: int | None = None
+    covered_lines: int | None = None
+    branches: int | None = None
+    covered_branches: int | None = None
+    # Used only when the counts are absent (an input that recorded percentages alone).
+    given_line_percent: float | None = None
+    given_branch_percent: float | None = None
+
+    @property
+    def line_percent(self) -> Percent | None:
+        exact = percent(self.covered_lines, self.statements)
+        return exact if exact is not None or self.statements is not None else self.given_line_percent
+
+    @property
+    def branch_percent(self) -> Percent | None:
+        exact = percent(self.covered_branches, self.branches)
+        return exact if exact is not None or self.branches is not None else self.given_branch_percent
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Coverage | None:
+        if not isinstance(data, Mapping):
+            return None
+        return cls(
+            statements=_int(data, "statements"),
+            covered_lines=_int(data, "covered_lines"),
+            branches=_int(data, "branches"),
+            covered_branches=_int(data, "covered_branches"),
+            given_line_percent=_float(data, "line_percent"),
+            given_branch_percent=_float(data, "branch_percent"),
+        )
+
+
+@dataclass(frozen=True)
+class WorkerModel:
+    """Everything the report says about one worker."""
+
+    name: str
+    title: str
+    modules: tuple[str, ...]
+    folders: tuple[str, ...]
+    tests: tuple[str, ...]
+    test_files: int
+    files: tuple[FileRow, ...]
+    statements: int
+    uncounted: int
+    share: Fraction | None  # statements / target per worker
+    balance: str
+    seconds: float | None
+    state: str
+    message: str
+    date: str
+    exit_status: int | None
+    outcomes: dict[str, int] | None
+    coverage: Coverage | None  # of the modules it owns
+    coverage_scope: str  # summary.WHOLE_SUITE (combined data), summary.OWN_TESTS (ran alone) or "" (none)
+    own_files: tuple[FileRow, ...]  # from its own coverage JSON; empty when there is none
+    well_covered: tuple[FileRow, ...]
+    uncovered: tuple[FileRow, ...]
+    failure_categories: tuple[tuple[str, int], ...]
+    artifacts: tuple[tuple[str, str], ...]  # (label, link relative to coverage_output/)
+    html_href: str | None
+    analysis_href: str | None  # the worker's failure analysis, when it exists
+    command: str
+    command_ran: bool
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def problems(self) -> int:
+        if not self.outcomes:
+            return 0
+        return self.outcomes.get("failed", 0) + self.outcomes.get("errors", 0)
+
+
+@dataclass(frozen=True)
+class MissingWorker:
+    name: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CombinedModel:
+    """The aggregate's totals, gated against the current thresholds."""
+
+    generated_at: str
+    complete: bool
+    missing: tuple[MissingWorker, ...]
+    files: int | None
+    coverage: Coverage
+    gates: tuple[Gate, ...]
+    stale: tuple[str, ...]  # workers that finished after the aggregate was made
+    html_href: str | None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """Every figure of the report, computed; the renderers only format."""
+
+    generated_at: str
+    config_name: str
+    line_threshold: float
+    branch_threshold: float
+    balance_tolerance: float
+    total_statements: int
+    counts_source: str
+    uncounted_files: tuple[str, ...]
+    target: Fraction | None
+    modules: int
+    test_root: str
+    test_files: int
+    workers: tuple[WorkerModel, ...]
+    unowned: tuple[FileRow, ...]
+    max_mean: Fraction | None
+    heaviest: str | None
+    lightest: str | None
+    seconds_mean: float | None
+    seconds_max_mean: float | None
+    seconds_missing: tuple[str, ...]
+    combined: CombinedModel | None
+    aggregate_problem: str  # why there is no combined data ("" when there is)
+    next_steps: tuple[NextStep, ...]
+    warnings: tuple[str, ...]
+    combined_html_href: str
+    # (node id, worker, seconds), slowest first: a hanging test is visible as itself, not as a file's seconds.
+    slowest_tests: tuple[tuple[str, str, float], ...] = ()
+    invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
+    # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
+    unrun_test_files: tuple[str, ...] = ()
+    not_run_test_files: int = 0
+
+
+# ---------------------------------------------------------------------------
+# Building the model
+
+
+def _folders(worker: Worker, source_dir: str) -> tuple[str, ...]:
+    """Folder-style names of the modules: ``training/`` for a package, the parent folder of a file."""
+    found: list[str] = []
+    prefix = "" if source_dir in ("", ".") else source_dir.rstrip("/") + "/"
+    for module in worker.modules:
+        path = prefix + module.replace(".", "/")
+        if any(f.startswith(path + "/") for f in worker.files):
+            folder = path + "/"
+        else:
+            parent = path.rpartition("/")[0]
+            folder = parent + "/" if parent else "./"
+        if folder not in found:
+            found.append(folder)
+    return tuple(found)
+
+
+def _balance_label(share: Fraction | None, tolerance: float) -> str:
+    if share is None:
+        return "n/a"
+    if share > Fraction(tolerance):
+        return "High"
+    if share < 1 / Fraction(tolerance):
+        return "Low"
+    return "Balanced"
+
+
+def _coverage_json_row(path: str, owner: str | None, summary: Mapping[str, Any], source: str) -> FileRow:
+    return FileRow(
+        path=path,
+        owner=owner,
+        statements=_int(summary, "num_statements"),
+        covered_lines=_int(summary, "covered_lines"),
+        branches=_int(summary, "num_branches"),
+        covered_branches=_int(summary, "covered_branches"),
+        source=source,
+    )
+
+
+def _aggregate_row(path: str, owner: str | None, entry: Mapping[str, Any]) -> FileRow:
+    return FileRow(
+        path=path,
+        owner=owner,
+        statements=_int(entry, "statements"),
+        covered_lines=_int(entry, "covered_lines"),
+        branches=_int(entry, "branches"),
+        covered_branches=_int(entry, "covered_branches"),
+        source="combined",
+    )
+
+
+def _own_rows(worker: Worker, data: Mapping[str, Any] | None, counts: Mapping[str, int]) -> tuple[FileRow, ...]:
+    """The worker's owned files as its own run measured them.
+
+    A file its JSON lacks was never imported by its tests: 0 covered lines,
+    with the static statement count.
+    """
+    if not isinstance(data, Mapping):
+        return ()
+    files = _dict(data.get("files"))
+    rows = []
+    for path in worker.files:
+        entry = files.get(path)
+        if isinstance(entry, Mapping):
+            rows.append(_coverage_json_row(path, worker.name, _dict(entry.get("summary")), "worker"))
+        else:
+            rows.append(FileRow(path, worker.name, counts.get(path), 0 if path in counts else None, source="worker"))
+    return tuple(rows)
+
+
+def _statement_counts(
+    cfg: Config,
+    all_files: Iterable[str],
+    statement_counts: Mapping[str, int],
+    aggregate_files: Mapping[str, Any],
+    worker_coverage: Mapping[str, Mapping[str, Any] | None],
+) -> dict[str, int]:
+    """Static counts first; for files they lack, the counts coverage.py put in the artifacts."""
+    counts = {k: v for k, v in statement_counts.items() if isinstance(v, int)}
+    for path in all_files:
+        if path in counts:
+            continue
+        value = _int(_dict(aggregate_files.get(path)), "statements")
+        if value is None:
+            for data in worker_coverage.values():
+                entry = _dict(_dict(_dict(data).get("files")).get(path))
+                value = _int(_dict(entry.get("summary")), "num_statements")
+                if value is not None:
+                    break
+        if value is not None:
+            counts[path] = value
+    return counts
+
+
+def _worker_model(
+    cfg: Config,
+    worker: Worker,
+    record: Mapping[str, Any],
+    counts: Mapping[str, int],
+    aggregate_files: Mapping[str, Any],
+    coverage_json: Mapping[str, Any] | None,
+    target: Fraction | None,
+    test_file_list: list[str],
+    existing: frozenset[str] | None,
+    planned_command: str | None,
+    whole_suite: Mapping[str, Any] | None = None,
+) -> WorkerModel:
+    """One worker's part of the report.
+
+    ``whole_suite`` is the aggregate's figure for the worker's modules (the
+    combined data), when the aggregate is newer than the worker's run; the
+    worker's own record otherwise holds what its own tests covered, if it
+    ran alone.
+    """
+    recorded_state = record.get("state")
+    state = recorded_state if isinstance(recorded_state, str) else status.CRASHED
+    finished = state in FINISHED
+    own_rows = _own_rows(worker, coverage_json, counts) if finished or coverage_json else ()
+    own_by_path = {row.path: row for row in own_rows}
+
+    rows = []
+    for path in worker.files:
+        entry = aggregate_files.get(path)
+        if isinstance(entry, Mapping):
+            row = _aggregate_row(path, worker.name, entry)
+        elif path in own_by_path:
+            row = own_by_path[path]
+        else:
+            row = FileRow(path, worker.name, counts.get(path))
+        if row.statements is None and path in counts:
+            row = FileRow(
+                path, worker.name, counts[path], row.covered_lines, row.branches, row.covered_branches, row.source
+            )
+        rows.append(row)
+    # Largest first: the modules that decide a worker's load and coverage lead.
+    rows.sort(key=lambda r: (-(r.statements or 0), r.path))
+
+    statements = sum(counts.get(path, 0) for path in worker.files)
+    uncounted = sum(1 for path in worker.files if path not in counts)
+    share = Fraction(statements) / target if target else None
+
+    outcomes_raw = record.get("outcomes")
+    outcomes = None
+    if isinstance(outcomes_raw, Mapping):
+        outcomes = {key: _int(outcomes_raw, key) or 0 for key in ("tests", "passed", "failed", "errors", "skipped")}
+
+    coverage, scope = Coverage.from_json(whole_suite), WHOLE_SUITE
+    if coverage is None:
+        coverage, scope = Coverage.from_json(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
+    if coverage is None and own_rows:
+        # Only the reports on disk are left, written before the worker's latest run.
+        scope = EARLIER
+        coverage = Coverage(
+            statements=sum(r.statements or 0 for r in own_rows),
+            covered_lines=sum(r.covered_lines or 0 for r in own_rows),
+            branches=sum(r.branches or 0 for r in own_rows),
+            covered_branches=sum(r.covered_branches or 0 for r in own_rows),
+        )
+
+    measured = [r for r in own_rows if r.statements]
+    well = sorted(
+        (r for r in measured if r.line_percent is not None and r.line_percent >= Fraction(cfg.line_threshold)),
+        key=lambda r: (-(r.line_percent or 0), r.path),
+    )
+    uncovered = sorted((r for r in measured if r.covered_lines == 0), key=lambda r: (-(r.statements or 0), r.path))
+
+    categories_raw = _dict(record.get("failure_categories"))
+    categories = sorted(
+        ((str(name), count) for name, count in categories_raw.items() if isinstance(count, int) and count > 0),
+        key=lambda item: (-item[1], item[0]),
+    )
+
+    paths = cfg.layout.worker(worker.name)
+    links = paths.artifacts()
+    artifacts = tuple(
+        (ARTIFACT_LABELS.get(key, key), href)
+        for key, href in links.items()
+        if (existing is None and state not in (status.NOT_RUN,)) or (existing is not None and href in existing)
+    )
+    html_href = links["html"] if any(href == links["html"] for _, href in artifacts) else None
+    analysis = links["failure_analysis"]
+    analysis_href = analysis if any(href == analysis for _, href in artifacts) else None
+
+    command_line = record.get("command_line")
+    if state != status.NOT_RUN and isinstance(command_line, str) and command_line:
+        command, ran = command_line, True
+    else:
+        command, ran = planned_command or f"nox -s {worker.name}", False
+
+    duration = _float(record, "duration_s")
+    tests = worker.tests
+    return WorkerModel(
+        name=worker.name,
+        title=worker.title,
+        modules=worker.modules,
+        folders=_folders(worker, cfg.source_dir),
+        tests=tests,
+        test_files=len(test_file_list),
+        files=tuple(rows),
+        statements=statements,
+        uncounted=uncounted,
+        share=share,
+        balance=_balance_label(share, cfg.balance_tolerance),
+        seconds=duration,
+        state=state,
+        message=str(record.get("message") or ""),
+        date=format_time(record.get("finished_at") or record.get("started_at")),
+        exit_status=_int(record, "exit_status"),
+        outcomes=outcomes,
+        coverage=coverage,
+        coverage_scope=scope if coverage is not None else "",
+        own_files=own_rows,
+        well_covered=tuple(well),
+        uncovered=tuple(uncovered),
+        failure_categories=tuple(categories),
+        artifacts=artifacts,
+        html_href=html_href,
+        analysis_href=analysis_href,
+        command=command,
+        command_ran=ran,
+    )
+
+
+def _whole_suite_coverage(
+    aggregate: Mapping[str, Any] | None, records: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """The aggregate's coverage of each worker's modules, for workers that have not run again since."""
+    if not isinstance(aggregate, Mapping):
+        return {}
+    made = _parse_time(aggregate.get("generated_at"))
+    found = {}
+    for item in aggregate.get("workers") or []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("coverage"), Mapping):
+            continue
+        name = str(item.get("name"))
+        finished = _parse_time(_dict(records.get(name)).get("finished_at"))
+        if made is None or finished is None or finished <= made:
+            found[name] = item["coverage"]
+    return found
+
+
+def _combined_model(
+    cfg: Config,
+    aggregate: Mapping[str, Any],
+    statuses: Mapping[str, Mapping[str, Any]],
+    existing: frozenset[str] | None,
+) -> CombinedModel:
+    totals = Coverage.from_json(aggregate.get("totals")) or Coverage()
+    # Gated against today's workers.toml, with exact fractions from the counts, not the aggregate's floats.
+    gates = [
+        Gate("line", cfg.line_threshold, totals.line_percent),
+        Gate("branch", cfg.branch_threshold, totals.branch_percent),
+    ]
+
+    missing = []
+    for item in aggregate.get("missing") or []:
+        if isinstance(item, Mapping):
+            missing.append(
+                MissingWorker(str(item.get("worker", "?")), str(item.get("state", "?")), str(item.get("reason", "")))
+            )
+
+    made = _parse_time(aggregate.get("generated_at"))
+    stale = []
+    if made is not None:
+        for name, record in statuses.items():
+            finished = _parse_time(record.get("finished_at"))
+            if finished is not None and finished > made:
+                stale.append(name)
+
+    href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
+    return CombinedModel(
+        generated_at=format_time(aggregate.get("generated_at")),
+        # Absent or anything but true is partial: never present unproven totals as complete.
+        complete=aggregate.get("complete") is True and not missing,
+        missing=tuple(missing),
+        files=_int(_dict(aggregate.get("totals")), "files"),
+        coverage=totals,
+        gates=tuple(gates),
+        stale=tuple(stale),
+        html_href=href if existing is None or href in existing else None,
+    )
+
+
+def build_model(
+    cfg: Config,
+    statuses: Mapping[str, Mapping[str, Any]],
+    aggregate: Mapping[str, Any] | None,
+    statement_counts: Mapping[str, int],
+    *,
+    worker_coverage: Mapping[str, Mapping[str, Any] | None] | None = None,
+    all_files: list[str] | None = None,
+    test_files: Mapping[str, list[str]] | None = None,
+    existing: Iterable[str] | None = None,
+    planned_commands: Mapping[str, str] | None = None,
+    counts_source: str = "",
+    aggregate_problem: str = "",
+    warnings: Iterable[str] = (),
+    generated_at: str | None = None,
+    slowest_tests: Iterable[tuple[str, str, float]] = (),
+) -> ReportModel:
+    """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
+
+    ``statuses`` maps worker names to what :func:`covsplit.status.read`
+    returned (a missing name counts as not run); ``aggregate`` is
+    ``aggregate.json`` or None; ``statement_counts`` are the static counts
+    (may be empty: the artifacts' counts fill in).  ``test_files`` maps the
+    project's test root and each worker's test paths to the test files under
+    them; ``existing`` lists the artifact links (relative to
+    ``coverage_output/``) that exist, so the report links nothing dead.
+    """
+    worker_coverage = worker_coverage or {}
+    files_list = list(all_files) if all_files is not None else cfg.all_files()
+    aggregate_files = _dict(aggregate.get("files")) if isinstance(aggregate, Mapping) else {}
+    counts = _statement_counts(cfg, files_list, statement_counts, aggregate_files, worker_coverage)
+    uncounted = tuple(path for path in files_list if path not in counts)
+    total = sum(counts.get(path, 0) for path in files_list)
+    target = Fraction(total, len(cfg.workers)) if total and cfg.workers else None
+    existing_set = frozenset(existing) if existing is not None else None
+
+    def tests_under(path: str) -> list[str]:
+        if test_files is not None and path in test_files:
+            return test_files[path]
+        try:
+            return discover.test_files(cfg.root, path.split("::", 1)[0])
+        except OSError:
+            return []
+
+    records = {}
+    for worker in cfg.workers:
+        record = statuses.get(worker.name)
+        if not isinstance(record, Mapping):
+            record = {"state": status.NOT_RUN, "message": "no status recorded: the worker did not run"}
+        records[worker.name] = record
+
+    whole_suite = _whole_suite_coverage(aggregate, records)
+    workers = []
+    run_by_some: set[str] = set()
+    for worker in cfg.workers:
+        under: list[str] = []
+        for path in worker.tests:
+            under.extend(f for f in tests_under(path) if f not in under)
+        run_by_some.update(under)
+        workers.append(
+            _worker_model(
+                cfg,
+                worker,
+                records[worker.name],
+                counts,
+                aggregate_files,
+                worker_coverage.get(worker.name),
+                target,
+                under,
+                existing_set,
+                (planned_commands or {}).get(worker.name),
+                whole_suite.get(worker.name),
+            )
+        )
+
+    loads = [w.statements for w in workers]
+    mean = Fraction(sum(loads), len(loads)) if loads else Fraction(0)
+    max_mean = Fraction(max(loads)) / mean if mean else None
+    heaviest = max(workers, key=lambda w: w.statements).name if workers and mean else None
+    lightest = min(workers, key=lambda w: w.statements).name if workers and mean else None
+
+    timed = [w.seconds for w in workers if w.seconds is not None]
+    seconds_mean = sum(timed) / len(timed) if timed else None
+    seconds_max_mean = max(timed) / seconds_mean if timed and seconds_mean else None
+    seconds_missing = tuple(w.name for w in workers if w.seconds is None)
+
+    unowned = tuple(FileRow(path, None, counts.get(path)) for path in cfg.unowned)
+
+    combined = None
+    problem = aggregate_problem
+    if isinstance(aggregate, Mapping):
+        combined = _combined_model(cfg, aggregate, records, existing_set)
+    elif not problem:
+        problem = "aggregate has not run"
+
+    in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
+    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
+    model = ReportModel(
+        generated_at=generated_at or status.now(),
+        config_name=cfg.path.name,
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        balance_tolerance=cfg.balance_tolerance,
+        total_statements=total,
+        counts_source=counts_source,
+        uncounted_files=uncounted,
+        target=target,
+        modules=len(files_list),
+        test_root=", ".join(p if p.endswith(".py") else p.rstrip("/") + "/" for p in cfg.test_paths),
+        test_files=len(in_scope),
+        unrun_test_files=tuple(f for f in runnable if f not in run_by_some),
+        not_run_test_files=len(in_scope) - len(runnable),
+        workers=tuple(workers),
+        unowned=unowned,
+        max_mean=max_mean,
+        heaviest=heaviest,
+        lightest=lightest,
+        seconds_mean=seconds_mean,
+        seconds_max_mean=seconds_max_mean,
+        seconds_missing=seconds_missing,
+        combined=combined,
+        aggregate_problem=problem,
+        next_steps=(),
+        warnings=tuple(warnings),
+        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
+        slowest_tests=tuple(slowest_tests),
+        invoke=commands.invocation(cfg),
+    )
+    return _with_next_steps(model)
+
+
+def _below_thresholds(model: ReportModel) -> list[FileRow]:
+    """Files under either threshold, most missed statements first.
+
+    Files of a worker that did not finish are left out: they are at 0%
+    because nothing ran, and the step that matters is running it.
+    """
+    unfinished = {w.name for w in model.workers if w.state not in FINISHED}
+    if model.combined is not None:
+        unfinished.update(m.name for m in model.combined.missing)
+    rows: list[FileRow] = []
+    for worker in model.workers:
+        if worker.name in unfinished:
+            continue
+        # The combined data when there is some, else the worker's own run.
+        candidates = worker.files if any(r.source == "combined" for r in worker.files) else worker.own_files
+        for row in candidates:
+            if not row.statements and not row.branches:
+                continue
+            line, branch = row.line_percent, row.branch_percent
+            low_line = line is not None and line < Fraction(model.line_threshold)
+            low_branch = branch is not None and branch < Fraction(model.branch_threshold)
+            if low_line or low_branch:
+                rows.append(row)
+    rows.sort(key=lambda r: (-(r.missed_lines or 0), -r.missed_branches, r.path))
+    return rows
+
+
+def _with_next_steps(model: ReportModel) -> ReportModel:
+    run = model.invoke
+    steps: list[NextStep] = []
+    workers = model.workers
+    unfinished = [w for w in workers if w.state not in FINISHED]
+
+    if unfinished and len(unfinished) == len(workers) and all(w.state == status.NOT_RUN for w in workers):
+        steps.append(NextStep(f"No worker has run yet: run them all with `{run.make('coverage-all')}`."))
+    else:
+        for w in unfinished:
+            if w.state == status.RUNNING:
+                steps.append(
+                    NextStep(
+                        f"Wait for **{w.name}** to finish (running since {w.date}), "
+                        f"then `{run.nox('-s', 'aggregate')}`."
+                    )
+                )
+            elif w.state == status.TIMEOUT:
+                steps.append(
+                    NextStep(
+                        f"**{w.name}** timed out: raise its `timeout` in {model.config_name} or split it, "
+                        f"then rerun it with `{run.nox('-s', w.name)}`."
+                    )
+                )
+            else:
+                why = f"; {_md(w.message)}" if w.message else ""
+                steps.append(NextStep(f"Rerun **{w.name}** ({w.state_label}{why}): `{run.nox('-s', w.name)}`."))
+
+    for w in workers:
+        if w.state in FINISHED and w.problems:
+            assert w.outcomes is not None
+            broken = [
+                f"{w.outcomes[k]} {label}"
+                for k, label in (("failed", "failed"), ("errors", "errored"))
+                if w.outcomes[k]
+            ]
+            text = f"Fix **{w.name}**'s {' and '.join(broken)} of {w.outcomes['tests']} tests"
+            if w.failure_categories:
+                top, count = w.failure_categories[0]
+                total = sum(c for _, c in w.failure_categories)
+                text += f"; top category: {_md(top)} ({count} of {total})"
+            analysis = f"{w.name}_failure_analysis.md"
+            if any(href == analysis for _, href in w.artifacts):
+                text += f"; see `{analysis}`"
+            text += f"; rerun with `{run.nox('-s', w.name)}`."
+            steps.append(NextStep(text))
+
+    combined = model.combined
+    if combined is None:
+        if any(w.state in FINISHED for w in workers):
+            steps.append(
+                NextStep(f"Combine the workers' data: `{run.nox('-s', 'aggregate')}` ({model.aggregate_problem}).")
+            )
+    else:
+        if combined.stale:
+            steps.append(
+                NextStep(
+                    f"Rerun `{run.nox('-s', 'aggregate')}`: it predates the latest run of "
+                    + ", ".join(f"**{name}**" for name in combined.stale)
+                    + "."
+                )
+            )
+        for gate in combined.gates:
+            if gate.failed:
+                partial = "" if combined.complete else " (partial data)"
+                steps.append(
+                    NextStep(
+                        f"The combined {gate.name} gate fails{partial}: {format_percent(gate.actual)}% < "
+                        f"{format_threshold(gate.threshold)}%, short by {format_shortfall(gate.shortfall)} points."
+                    )
+                )
+
+    below = _below_thresholds(model)
+    if below:
+        items = tuple(
+            f"`{r.path}` ({r.owner}): {format_count(r.missed_lines)} of {format_count(r.statements)} "
+            "statements missed, "
+            f"line {format_percent(r.line_percent)}%, branch {format_percent(r.branch_percent)}%"
+            for r in below[:MAX_FILES_LISTED]
+        )
+        more = (
+            f" (the {MAX_FILES_LISTED} with the most missed statements listed)" if len(below) > MAX_FILES_LISTED else ""
+        )
+        steps.append(
+            NextStep(
+                f"Add tests for {len(below)} file{'s' if len(below) != 1 else ''} under the thresholds "
+                f"(line {format_threshold(model.line_threshold)}%, "
+                f"branch {format_threshold(model.branch_threshold)}%){more}:",
+                items,
+            )
+        )
+
+    if model.max_mean is not None and model.max_mean > Fraction(model.balance_tolerance):
+        by_name = {w.name: w for w in workers}
+        heavy, light = by_name[model.heaviest or ""], by_name[model.lightest or ""]
+        steps.append(
+            NextStep(
+                f"Rebalance the split: max/mean is {format_ratio(model.max_mean)} in statements, above "
+                f"{format_threshold(model.balance_tolerance)}; heaviest **{heavy.name}** "
+                f"({format_count(heavy.statements)} statements, "
+                f"{format_percent(_as_percent(heavy.share))}% of target), "
+                f"lightest **{light.name}** ({format_count(light.statements)}, "
+                f"{format_percent(_as_percent(light.share))}%). `{run.nox('-s', 'plan')}` proposes a new split."
+            )
+        )
+    if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
+        timed = [w for w in workers if w.seconds is not None]
+        slow = max(timed, key=lambda w: w.seconds or 0)
+        steps.append(
+            NextStep(
+                f"Rebalance by time: max/mean is {format_ratio(model.seconds_max_mean)} in seconds, above "
+                f"{format_threshold(model.balance_tolerance)}; "
+                f"slowest **{slow.name}** ({format_seconds(slow.seconds)})."
+            )
+        )
+
+    if model.unowned:
+        steps.append(
+            NextStep(
+                f"Give {len(model.unowned)} module{'s' if len(model.unowned) != 1 else ''} "
+                f"({format_count(sum(r.statements or 0 for r in model.unowned))} statements) owned by no worker "
+                f"to a worker in {model.config_name}:",
+                tuple(f"`{r.path}` ({format_count(r.statements)} statements)" for r in model.unowned),
+            )
+        )
+
+    if model.unrun_test_files:
+        shown = model.unrun_test_files[:10]
+        more = (
+            f" and {len(model.unrun_test_files) - len(shown)} more" if len(model.unrun_test_files) > len(shown) else ""
+        )
+        steps.append(
+            NextStep(
+                f"{len(model.unrun_test_files)} test file(s) in project.tests are run by no worker: "
+                + ", ".join(f"`{name}`" for name in shown)
+                + f"{more}. Add them to a worker's tests (`{run.nox('-s', 'plan')}` does), or list them in "
+                "project.not_run if they are left out on purpose."
+            )
+        )
+    return replace(model, next_steps=tuple(steps))
+
+
+def _as_percent(share: Fraction | None) -> Fraction | None:
+    return None if share is None else share * 100
