@@ -178,6 +178,15 @@ def categories(results: Iterable[TestResult]) -> dict[str, int]:
     return dict(_ordered(Counter(classify(result) for result in _failing(results))))
 
 
+def category_files(results: Iterable[TestResult]) -> dict[str, list[str]]:
+    """Category -> the test files its failures are in, categories in :func:`categories` order."""
+    files: dict[str, set[str]] = {}
+    for result in _failing(results):
+        files.setdefault(classify(result), set()).add(result.file or "(no file)")
+    order = categories(results)
+    return {category: sorted(files[category]) for category in order}
+
+
 def normalise(message: str) -> str:
     """``message`` with the parts that vary between instances of one failure replaced by placeholders.
 

@@ -65,7 +65,8 @@ class WorkerStatus(TypedDict, total=False):
     exit_status: int | None
     outcomes: dict[str, int] | None
     test_files: dict[str, Any]
-    failure_categories: list[Any]
+    failure_categories: dict[str, int]
+    failure_files: dict[str, list[str]]
     session_cpu_s: float
     coverage: dict[str, Any]
     coverage_scope: str

@@ -33,7 +33,7 @@ from typing import Any
 from covsplit import capacity, durations, fsio, lock, progress, status
 from covsplit.commands import command_line, invocation, partial_path, pytest_command, pytest_environment
 from covsplit.config import Config, Worker
-from covsplit.failures import categories, exception_type, render_failure_analysis
+from covsplit.failures import categories, category_files, exception_type, render_failure_analysis
 from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import WorkerPaths
 from covsplit.summary import PENDING, SummaryInput, render_summary
@@ -398,6 +398,8 @@ def _write_artifacts(
     final.update(
         test_files=per_file(results),
         failure_categories=categories(results),
+        # Which files each category's failures are in: the report's next steps name them.
+        failure_files=category_files(results),
         # Everything this session spent: nox, the driver, installs, pytest.
         session_cpu_s=round(_cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN), 3),
     )

@@ -271,3 +271,18 @@ def test_real_run_keeps_causes_apart_names_setup_causes_and_strips_colour(tmp_pa
         "AttributeError: 'NoneType' object has no attribute 'shape'",
     ]
     assert clusters([by_test["test_patch"]])[0][0] == "NameError: name 'patch' is not defined"
+
+
+def test_category_files_names_where_each_category_fails() -> None:
+    from covsplit.failures import category_files
+    from covsplit.junit import ERROR, FAILED, PASSED, SETUP, TestResult
+
+    results = [
+        TestResult("tests/a.py::t1", "tests/a.py", FAILED, 0.1, "call", "TypeError: x", "TypeError", ""),
+        TestResult("tests/b.py::t2", "tests/b.py", FAILED, 0.1, "call", "TypeError: y", "TypeError", ""),
+        TestResult("tests/b.py::t3", "tests/b.py", ERROR, 0.1, SETUP, "fixture 'db' not found", "", ""),
+        TestResult("tests/c.py::t4", "tests/c.py", PASSED, 0.1, "call", "", "", ""),
+    ]
+    files = category_files(results)
+    assert files["TypeError"] == ["tests/a.py", "tests/b.py"]
+    assert next(iter(files)) == "TypeError" and len(files) == 2 and "tests/c.py" not in str(files)

@@ -604,3 +604,25 @@ def test_html_escapes_test_names_messages_and_file_names_from_results(tmp_path: 
     assert "<script" not in html_text.lower().replace("&lt;script", "")
     # Every worker's failure analysis that exists is linked from the page.
     assert 'href="worker1_failure_analysis.md"' in html_text
+
+
+def test_a_failing_workers_step_names_each_category_with_its_files(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    write_status(
+        cfg,
+        "worker2",
+        state=status.FAILED,
+        outcomes={"tests": 10, "passed": 7, "failed": 2, "errors": 1, "skipped": 0},
+        failure_categories={"TypeError": 2, "Setup error: ValueError": 1},
+        failure_files={
+            "TypeError": ["tests/test_b.py", "tests/sub/test_c.py"],
+            "Setup error: ValueError": ["tests/test_b.py"],
+        },
+    )
+    model, md, html_text = render(cfg)
+    assert model.next_steps[0].items == (
+        "TypeError (2): `tests/test_b.py`, `tests/sub/test_c.py`",
+        "Setup error: ValueError (1): `tests/test_b.py`",
+    )
+    assert "`tests/sub/test_c.py`" in md and "<code>tests/sub/test_c.py</code>" in html_text

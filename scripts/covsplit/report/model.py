@@ -236,6 +236,9 @@ class WorkerModel:
     command: str
     command_ran: bool
 
+    # Category -> the test files its failures are in (from the worker's status).
+    failure_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
     @property
     def state_label(self) -> str:
         return STATE_LABELS.get(self.state, self.state)
@@ -485,6 +488,11 @@ def _worker_model(
         ((str(name), count) for name, count in categories_raw.items() if isinstance(count, int) and count > 0),
         key=lambda item: (-item[1], item[0]),
     )
+    failure_files = {
+        str(name): tuple(str(f) for f in files)
+        for name, files in _dict(record.get("failure_files")).items()
+        if isinstance(files, list)
+    }
 
     paths = cfg.layout.worker(worker.name)
     links = paths.artifacts()
@@ -529,6 +537,7 @@ def _worker_model(
         well_covered=tuple(well),
         uncovered=tuple(uncovered),
         failure_categories=tuple(categories),
+        failure_files=failure_files,
         artifacts=artifacts,
         html_href=html_href,
         analysis_href=analysis_href,
@@ -800,7 +809,13 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
             if any(href == analysis for _, href in w.artifacts):
                 text += f"; see `{analysis}`"
             text += f"; rerun with `{run.nox('-s', w.name)}`."
-            steps.append(NextStep(text))
+            # Each failing category with the test files it is in, so the step says where to look.
+            items = tuple(
+                f"{_md(category)} ({count}): " + ", ".join(f"`{file}`" for file in w.failure_files.get(category, ()))
+                for category, count in w.failure_categories
+                if w.failure_files.get(category)
+            )
+            steps.append(NextStep(text, items))
 
     combined = model.combined
     if combined is None:
