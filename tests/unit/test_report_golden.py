@@ -17,7 +17,8 @@ from test_report import all_green, make_project, render, write_aggregate, write_
 
 from covsplit import config, status
 
-GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "fixtures" / "golden"
 _NOW = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC")
 
 
@@ -62,8 +63,8 @@ SCENARIOS: dict[str, Callable[[config.Config], None]] = {
 
 
 def normalised(text: str, tmp_path: Path) -> str:
-    # Where the test ran and when the report was made are not the renderer's output.
-    return _NOW.sub("<now>", text.replace(str(tmp_path), "<suite>"))
+    # Where the test ran, where this checkout is and when the report was made are not the renderer's output.
+    return _NOW.sub("<now>", text.replace(str(tmp_path), "<suite>").replace(str(REPO), "<checkout>"))
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
