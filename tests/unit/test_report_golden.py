@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_report import all_green, make_project, render, write_aggregate, write_status
+from test_report import all_green, make_project, render, write_aggregate, write_status, write_worker_json
 
 from covsplit import config, status
 
@@ -54,11 +55,41 @@ def nothing_run(cfg: config.Config) -> None:
     pass
 
 
-SCENARIOS: dict[str, Callable[[config.Config], None]] = {
+def much_to_do(cfg: config.Config) -> config.Config:
+    """Every kind of next step the two workers can give at once, and titles that need escaping."""
+    (cfg.root / "pkg" / "d.py").write_text("y = 1\nz = 2\n")
+    (cfg.root / "tests" / "test_orphan.py").write_text("def test_x():\n    pass\n")
+    write_status(
+        cfg,
+        "worker1",
+        state=status.FAILED,
+        exit_status=1,
+        duration_s=30.0,
+        outcomes={"tests": 10, "passed": 6, "failed": 3, "errors": 1, "skipped": 0},
+        failure_categories={"AssertionError": 3, "Setup error: fixture 'db' not found": 1},
+        failure_files={
+            "AssertionError": ["tests/test_a.py"],
+            "Setup error: fixture 'db' not found": ["tests/test_a.py"],
+        },
+    )
+    write_status(cfg, "worker2")
+    write_worker_json(cfg, "worker1", {"pkg/a.py": (200, 120, 10, 4)})
+    write_worker_json(cfg, "worker2", {"pkg/b.py": (60, 59, 4, 4), "pkg/c.py": (40, 40, 2, 1)})
+    write_aggregate(cfg, {"pkg/a.py": (200, 120, 10, 4), "pkg/b.py": (60, 59, 4, 4), "pkg/c.py": (40, 40, 2, 1)})
+    # pkg/d.py is new since the split was written: owned by no worker.
+    return config.load(cfg.path)
+
+
+SCENARIOS: dict[str, Callable[[config.Config], config.Config | None]] = {
     "passing": passing,
     "failed_and_crashed": failed_and_crashed,
     "stale": stale,
     "nothing_run": nothing_run,
+    "much_to_do": much_to_do,
+}
+# Projects other than make_project's default.
+PROJECTS: dict[str, dict[str, Any]] = {
+    "much_to_do": {"sizes": {"pkg/a.py": 200, "pkg/b.py": 60, "pkg/c.py": 40}, "titles": ("Alpha | <fast>", "Beta & co")},
 }
 
 
@@ -69,8 +100,8 @@ def normalised(text: str, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_report_outputs_match_the_golden_files(scenario: str, tmp_path: Path) -> None:
-    cfg = make_project(tmp_path)
-    SCENARIOS[scenario](cfg)
+    cfg = make_project(tmp_path, **PROJECTS.get(scenario, {}))
+    cfg = SCENARIOS[scenario](cfg) or cfg
     _model, md, html_text = render(cfg)
     for suffix, text in (("md", md), ("html", html_text)):
         got = normalised(text, tmp_path)
