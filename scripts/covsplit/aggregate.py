@@ -21,14 +21,15 @@ import contextlib
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TypedDict, cast
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import Gate, percent
+from covsplit.numbers import Counts, Gate, exact
 from covsplit.numbers import format_percent as pct
-from covsplit.summary import md_cell
+from covsplit.summary import md_cell, md_code
 
 # aggregate.json's shape; bumped when it changes, so a reader never misreads another version's.
 SCHEMA = 1
@@ -46,6 +47,18 @@ class AggregateResult(TypedDict):
     gates: list[dict[str, Any]]
     packages: dict[str, dict[str, Any]]
     files: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """One file of the combined data: its counts, its owner and the lines no test ran."""
+
+    owner: str | None
+    counts: Counts
+    missing_lines: list[int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"owner": self.owner, **self.counts.as_dict(), "missing_lines": self.missing_lines}
 
 
 def write_result(path: Path, result: AggregateResult) -> None:
@@ -67,34 +80,19 @@ def read_result(path: Path) -> tuple[AggregateResult | None, str]:
     return cast(AggregateResult, data), ""
 
 
-def figures(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Statement and branch totals of coverage.py JSON ``summary`` blocks."""
-    statements = covered_lines = branches = covered_branches = files = 0
-    for summary in summaries:
-        files += 1
-        statements += summary["num_statements"]
-        covered_lines += summary["covered_lines"]
-        branches += summary.get("num_branches", 0)
-        covered_branches += summary.get("covered_branches", 0)
-    return {
-        "files": files,
-        "statements": statements,
-        "covered_lines": covered_lines,
-        "line_percent": percent(covered_lines, statements),
-        "branches": branches,
-        "covered_branches": covered_branches,
-        "branch_percent": percent(covered_branches, branches),
-    }
+def figures(summaries: Iterable[Mapping[str, Any]]) -> Counts:
+    """The counts of coverage.py JSON ``summary`` blocks together."""
+    return Counts.total(Counts.of_summary(summary) for summary in summaries)
 
 
-def gates(totals: Mapping[str, Any], line_threshold: float, branch_threshold: float) -> list[Gate]:
+def gates(totals: Counts, line_threshold: float, branch_threshold: float) -> list[Gate]:
     return [
-        Gate("line", line_threshold, totals["line_percent"]),
-        Gate("branch", branch_threshold, totals["branch_percent"]),
+        Gate("line", line_threshold, totals.line_percent),
+        Gate("branch", branch_threshold, totals.branch_percent),
     ]
 
 
-def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) -> dict[str, dict[str, Any]]:
+def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) -> dict[str, Counts]:
     """Totals per top-level package (``training``), from per-file JSON summaries."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     prefix = PurePosixPath(source_dir)
@@ -155,41 +153,33 @@ def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
     return missing
 
 
-def file_rows(cfg: Config, combined: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def file_rows(cfg: Config, combined: Mapping[str, Any]) -> dict[str, FileCounts]:
+    """Each measured file's counts and owner, from the combined coverage JSON."""
     owners = {rel: worker.name for worker in cfg.workers for rel in worker.files}
-    rows = {}
-    for name, entry in sorted(combined["files"].items()):
-        summary = entry["summary"]
-        branches = summary.get("num_branches", 0)
-        rows[name] = {
-            "owner": owners.get(name),
-            "statements": summary["num_statements"],
-            "covered_lines": summary["covered_lines"],
-            "missing_lines": entry.get("missing_lines", []),
-            "branches": branches,
-            "covered_branches": summary.get("covered_branches", 0),
-            "line_percent": percent(summary["covered_lines"], summary["num_statements"]),
-            "branch_percent": percent(summary.get("covered_branches", 0), branches),
-        }
-    return rows
+    return {
+        name: FileCounts(owners.get(name), Counts.of_summary(entry["summary"]), entry.get("missing_lines", []))
+        for name, entry in sorted(combined["files"].items())
+    }
 
 
-def furthest_below(rows: Mapping[str, Mapping[str, Any]], line_threshold: float, limit: int = 10) -> list[str]:
+def furthest_below(rows: Mapping[str, FileCounts], line_threshold: float, limit: int = 10) -> list[str]:
     """Files under the line threshold, most missed statements first."""
     below = [
-        name for name, row in rows.items() if row["line_percent"] is not None and row["line_percent"] < line_threshold
+        name
+        for name, row in rows.items()
+        if row.counts.line_percent is not None and row.counts.line_percent < exact(line_threshold)
     ]
-    return sorted(below, key=lambda n: (-(rows[n]["statements"] - rows[n]["covered_lines"]), n))[:limit]
+    return sorted(below, key=lambda n: (-(rows[n].counts.missed_lines or 0), n))[:limit]
 
 
 def render_summary(
     cfg: Config,
-    totals: Mapping[str, Any],
+    totals: Counts,
     gate_list: list[Gate],
     missing: list[dict[str, str]],
-    per_worker: Mapping[str, Mapping[str, Any]],
-    per_package: Mapping[str, Mapping[str, Any]],
-    rows: Mapping[str, Mapping[str, Any]],
+    per_worker: Mapping[str, Counts],
+    per_package: Mapping[str, Counts],
+    rows: Mapping[str, FileCounts],
     generated_at: str,
 ) -> str:
     lines = ["# Combined coverage", "", f"Generated {generated_at} from `{cfg.path.name}`.", ""]
@@ -206,9 +196,9 @@ def render_summary(
         "",
         "| | Covered | Total | % |",
         "| --- | ---: | ---: | ---: |",
-        f"| Lines | {totals['covered_lines']} | {totals['statements']} | {pct(totals['line_percent'])} |",
-        f"| Branches | {totals['covered_branches']} | {totals['branches']} | {pct(totals['branch_percent'])} |",
-        f"| Files | | {totals['files']} | |",
+        f"| Lines | {totals.covered_lines} | {totals.statements} | {pct(totals.line_percent)} |",
+        f"| Branches | {totals.covered_branches} | {totals.branches} | {pct(totals.branch_percent)} |",
+        f"| Files | | {totals.files} | |",
         "",
         "## Gates",
         "",
@@ -222,15 +212,15 @@ def render_summary(
     titles = {worker.name: worker.title for worker in cfg.workers}
     for name, fig in per_worker.items():
         lines.append(
-            f"| {md_cell(name)} | {md_cell(titles.get(name, ''))} | {fig['files']} | {fig['statements']} "
-            f"| {pct(fig['line_percent'])} | {pct(fig['branch_percent'])} |"
+            f"| {md_cell(name)} | {md_cell(titles.get(name, ''))} | {fig.files} | {fig.statements} "
+            f"| {pct(fig.line_percent)} | {pct(fig.branch_percent)} |"
         )
     lines += ["", "## Per package", "", "| Package | Files | Statements | Line % | Branch % |"]
     lines.append("| --- | ---: | ---: | ---: | ---: |")
     for package, fig in per_package.items():
         lines.append(
-            f"| {package} | {fig['files']} | {fig['statements']} "
-            f"| {pct(fig['line_percent'])} | {pct(fig['branch_percent'])} |"
+            f"| {md_cell(package)} | {fig.files} | {fig.statements} "
+            f"| {pct(fig.line_percent)} | {pct(fig.branch_percent)} |"
         )
     below = furthest_below(rows, cfg.line_threshold)
     lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
@@ -242,8 +232,8 @@ def render_summary(
         for name in below:
             row = rows[name]
             lines.append(
-                f"| {name} | {row['owner'] or '(none)'} | {row['statements'] - row['covered_lines']} "
-                f"| {row['statements']} | {pct(row['line_percent'])} | {pct(row['branch_percent'])} |"
+                f"| {md_cell(md_code(name))} | {md_cell(row.owner or '(none)')} | {row.counts.missed_lines} "
+                f"| {row.counts.statements} | {pct(row.counts.line_percent)} | {pct(row.counts.branch_percent)} |"
             )
     else:
         lines.append("None: every file meets the line threshold.")
@@ -324,21 +314,21 @@ def _run_locked(cfg: Config) -> int:
                     "name": s["name"],
                     "state": s["state"],
                     "data_file": s["data_file"],
-                    **{"coverage": per_worker[s["name"]]},
+                    "coverage": per_worker[s["name"]].as_dict(),
                 }
                 for s in states
             ],
-            "totals": totals,
+            "totals": totals.as_dict(),
             "gates": [gate.as_dict() for gate in gate_list],
-            "packages": per_package,
-            "files": rows,
+            "packages": {name: counts.as_dict() for name, counts in per_package.items()},
+            "files": {name: row.as_dict() for name, row in rows.items()},
         },
     )
 
     label = "PARTIAL " if missing else ""
     print(
-        f"{label}combined: {pct(totals['line_percent'])}% lines, {pct(totals['branch_percent'])}% branches, "
-        f"{totals['files']} files ({cfg.layout.aggregate_summary})"
+        f"{label}combined: {pct(totals.line_percent)}% lines, {pct(totals.branch_percent)}% branches, "
+        f"{totals.files} files ({cfg.layout.aggregate_summary})"
     )
     failed = False
     for gate in gate_list:

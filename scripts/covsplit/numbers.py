@@ -12,7 +12,7 @@ and a shortfall is rounded up so a failed gate never reads "short by 0.00".
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -136,4 +136,105 @@ class Gate:
             "actual": self.actual,
             "passed": self.passed,
             "shortfall": self.shortfall,
+        }
+
+
+def _count(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    # bool is an int; a JSON `true` is a broken file, not 1.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    """The total, or None when any part is unknown: an unknown part makes the total unknown, not smaller."""
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Covered and total statements and branches of some files: the one shape every reporter uses.
+
+    Percentages are derived from the counts, never stored beside them, so
+    no two reporters can disagree about a figure.  None is "not known" (a
+    report without branch data), which is not 0; 0 statements means nothing
+    to measure, whose percentage is None, not 100.
+    """
+
+    statements: int | None = None
+    covered_lines: int | None = None
+    branches: int | None = None
+    covered_branches: int | None = None
+    files: int | None = None
+
+    @classmethod
+    def of_summary(cls, summary: Mapping[str, Any], files: int | None = 1) -> Counts:
+        """From a coverage.py JSON ``summary`` (one file) or ``totals`` block."""
+        return cls(
+            statements=_count(summary, "num_statements"),
+            covered_lines=_count(summary, "covered_lines"),
+            branches=_count(summary, "num_branches"),
+            covered_branches=_count(summary, "covered_branches"),
+            files=files,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Counts | None:
+        """From :meth:`as_dict`'s output read back from JSON; None when ``data`` is not such a mapping."""
+        if not isinstance(data, Mapping):
+            return None
+        return cls(
+            statements=_count(data, "statements"),
+            covered_lines=_count(data, "covered_lines"),
+            branches=_count(data, "branches"),
+            covered_branches=_count(data, "covered_branches"),
+            files=_count(data, "files"),
+        )
+
+    @classmethod
+    def total(cls, parts: Iterable[Counts]) -> Counts:
+        """The counts of several files (or groups of files) together."""
+        parts = list(parts)
+        return cls(
+            statements=_sum(p.statements for p in parts),
+            covered_lines=_sum(p.covered_lines for p in parts),
+            branches=_sum(p.branches for p in parts),
+            covered_branches=_sum(p.covered_branches for p in parts),
+            files=_sum(p.files for p in parts),
+        )
+
+    @property
+    def line_percent(self) -> Fraction | None:
+        return percent(self.covered_lines, self.statements)
+
+    @property
+    def branch_percent(self) -> Fraction | None:
+        return percent(self.covered_branches, self.branches)
+
+    @property
+    def missed_lines(self) -> int | None:
+        if self.statements is None or self.covered_lines is None:
+            return None
+        return self.statements - self.covered_lines
+
+    @property
+    def missed_branches(self) -> int | None:
+        if self.branches is None or self.covered_branches is None:
+            return None
+        return self.branches - self.covered_branches
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON: the counts, and the percentages as floats for readers that want one (we never read them)."""
+        return {
+            "files": self.files,
+            "statements": self.statements,
+            "covered_lines": self.covered_lines,
+            "line_percent": self.line_percent,
+            "branches": self.branches,
+            "covered_branches": self.covered_branches,
+            "branch_percent": self.branch_percent,
         }

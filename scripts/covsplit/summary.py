@@ -81,8 +81,7 @@ class SummaryInput:
 
 def format_percent(numerator: int, denominator: int) -> str:
     """``numerator / denominator`` as "54.17%", as coverage.py shows it; "—" when the denominator is 0."""
-    value = numbers.percent(numerator, denominator)
-    return "—" if value is None else f"{numbers.format_percent(value)}%"
+    return _percent(numbers.percent(numerator, denominator))
 
 
 def md_code(text: str) -> str:
@@ -113,71 +112,44 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def coverage_figures(coverage: dict[str, Any] | None) -> dict[str, Any]:
-    """Totals from a coverage.py JSON report: counts and floored percentages.
+def coverage_figures(coverage: dict[str, Any] | None) -> numbers.Counts:
+    """The totals of a coverage.py JSON report.
 
     Line % is covered_lines / num_statements and branch % covered_branches /
     num_branches, kept apart (coverage.py's own ``percent_covered`` mixes the
-    two).  Anything the report does not hold is None, and so is a percentage
-    whose denominator is 0: "no statements" is not "100% covered".
+    two).  Anything the report does not hold is None.
     """
     totals = (coverage or {}).get("totals")
-    if not isinstance(totals, dict):
-        totals = {}
-    statements = _int(totals.get("num_statements"))
-    covered = _int(totals.get("covered_lines"))
-    branches = _int(totals.get("num_branches"))
-    covered_branches = _int(totals.get("covered_branches"))
-    return {
-        "statements": statements,
-        "covered_lines": covered,
-        "line_percent": numbers.floor_percent(covered, statements)
-        if statements is not None and covered is not None
-        else None,
-        "branches": branches,
-        "covered_branches": covered_branches,
-        "branch_percent": (
-            numbers.floor_percent(covered_branches, branches)
-            if branches is not None and covered_branches is not None
-            else None
-        ),
-    }
-
-
-def _int(value: Any) -> int | None:
-    # bool is an int; a report saying `true` is broken, not 1.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    files = (coverage or {}).get("files")
+    return numbers.Counts.of_summary(
+        totals if isinstance(totals, dict) else {}, files=len(files) if isinstance(files, dict) else None
+    )
 
 
 @dataclass(frozen=True)
 class _FileRow:
     file: str
-    statements: int
-    covered: int
-    missed: int
-    branches: int
-    covered_branches: int
+    counts: numbers.Counts
+
+    @property
+    def statements(self) -> int:
+        return self.counts.statements or 0
+
+    @property
+    def covered(self) -> int:
+        return self.counts.covered_lines or 0
+
+    @property
+    def missed(self) -> int:
+        return self.statements - self.covered
 
 
 def _file_rows(coverage: dict[str, Any]) -> list[_FileRow]:
-    rows = []
     files = coverage.get("files")
-    for file, data in sorted((files if isinstance(files, dict) else {}).items()):
-        summary = data.get("summary", {}) if isinstance(data, dict) else {}
-        statements = _int(summary.get("num_statements")) or 0
-        covered = _int(summary.get("covered_lines")) or 0
-        missed = _int(summary.get("missing_lines"))
-        rows.append(
-            _FileRow(
-                file=file,
-                statements=statements,
-                covered=covered,
-                missed=statements - covered if missed is None else missed,
-                branches=_int(summary.get("num_branches")) or 0,
-                covered_branches=_int(summary.get("covered_branches")) or 0,
-            )
-        )
-    return rows
+    return [
+        _FileRow(file, numbers.Counts.of_summary(data.get("summary", {}) if isinstance(data, dict) else {}))
+        for file, data in sorted((files if isinstance(files, dict) else {}).items())
+    ]
 
 
 def _coverage_table(rows: Sequence[_FileRow]) -> list[str]:
@@ -185,7 +157,7 @@ def _coverage_table(rows: Sequence[_FileRow]) -> list[str]:
     for row in rows:
         lines.append(
             f"| {md_cell(md_code(row.file))} | {row.statements} | {row.missed} "
-            f"| {format_percent(row.covered, row.statements)} | {format_percent(row.covered_branches, row.branches)} |"
+            f"| {_percent(row.counts.line_percent)} | {_percent(row.counts.branch_percent)} |"
         )
     return lines
 
@@ -200,7 +172,7 @@ def _coverage_sections(info: SummaryInput) -> list[str]:
     measured = {row.file for row in rows}
     empty = [row.file for row in rows if row.statements == 0]
     counted = [row for row in rows if row.statements > 0]
-    well = [row for row in counted if row.covered * 100 >= info.line_threshold * row.statements]
+    well = [row for row in counted if numbers.Gate("", info.line_threshold, row.counts.line_percent).passed]
     uncovered = [row for row in counted if row.covered == 0]
     partly = [row for row in counted if row not in well and row not in uncovered]
     # Owned files coverage.py never saw (never imported and outside a --cov package folder).
@@ -239,7 +211,7 @@ def _coverage_sections(info: SummaryInput) -> list[str]:
         for index, row in enumerate(improve, start=1):
             lines.append(
                 f"| {index} | {md_cell(md_code(row.file))} | {row.missed} | {row.statements} "
-                f"| {format_percent(row.covered, row.statements)} |"
+                f"| {_percent(row.counts.line_percent)} |"
             )
     else:
         lines.append("None: no measured file has a missed statement.")
@@ -312,10 +284,10 @@ def render_summary(info: SummaryInput) -> str:
             "",
             "| Statements | Covered lines | Line % | Branches | Covered branches | Branch % |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| {_count(figures['statements'])} | {_count(figures['covered_lines'])} "
-            f"| {_percent_cell(figures['covered_lines'], figures['statements'], info.line_threshold)} "
-            f"| {_count(figures['branches'])} | {_count(figures['covered_branches'])} "
-            f"| {_percent_cell(figures['covered_branches'], figures['branches'], info.branch_threshold)} |",
+            f"| {_count(figures.statements)} | {_count(figures.covered_lines)} "
+            f"| {_percent_cell(figures.line_percent, info.line_threshold)} "
+            f"| {_count(figures.branches)} | {_count(figures.covered_branches)} "
+            f"| {_percent_cell(figures.branch_percent, info.branch_threshold)} |",
         ]
     lines.append("")
     if info.results:
@@ -365,8 +337,12 @@ def _count(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
-def _percent_cell(numerator: int | None, denominator: int | None, threshold: float) -> str:
-    if numerator is None or not denominator:
+def _percent(value: numbers.Percent | None) -> str:
+    return "—" if value is None else f"{numbers.format_percent(value)}%"
+
+
+def _percent_cell(value: numbers.Percent | None, threshold: float) -> str:
+    if value is None:
         return "—"
-    verdict = "meets" if numerator * 100 >= threshold * denominator else "below"
-    return f"{format_percent(numerator, denominator)} ({verdict} {_threshold_text(threshold)})"
+    verdict = "meets" if numbers.Gate("", threshold, value).passed else "below"
+    return f"{_percent(value)} ({verdict} {_threshold_text(threshold)})"

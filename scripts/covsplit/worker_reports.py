@@ -12,12 +12,11 @@ Written from one of two data sets, and always labelled with which:
 
 from __future__ import annotations
 
-from typing import Any
-
 from covsplit import coverage_data, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.junit import JUnitError, TestResult, read_junit
 from covsplit.layout import WorkerPaths
+from covsplit.numbers import Counts
 from covsplit.summary import OWN_TESTS, coverage_figures, render_summary
 from covsplit.worker import summary_input
 
@@ -29,7 +28,7 @@ def _results(cfg: Config, paths: WorkerPaths) -> list[TestResult]:
         return []
 
 
-def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) -> dict[str, Any]:
+def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) -> Counts:
     """Write the worker's JSON and HTML reports from ``cov`` and, if it has run, its summary; return the figures."""
     paths = cfg.layout.worker(worker.name)
     report = coverage_data.write_module_reports(
@@ -51,5 +50,5 @@ def run_alone(cfg: Config, name: str) -> int:
         figures = write(cfg, worker, cov, OWN_TESTS)
         record = status.read(paths.status)
         if record["state"] not in (status.NOT_RUN, status.RUNNING):
-            status.write(paths.status, {**record, "coverage": figures, "coverage_scope": OWN_TESTS})
+            status.write(paths.status, {**record, "coverage": figures.as_dict(), "coverage_scope": OWN_TESTS})
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from covsplit import aggregate, status
+from covsplit.numbers import Counts
 
 
 def summary(statements: int, covered: int, branches: int = 0, covered_branches: int = 0) -> dict:
@@ -21,14 +22,14 @@ def summary(statements: int, covered: int, branches: int = 0, covered_branches: 
 
 def test_figures_sum_files_and_keep_exact_percentages() -> None:
     totals = aggregate.figures([summary(3, 1, 4, 3), summary(0, 0), summary(6, 6, 2, 0)])
-    assert (totals["files"], totals["statements"], totals["covered_lines"]) == (3, 9, 7)
-    assert totals["line_percent"] == Fraction(700, 9)
-    assert totals["branch_percent"] == Fraction(300, 6)
+    assert (totals.files, totals.statements, totals.covered_lines) == (3, 9, 7)
+    assert totals.line_percent == Fraction(700, 9)
+    assert totals.branch_percent == Fraction(300, 6)
 
 
 def test_nothing_to_measure_is_not_zero_percent() -> None:
     totals = aggregate.figures([summary(0, 0)])
-    assert totals["line_percent"] is None and totals["branch_percent"] is None
+    assert totals.line_percent is None and totals.branch_percent is None
     # Nothing to measure neither passes nor fails a gate.
     assert all(gate.passed is None and not gate.failed for gate in aggregate.gates(totals, 80, 90))
 
@@ -81,15 +82,18 @@ def test_packages_group_top_level_folders_and_respect_source_dir() -> None:
     }
     groups = aggregate.group_by_package(files, "src")
     assert list(groups) == ["models", "single", "training"]
-    assert groups["training"]["statements"] == 20 and groups["training"]["covered_lines"] == 15
+    assert groups["training"].statements == 20 and groups["training"].covered_lines == 15
 
 
 def test_furthest_below_orders_by_missed_statements() -> None:
     rows = {
-        "a.py": {"statements": 10, "covered_lines": 7, "line_percent": Fraction(70)},
-        "b.py": {"statements": 100, "covered_lines": 70, "line_percent": Fraction(70)},
-        "c.py": {"statements": 10, "covered_lines": 10, "line_percent": Fraction(100)},
-        "d.py": {"statements": 0, "covered_lines": 0, "line_percent": None},
+        name: aggregate.FileCounts(None, Counts(statements, covered), [])
+        for name, (statements, covered) in {
+            "a.py": (10, 7),
+            "b.py": (100, 70),
+            "c.py": (10, 10),
+            "d.py": (0, 0),
+        }.items()
     }
     assert aggregate.furthest_below(rows, 80) == ["b.py", "a.py"]
 

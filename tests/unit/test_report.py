@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from covsplit import config, fsio, report, status
+from covsplit.report.model import AddTests
 
 # Statements per module of the fixture project; pkg/__init__.py is blank.
 SIZES = {"pkg/a.py": 100, "pkg/b.py": 60, "pkg/c.py": 40}
@@ -178,6 +181,12 @@ def all_green(cfg: config.Config) -> None:
     write_aggregate(cfg, {"pkg/a.py": (100, 100, 4, 4), "pkg/b.py": (60, 60, 4, 4), "pkg/c.py": (40, 40, 2, 2)})
 
 
+def phrased(model: report.ReportModel) -> list[str]:
+    """The next steps as report.md phrases them: one string per step, its list items on the lines after it."""
+    section = report.render_markdown(model).split("## Next Steps\n\n", 1)[1]
+    return [step.strip() for step in re.split(r"^\d+\. ", section, flags=re.MULTILINE)[1:]]
+
+
 def render(cfg: config.Config) -> tuple[report.ReportModel, str, str]:
     model = report.model_for(cfg)
     return model, report.render_markdown(model), report.render_html(model)
@@ -246,7 +255,7 @@ def test_balance_shares_and_max_mean(tmp_path: Path) -> None:
     assert (model.heaviest, model.lightest) == ("worker1", "worker2")
     assert "| **worker1** | `pkg/` | 150 | 1 | 150.00% | High |" in md
     assert "**Max/mean (statements)**: 1.50, above the tolerance of 1.25" in md
-    steps = " ".join(step.text for step in model.next_steps)
+    steps = " ".join(phrased(model))
     assert "Rebalance the split: max/mean is 1.50" in steps
     assert "heaviest **worker1**" in steps and "lightest **worker2**" in steps
 
@@ -268,7 +277,7 @@ def test_seconds_max_mean_from_recorded_durations(tmp_path: Path) -> None:
     assert model.seconds_max_mean == 1.5
     assert "**Max/mean (seconds)**: 1.50, above the tolerance (mean 20.00 s)" in md
     assert "| 30.00 s |" in md
-    assert any("Rebalance by time" in step.text for step in model.next_steps)
+    assert any("Rebalance by time" in step for step in phrased(model))
 
 
 def test_seconds_absent_when_nothing_recorded(tmp_path: Path) -> None:
@@ -287,13 +296,13 @@ def test_module_table_prefers_combined_data_over_worker_own(tmp_path: Path) -> N
     write_worker_json(cfg, "worker1", {"pkg/a.py": (100, 50, 10, 5)})
     model, md, _ = render(cfg)
     row = model.workers[0].files[0]
-    assert (row.source, report.format_percent(row.line_percent)) == ("worker", "50.00")
+    assert (row.source, report.format_percent(row.counts.line_percent)) == ("worker", "50.00")
     assert "| `pkg/a.py` | 100 | 50.00% | 50.00% |" in md
 
     write_aggregate(cfg, {"pkg/a.py": (100, 90, 10, 9)}, missing=[{"worker": "worker2", "state": "not run"}])
     model, md, _ = render(cfg)
     row = model.workers[0].files[0]
-    assert (row.source, report.format_percent(row.line_percent)) == ("combined", "90.00")
+    assert (row.source, report.format_percent(row.counts.line_percent)) == ("combined", "90.00")
     assert "| `pkg/a.py` | 100 | 90.00% | 90.00% |" in md
 
 
@@ -305,7 +314,7 @@ def test_well_covered_and_uncovered_files_include_never_imported(tmp_path: Path)
     model, md, _ = render(cfg)
     w2 = model.workers[1]
     assert [r.path for r in w2.well_covered] == ["pkg/b.py"]
-    assert [(r.path, r.statements) for r in w2.uncovered] == [("pkg/c.py", 40)]
+    assert [(r.path, r.counts.statements) for r in w2.uncovered] == [("pkg/c.py", 40)]
     assert "- `pkg/b.py`: 95.00% (57/60 stmts)" in md
     assert "- `pkg/c.py` (40 stmts)" in md
 
@@ -326,7 +335,7 @@ def test_failed_worker_status_and_next_step(tmp_path: Path) -> None:
     assert "- **Test Results**: 7 passed, 2 failed, 1 errors, 0 skipped (10 total)" in md
     assert "| TypeError | 2 | 66.67% |" in md
     assert "| Setup error: ValueError | 1 | 33.33% |" in md
-    steps = [step.text for step in model.next_steps]
+    steps = phrased(model)
     assert len(steps) == 1
     assert "Fix **worker2**'s 2 failed and 1 errored of 10 tests; top category: TypeError (2 of 3)" in steps[0]
     assert f"`{run(cfg, 'worker2')}`" in steps[0]
@@ -352,11 +361,9 @@ def test_missing_worker_gets_rerun_command(tmp_path: Path) -> None:
     w2 = model.workers[1]
     assert w2.state == status.NOT_RUN and not w2.command_ran
     assert "### worker2 - ⏳ NOT RUN" in md
-    assert any(
-        "Rerun **worker2** (not run" in s.text and f"`{run(cfg, 'worker2')}`" in s.text for s in model.next_steps
-    )
+    assert any("Rerun **worker2** (not run" in s and f"`{run(cfg, 'worker2')}`" in s for s in phrased(model))
     # Its files are at 0% only because nothing ran: they are not listed as needing tests.
-    assert not any("Add tests" in s.text for s in model.next_steps)
+    assert not any("Add tests" in s for s in phrased(model))
 
 
 def test_crashed_and_timed_out_workers(tmp_path: Path) -> None:
@@ -367,7 +374,7 @@ def test_crashed_and_timed_out_workers(tmp_path: Path) -> None:
     assert "### worker1 - 💥 CRASHED" in md
     assert "- **Message**: pytest died (signal 9)" in md
     assert "### worker2 - ⏱️ TIMED OUT" in md
-    texts = [s.text for s in model.next_steps]
+    texts = phrased(model)
     assert any(f"Rerun **worker1** (crashed; pytest died (signal 9)): `{run(cfg, 'worker1')}`." in t for t in texts)
     assert any("**worker2** timed out" in t and f"`{run(cfg, 'worker2')}`" in t for t in texts)
 
@@ -378,11 +385,12 @@ def test_files_under_thresholds_ordered_by_missed_statements(tmp_path: Path) -> 
     # a: 30 missed; b: 15 missed; c: lines fine but branches under 90%.
     write_aggregate(cfg, {"pkg/a.py": (100, 70, 4, 4), "pkg/b.py": (60, 45, 4, 4), "pkg/c.py": (40, 40, 10, 5)})
     model, _, _ = render(cfg)
-    step = next(s for s in model.next_steps if s.text.startswith("Add tests"))
-    assert "3 files under the thresholds" in step.text
-    assert [item.split("`")[1] for item in step.items] == ["pkg/a.py", "pkg/b.py", "pkg/c.py"]
-    assert step.items[0].startswith("`pkg/a.py` (worker1): 30 of 100 statements missed, line 70.00%")
-    texts = [s.text for s in model.next_steps]
+    step = next(s for s in model.next_steps if isinstance(s, AddTests))
+    assert (step.total, [row.path for row in step.items]) == (3, ["pkg/a.py", "pkg/b.py", "pkg/c.py"])
+    text = next(s for s in phrased(model) if s.startswith("Add tests"))
+    assert "3 files under the thresholds" in text
+    assert "\n   - `pkg/a.py` (worker1): 30 of 100 statements missed, line 70.00%" in text
+    texts = phrased(model)
     # Line 155/200 = 77.5%, branch 13/18 = 72.2222...%: the shortfall rounds up, the actual floors.
     assert any("combined line gate fails: 77.50% < 80%, short by 2.50 points" in t for t in texts)
     assert any("combined branch gate fails: 72.22% < 90%, short by 17.78 points" in t for t in texts)
@@ -415,7 +423,7 @@ def test_aggregate_absent_is_said(tmp_path: Path) -> None:
     assert model.combined is None
     assert "**The aggregate has not run**" in md
     assert 'id="aggregate-absent"' in html_text
-    assert any(f"`{run(cfg, 'aggregate')}` (aggregate has not run)" in s.text for s in model.next_steps)
+    assert any(f"`{run(cfg, 'aggregate')}` (aggregate has not run)" in s for s in phrased(model))
 
 
 def test_gate_is_exact_and_shortfall_rounds_up(tmp_path: Path) -> None:
@@ -441,7 +449,7 @@ def test_stale_aggregate_is_flagged(tmp_path: Path) -> None:
     model, md, _ = render(cfg)
     assert model.combined is not None and model.combined.stale == ("worker1", "worker2")
     assert "> **Stale**" in md
-    assert any(s.text.startswith(f"Rerun `{run(cfg, 'aggregate')}`") for s in model.next_steps)
+    assert any(s.startswith(f"Rerun `{run(cfg, 'aggregate')}`") for s in phrased(model))
 
 
 # --- robustness and output --------------------------------------------------
@@ -475,7 +483,7 @@ def test_html_escapes_text(tmp_path: Path) -> None:
     _, _, html_text = render(cfg)
     assert "<script>alert(1)</script>" not in html_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html_text
-    assert "Beta &quot;quoted&quot;" in html_text
+    assert "Beta &#34;quoted&#34;" in html_text
     assert "<b>Err</b>" not in html_text
     assert "<script" not in html_text.lower().replace("&lt;script", "")
 
@@ -525,11 +533,11 @@ def test_failure_analysis_is_cited_only_when_it_exists(tmp_path: Path) -> None:
         failure_categories={"KeyError": 1},
     )
     model, _, _ = render(cfg)
-    assert model.next_steps[0].text.startswith("Fix **worker1**'s 1 failed of 4 tests; top category: KeyError (1 of 1)")
-    assert "worker1_failure_analysis" not in model.next_steps[0].text
+    assert phrased(model)[0].startswith("Fix **worker1**'s 1 failed of 4 tests; top category: KeyError (1 of 1)")
+    assert "worker1_failure_analysis" not in phrased(model)[0]
     (cfg.output_dir / "worker1_failure_analysis.md").write_text("# analysis\n")
     model, md, _ = render(cfg)
-    assert "see `worker1_failure_analysis.md`" in model.next_steps[0].text
+    assert "see `worker1_failure_analysis.md`" in phrased(model)[0]
     assert "- Failure analysis: [worker1_failure_analysis.md](worker1_failure_analysis.md)" in md
 
 
@@ -621,8 +629,26 @@ def test_a_failing_workers_step_names_each_category_with_its_files(tmp_path: Pat
         },
     )
     model, md, html_text = render(cfg)
-    assert model.next_steps[0].items == (
-        "TypeError (2): `tests/test_b.py`, `tests/sub/test_c.py`",
-        "Setup error: ValueError (1): `tests/test_b.py`",
-    )
+    assert phrased(model)[0].splitlines()[1:] == [
+        "   - TypeError (2): `tests/test_b.py`, `tests/sub/test_c.py`",
+        "   - Setup error: ValueError (1): `tests/test_b.py`",
+    ]
     assert "`tests/sub/test_c.py`" in md and "<code>tests/sub/test_c.py</code>" in html_text
+
+
+def test_the_verdict_needs_no_templating_library(tmp_path: Path) -> None:
+    # CI's last step runs `python -m covsplit verdict` with the runner's own Python: standard library only.
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    code = (
+        "import sys; from covsplit import cli; code = cli.main(['verdict', '--strict', '--config', sys.argv[1]]); "
+        "print('jinja2' in sys.modules, code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(cfg.path)],
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "scripts")},
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.splitlines()[-1] == "False 0", done.stdout + done.stderr
+    assert "covsplit verdict" in done.stdout

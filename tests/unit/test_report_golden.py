@@ -89,7 +89,10 @@ SCENARIOS: dict[str, Callable[[config.Config], config.Config | None]] = {
 }
 # Projects other than make_project's default.
 PROJECTS: dict[str, dict[str, Any]] = {
-    "much_to_do": {"sizes": {"pkg/a.py": 200, "pkg/b.py": 60, "pkg/c.py": 40}, "titles": ("Alpha | <fast>", "Beta & co")},
+    "much_to_do": {
+        "sizes": {"pkg/a.py": 200, "pkg/b.py": 60, "pkg/c.py": 40},
+        "titles": ("Alpha | <fast>", "Beta & co"),
+    },
 }
 
 

@@ -17,7 +17,7 @@ from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import Layout
-from covsplit.numbers import floor_percent
+from covsplit.numbers import Counts, floor_percent
 from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, format_percent, render_summary
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
@@ -119,29 +119,24 @@ def test_coverage_figures_from_real_json(coverage: dict[str, Any]) -> None:
     statements, covered, branches, covered_branches = (sum(column) for column in zip(*totals, strict=True))
     assert statements > covered > 0 and branches > covered_branches > 0  # a partial measurement, as intended
     figures = coverage_figures(coverage)
-    assert figures == {
-        "statements": statements,
-        "covered_lines": covered,
-        "line_percent": int(Fraction(covered * 100, statements) * 100) / 100,
-        "branches": branches,
-        "covered_branches": covered_branches,
-        "branch_percent": int(Fraction(covered_branches * 100, branches) * 100) / 100,
-    }
+    assert figures == Counts(statements, covered, branches, covered_branches, files=len(coverage["files"]))
+    assert figures.line_percent == Fraction(covered * 100, statements)
+    assert figures.branch_percent == Fraction(covered_branches * 100, branches)
     # Line and branch kept apart: coverage.py's own percent_covered mixes them.
-    assert figures["line_percent"] != pytest.approx(coverage["totals"]["percent_covered"])
+    assert figures.line_percent != pytest.approx(coverage["totals"]["percent_covered"])
 
 
 def test_coverage_figures_without_branch_data(project: Path) -> None:
     lines_only = measure(project, branch=False)
     figures = coverage_figures(lines_only)
-    assert figures["statements"] == lines_only["totals"]["num_statements"]
-    assert figures["line_percent"] is not None
-    assert (figures["branches"], figures["covered_branches"], figures["branch_percent"]) == (None, None, None)
+    assert figures.statements == lines_only["totals"]["num_statements"]
+    assert figures.line_percent is not None
+    assert (figures.branches, figures.covered_branches, figures.branch_percent) == (None, None, None)
 
 
 def test_coverage_figures_missing_or_empty() -> None:
-    assert set(coverage_figures(None).values()) == {None}
-    assert coverage_figures({"totals": {"num_statements": 0, "covered_lines": 0}})["line_percent"] is None
+    assert coverage_figures(None) == Counts()
+    assert coverage_figures({"totals": {"num_statements": 0, "covered_lines": 0}}).line_percent is None
 
 
 def section(doc: str, heading: str) -> str:
@@ -168,8 +163,8 @@ def test_summary_document(coverage: dict[str, Any], results: list[TestResult]) -
     assert f"```bash\n{COMMAND}\n```" in doc
     figures = coverage_figures(coverage)
     assert (
-        f"| {figures['statements']} | {figures['covered_lines']} "
-        f"| {format_percent(figures['covered_lines'], figures['statements'])} (below 80%) "
+        f"| {figures.statements} | {figures.covered_lines} "
+        f"| {format_percent(figures.covered_lines or 0, figures.statements or 0)} (below 80%) "
     ) in doc
     counts = count_outcomes(results)
     assert counts == {"tests": 8, "passed": 4, "failed": 3, "errors": 3, "skipped": 0}

@@ -6,13 +6,12 @@ stale run.  This module therefore types no number at all.  Everything comes
 from ``workers.toml``, the workers' status files and coverage JSON, and
 ``aggregate.json``; whatever is missing is said to be missing.
 
-Layout: :func:`write_report` reads every input (and tolerates any of them
-being absent or unreadable), :func:`build_model` turns them into a
-:class:`ReportModel` with every figure computed, and :func:`render_markdown`
-and :func:`render_html` are pure text functions over that model.
-
-Standard library only, except the static statement counts, which come from
-``covsplit.statements`` (coverage.py) when it can be imported.
+Layout: :func:`write_report` reads every input (``inputs``: each once, and
+tolerates any of them being absent or unreadable), :func:`build_model`
+(``model``) turns them into a :class:`ReportModel` with every figure
+computed and the next steps as data, and :func:`render_markdown` and
+:func:`render_html` render that model through the Jinja2 templates in
+``templates/`` (``render`` holds the two environments).
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ import os
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import format_percent, format_shortfall, percent
+from covsplit.numbers import Percent, format_percent, format_shortfall, percent
 from covsplit.report.html import render_html
 from covsplit.report.inputs import collect_inputs, model_for
-from covsplit.report.markdown import _coverage_text, _pct_cell, render_markdown
+from covsplit.report.markdown import render_markdown
 from covsplit.report.model import (
     EARLIER,
     ReportModel,
@@ -54,6 +53,10 @@ __all__ = [
 ]
 
 
+def _percent(value: Percent | None) -> str:
+    return "n/a" if value is None else f"{format_percent(value)}%"
+
+
 def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> str:
     """One screen for the end of a run: each worker's state, the combined figures against the gates, the report."""
     width = max((len(w.name) for w in model.workers), default=6)
@@ -61,19 +64,20 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
     for w in model.workers:
         o = w.outcomes
         tests = f"{o['passed']} passed, {o['failed']} failed, {o['errors']} errors" if o else "no test results"
-        line, branch = _coverage_text(w.coverage)
+        cov = w.coverage
+        line, branch = (_percent(cov.line_percent), _percent(cov.branch_percent)) if cov else ("n/a", "n/a")
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
         lines.append(
             f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
-            f"line {line.split(' ')[0]}, branch {branch.split(' ')[0]}{scope}"
+            f"line {line}, branch {branch}{scope}"
         )
     c = model.combined
     if c is None:
         lines.append(f"  combined: none ({model.aggregate_problem})")
     else:
         gates = ", ".join(
-            f"{g.name} {_pct_cell(g.actual)} against {format_threshold(g.threshold)}% "
+            f"{g.name} {_percent(g.actual)} against {format_threshold(g.threshold)}% "
             + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
             for g in c.gates
         )

@@ -89,10 +89,16 @@ def collect_inputs(cfg: Config) -> ReportInputs:
 
     aggregate, problem = read_result(cfg.layout.aggregate_json)
 
-    for name, why in titles.problems(
+    unfit = titles.problems(
         {w.name: w.title for w in cfg.workers}, {w.name: w.files for w in cfg.workers}, cfg.source_dir
-    ).items():
-        warnings.append(f"{name}: {why} (`make check` lists it; `make plan` derives titles)")
+    )
+    if unfit:
+        run = commands.invocation(cfg)
+        warnings.append(
+            f"{len(unfit)} title(s) no longer fit their workers: "
+            + "; ".join(f"{name}: {why}" for name, why in unfit.items())
+            + f" (`{run.make('check')}` lists them; `{run.make('plan')}` derives titles)"
+        )
 
     # The bench compares the combined data with one serial run: where a project's coverage depends on
     # which tests share a process, the split cannot equal it, and the report says where.

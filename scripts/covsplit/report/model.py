@@ -8,13 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from covsplit import commands, discover, status
 from covsplit.commands import Invocation
 from covsplit.config import Config, Worker
-from covsplit.numbers import Gate, Percent, format_floor, format_percent, format_shortfall, percent
-from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell
+from covsplit.numbers import Counts, Gate, Percent, exact, format_floor
+from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
 EARLIER = "earlier"
@@ -55,11 +55,6 @@ SLOWEST_LISTED = 10
 
 # ---------------------------------------------------------------------------
 # Numbers and their formatting
-
-
-def _md(text: str) -> str:
-    """Free text for Markdown: the same rule as table cells."""
-    return md_cell(text)
 
 
 def format_ratio(value: Percent | None) -> str:
@@ -135,72 +130,13 @@ def format_time(value: Any) -> str:
 
 @dataclass(frozen=True)
 class FileRow:
-    """One source file's statements and coverage, and where those figures came from."""
+    """One source file's counts, its owner, and where the counts came from."""
 
     path: str
     owner: str | None
-    statements: int | None
-    covered_lines: int | None = None
-    branches: int | None = None
-    covered_branches: int | None = None
+    counts: Counts
     # "combined" (aggregate.json), "worker" (the owner's own JSON) or "" (not measured).
     source: str = ""
-
-    @property
-    def line_percent(self) -> Fraction | None:
-        return percent(self.covered_lines, self.statements)
-
-    @property
-    def branch_percent(self) -> Fraction | None:
-        return percent(self.covered_branches, self.branches)
-
-    @property
-    def missed_lines(self) -> int | None:
-        if self.statements is None or self.covered_lines is None:
-            return None
-        return self.statements - self.covered_lines
-
-    @property
-    def missed_branches(self) -> int:
-        if self.branches is None or self.covered_branches is None:
-            return 0
-        return self.branches - self.covered_branches
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Covered and total lines and branches, with percentages from the counts when known."""
-
-    statements: int | None = None
-    covered_lines: int | None = None
-    branches: int | None = None
-    covered_branches: int | None = None
-    # Used only when the counts are absent (an input that recorded percentages alone).
-    given_line_percent: float | None = None
-    given_branch_percent: float | None = None
-
-    @property
-    def line_percent(self) -> Percent | None:
-        exact = percent(self.covered_lines, self.statements)
-        return exact if exact is not None or self.statements is not None else self.given_line_percent
-
-    @property
-    def branch_percent(self) -> Percent | None:
-        exact = percent(self.covered_branches, self.branches)
-        return exact if exact is not None or self.branches is not None else self.given_branch_percent
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> Coverage | None:
-        if not isinstance(data, Mapping):
-            return None
-        return cls(
-            statements=_int(data, "statements"),
-            covered_lines=_int(data, "covered_lines"),
-            branches=_int(data, "branches"),
-            covered_branches=_int(data, "covered_branches"),
-            given_line_percent=_float(data, "line_percent"),
-            given_branch_percent=_float(data, "branch_percent"),
-        )
 
 
 @dataclass(frozen=True)
@@ -224,7 +160,7 @@ class WorkerModel:
     date: str
     exit_status: int | None
     outcomes: dict[str, int] | None
-    coverage: Coverage | None  # of the modules it owns
+    coverage: Counts | None  # of the modules it owns
     coverage_scope: str  # summary.WHOLE_SUITE (combined data), summary.OWN_TESTS (ran alone) or "" (none)
     own_files: tuple[FileRow, ...]  # from its own coverage JSON; empty when there is none
     well_covered: tuple[FileRow, ...]
@@ -233,8 +169,9 @@ class WorkerModel:
     artifacts: tuple[tuple[str, str], ...]  # (label, link relative to coverage_output/)
     html_href: str | None
     analysis_href: str | None  # the worker's failure analysis, when it exists
-    command: str
+    command: str  # the pytest command it ran, else the one its session would run, else its session
     command_ran: bool
+    command_planned: bool = False  # not run yet, and `command` is the pytest command its session would run
 
     # Category -> the test files its failures are in (from the worker's status).
     failure_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -242,6 +179,20 @@ class WorkerModel:
     @property
     def state_label(self) -> str:
         return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def finished(self) -> bool:
+        """It ran to the end (passed or failed), so it left test results and coverage data."""
+        return self.state in FINISHED
+
+    @property
+    def state_heading(self) -> str:
+        return f"{STATE_ICONS.get(self.state, '')} {self.state_label.upper()}".strip()
+
+    @property
+    def share_percent(self) -> Fraction | None:
+        """Its statements as a percentage of the target per worker."""
+        return _as_percent(self.share)
 
     @property
     def problems(self) -> int:
@@ -265,16 +216,208 @@ class CombinedModel:
     complete: bool
     missing: tuple[MissingWorker, ...]
     files: int | None
-    coverage: Coverage
+    coverage: Counts
     gates: tuple[Gate, ...]
     stale: tuple[str, ...]  # workers that finished after the aggregate was made
     html_href: str | None
 
+    @property
+    def gate_counts(self) -> dict[str, tuple[int | None, int | None]]:
+        """Covered and total behind each gate's percentage."""
+        return {
+            "line": (self.coverage.covered_lines, self.coverage.statements),
+            "branch": (self.coverage.covered_branches, self.coverage.branches),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Next steps: what to do, as data.  Each renderer phrases them in its own
+# markup (templates/steps.j2), so no renderer parses another's output.
+
 
 @dataclass(frozen=True)
-class NextStep:
-    text: str
-    items: tuple[str, ...] = ()
+class _Step:
+    kind: ClassVar[str]
+
+    @property
+    def items(self) -> tuple[Any, ...]:
+        """What the step lists one by one (files, categories); empty for a single sentence."""
+        return ()
+
+
+@dataclass(frozen=True)
+class RunAll(_Step):
+    """No worker has run yet."""
+
+    command: str
+    kind: ClassVar[str] = "run_all"
+
+
+@dataclass(frozen=True)
+class WaitFor(_Step):
+    """A worker is still running: the aggregate comes after it."""
+
+    worker: str
+    since: str
+    command: str
+    kind: ClassVar[str] = "wait_for"
+
+
+@dataclass(frozen=True)
+class RaiseTimeout(_Step):
+    """A worker was stopped at its time limit."""
+
+    worker: str
+    config: str
+    command: str
+    kind: ClassVar[str] = "raise_timeout"
+
+
+@dataclass(frozen=True)
+class Rerun(_Step):
+    """A worker that did not finish (not run, crashed, ...), and why."""
+
+    worker: str
+    state: str
+    message: str
+    command: str
+    kind: ClassVar[str] = "rerun"
+
+
+@dataclass(frozen=True)
+class FailureCategory:
+    name: str
+    count: int
+    files: tuple[str, ...]  # the test files its failures are in; empty when the status did not record them
+
+
+@dataclass(frozen=True)
+class FixFailures(_Step):
+    """A finished worker with failed or errored tests, each category with where it is."""
+
+    worker: str
+    failed: int
+    errors: int
+    tests: int
+    categories: tuple[FailureCategory, ...]  # most frequent first
+    analysis: str | None  # the failure analysis file, when it exists
+    command: str
+    kind: ClassVar[str] = "fix_failures"
+
+    @property
+    def items(self) -> tuple[FailureCategory, ...]:
+        return tuple(c for c in self.categories if c.files)
+
+
+@dataclass(frozen=True)
+class Combine(_Step):
+    """Workers finished but there is no (readable) aggregate."""
+
+    problem: str
+    command: str
+    kind: ClassVar[str] = "combine"
+
+
+@dataclass(frozen=True)
+class RerunAggregate(_Step):
+    """The aggregate predates these workers' latest runs."""
+
+    workers: tuple[str, ...]
+    command: str
+    kind: ClassVar[str] = "rerun_aggregate"
+
+
+@dataclass(frozen=True)
+class GateFails(_Step):
+    gate: Gate
+    partial: bool
+    kind: ClassVar[str] = "gate_fails"
+
+
+@dataclass(frozen=True)
+class AddTests(_Step):
+    """Files under a threshold, most missed statements first; ``listed`` of ``total`` are named."""
+
+    listed: tuple[FileRow, ...]
+    total: int
+    line_threshold: float
+    branch_threshold: float
+    kind: ClassVar[str] = "add_tests"
+
+    @property
+    def items(self) -> tuple[FileRow, ...]:
+        return self.listed
+
+
+@dataclass(frozen=True)
+class Load:
+    worker: str
+    statements: int
+    share: Fraction | None  # of the target, as a percentage
+
+
+@dataclass(frozen=True)
+class Rebalance(_Step):
+    """The statement loads are further apart than the tolerance."""
+
+    max_mean: Fraction
+    tolerance: float
+    heaviest: Load
+    lightest: Load
+    command: str
+    kind: ClassVar[str] = "rebalance"
+
+
+@dataclass(frozen=True)
+class RebalanceTime(_Step):
+    """The workers' seconds are further apart than the tolerance."""
+
+    max_mean: float
+    tolerance: float
+    slowest: str
+    seconds: float | None
+    kind: ClassVar[str] = "rebalance_time"
+
+
+@dataclass(frozen=True)
+class OwnModules(_Step):
+    """Source files no worker owns."""
+
+    files: tuple[FileRow, ...]
+    statements: int
+    config: str
+    kind: ClassVar[str] = "own_modules"
+
+    @property
+    def items(self) -> tuple[FileRow, ...]:
+        return self.files
+
+
+@dataclass(frozen=True)
+class RunTestFiles(_Step):
+    """Test files in the project's scope that no worker runs and project.not_run does not leave out."""
+
+    listed: tuple[str, ...]
+    total: int
+    command: str
+    kind: ClassVar[str] = "run_test_files"
+
+
+NextStep = (
+    RunAll
+    | WaitFor
+    | RaiseTimeout
+    | Rerun
+    | FixFailures
+    | Combine
+    | RerunAggregate
+    | GateFails
+    | AddTests
+    | Rebalance
+    | RebalanceTime
+    | OwnModules
+    | RunTestFiles
+)
 
 
 @dataclass(frozen=True)
@@ -313,6 +456,32 @@ class ReportModel:
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
 
+    @property
+    def test_totals(self) -> dict[str, int]:
+        """The project's outcomes: every worker's JUnit counts added up (:attr:`no_test_results` lack theirs)."""
+        totals = dict.fromkeys(("passed", "failed", "errors", "skipped", "tests"), 0)
+        for w in self.workers:
+            for key in totals:
+                totals[key] += (w.outcomes or {}).get(key, 0)
+        return totals
+
+    @property
+    def no_test_results(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.workers if not w.outcomes)
+
+    @property
+    def owned_files(self) -> int:
+        return sum(len(w.files) for w in self.workers)
+
+    @property
+    def high_above(self) -> Fraction:
+        """A worker above this percentage of the target is "High" (the balance tolerance)."""
+        return exact(self.balance_tolerance) * 100
+
+    @property
+    def low_below(self) -> Fraction:
+        return 100 / exact(self.balance_tolerance)
+
 
 # ---------------------------------------------------------------------------
 # Building the model
@@ -337,35 +506,16 @@ def _folders(worker: Worker, source_dir: str) -> tuple[str, ...]:
 def _balance_label(share: Fraction | None, tolerance: float) -> str:
     if share is None:
         return "n/a"
-    if share > Fraction(tolerance):
+    if share > exact(tolerance):
         return "High"
-    if share < 1 / Fraction(tolerance):
+    if share < 1 / exact(tolerance):
         return "Low"
     return "Balanced"
 
 
-def _coverage_json_row(path: str, owner: str | None, summary: Mapping[str, Any], source: str) -> FileRow:
-    return FileRow(
-        path=path,
-        owner=owner,
-        statements=_int(summary, "num_statements"),
-        covered_lines=_int(summary, "covered_lines"),
-        branches=_int(summary, "num_branches"),
-        covered_branches=_int(summary, "covered_branches"),
-        source=source,
-    )
-
-
-def _aggregate_row(path: str, owner: str | None, entry: Mapping[str, Any]) -> FileRow:
-    return FileRow(
-        path=path,
-        owner=owner,
-        statements=_int(entry, "statements"),
-        covered_lines=_int(entry, "covered_lines"),
-        branches=_int(entry, "branches"),
-        covered_branches=_int(entry, "covered_branches"),
-        source="combined",
-    )
+def _unimported(statements: int | None) -> Counts:
+    """A file its tests never imported: none of it ran (unknown only when its size is)."""
+    return Counts(statements=statements, covered_lines=None if statements is None else 0)
 
 
 def _own_rows(worker: Worker, data: Mapping[str, Any] | None, counts: Mapping[str, int]) -> tuple[FileRow, ...]:
@@ -381,9 +531,9 @@ def _own_rows(worker: Worker, data: Mapping[str, Any] | None, counts: Mapping[st
     for path in worker.files:
         entry = files.get(path)
         if isinstance(entry, Mapping):
-            rows.append(_coverage_json_row(path, worker.name, _dict(entry.get("summary")), "worker"))
+            rows.append(FileRow(path, worker.name, Counts.of_summary(_dict(entry.get("summary"))), "worker"))
         else:
-            rows.append(FileRow(path, worker.name, counts.get(path), 0 if path in counts else None, source="worker"))
+            rows.append(FileRow(path, worker.name, _unimported(counts.get(path)), "worker"))
     return tuple(rows)
 
 
@@ -441,18 +591,16 @@ def _worker_model(
     for path in worker.files:
         entry = aggregate_files.get(path)
         if isinstance(entry, Mapping):
-            row = _aggregate_row(path, worker.name, entry)
+            row = FileRow(path, worker.name, Counts.from_dict(entry) or Counts(), "combined")
         elif path in own_by_path:
             row = own_by_path[path]
         else:
-            row = FileRow(path, worker.name, counts.get(path))
-        if row.statements is None and path in counts:
-            row = FileRow(
-                path, worker.name, counts[path], row.covered_lines, row.branches, row.covered_branches, row.source
-            )
+            row = FileRow(path, worker.name, Counts(statements=counts.get(path)))
+        if row.counts.statements is None and path in counts:
+            row = replace(row, counts=replace(row.counts, statements=counts[path]))
         rows.append(row)
     # Largest first: the modules that decide a worker's load and coverage lead.
-    rows.sort(key=lambda r: (-(r.statements or 0), r.path))
+    rows.sort(key=lambda r: (-(r.counts.statements or 0), r.path))
 
     statements = sum(counts.get(path, 0) for path in worker.files)
     uncounted = sum(1 for path in worker.files if path not in counts)
@@ -463,25 +611,22 @@ def _worker_model(
     if isinstance(outcomes_raw, Mapping):
         outcomes = {key: _int(outcomes_raw, key) or 0 for key in ("tests", "passed", "failed", "errors", "skipped")}
 
-    coverage, scope = Coverage.from_json(whole_suite), WHOLE_SUITE
+    coverage, scope = Counts.from_dict(whole_suite), WHOLE_SUITE
     if coverage is None:
-        coverage, scope = Coverage.from_json(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
+        coverage, scope = Counts.from_dict(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
     if coverage is None and own_rows:
         # Only the reports on disk are left, written before the worker's latest run.
         scope = EARLIER
-        coverage = Coverage(
-            statements=sum(r.statements or 0 for r in own_rows),
-            covered_lines=sum(r.covered_lines or 0 for r in own_rows),
-            branches=sum(r.branches or 0 for r in own_rows),
-            covered_branches=sum(r.covered_branches or 0 for r in own_rows),
-        )
+        coverage = Counts.total(r.counts for r in own_rows)
 
-    measured = [r for r in own_rows if r.statements]
+    measured = [r for r in own_rows if r.counts.statements]
     well = sorted(
-        (r for r in measured if r.line_percent is not None and r.line_percent >= Fraction(cfg.line_threshold)),
-        key=lambda r: (-(r.line_percent or 0), r.path),
+        (r for r in measured if Gate("line", cfg.line_threshold, r.counts.line_percent).passed),
+        key=lambda r: (-(r.counts.line_percent or 0), r.path),
     )
-    uncovered = sorted((r for r in measured if r.covered_lines == 0), key=lambda r: (-(r.statements or 0), r.path))
+    uncovered = sorted(
+        (r for r in measured if r.counts.covered_lines == 0), key=lambda r: (-(r.counts.statements or 0), r.path)
+    )
 
     categories_raw = _dict(record.get("failure_categories"))
     categories = sorted(
@@ -509,7 +654,7 @@ def _worker_model(
     if state != status.NOT_RUN and isinstance(command_line, str) and command_line:
         command, ran = command_line, True
     else:
-        command, ran = planned_command or f"nox -s {worker.name}", False
+        command, ran = planned_command or commands.invocation(cfg).nox("-s", worker.name), False
 
     duration = _float(record, "duration_s")
     tests = worker.tests
@@ -543,6 +688,7 @@ def _worker_model(
         analysis_href=analysis_href,
         command=command,
         command_ran=ran,
+        command_planned=not ran and planned_command is not None,
     )
 
 
@@ -570,7 +716,7 @@ def _combined_model(
     statuses: Mapping[str, Mapping[str, Any]],
     existing: frozenset[str] | None,
 ) -> CombinedModel:
-    totals = Coverage.from_json(aggregate.get("totals")) or Coverage()
+    totals = Counts.from_dict(aggregate.get("totals")) or Counts()
     # Gated against today's workers.toml, with exact fractions from the counts, not the aggregate's floats.
     gates = [
         Gate("line", cfg.line_threshold, totals.line_percent),
@@ -598,7 +744,7 @@ def _combined_model(
         # Absent or anything but true is partial: never present unproven totals as complete.
         complete=aggregate.get("complete") is True and not missing,
         missing=tuple(missing),
-        files=_int(_dict(aggregate.get("totals")), "files"),
+        files=totals.files,
         coverage=totals,
         gates=tuple(gates),
         stale=tuple(stale),
@@ -692,7 +838,7 @@ def build_model(
     seconds_max_mean = max(timed) / seconds_mean if timed and seconds_mean else None
     seconds_missing = tuple(w.name for w in workers if w.seconds is None)
 
-    unowned = tuple(FileRow(path, None, counts.get(path)) for path in cfg.unowned)
+    unowned = tuple(FileRow(path, None, Counts(statements=counts.get(path))) for path in cfg.unowned)
 
     combined = None
     problem = aggregate_problem
@@ -753,14 +899,11 @@ def _below_thresholds(model: ReportModel) -> list[FileRow]:
         # The combined data when there is some, else the worker's own run.
         candidates = worker.files if any(r.source == "combined" for r in worker.files) else worker.own_files
         for row in candidates:
-            if not row.statements and not row.branches:
-                continue
-            line, branch = row.line_percent, row.branch_percent
-            low_line = line is not None and line < Fraction(model.line_threshold)
-            low_branch = branch is not None and branch < Fraction(model.branch_threshold)
+            low_line = Gate("line", model.line_threshold, row.counts.line_percent).failed
+            low_branch = Gate("branch", model.branch_threshold, row.counts.branch_percent).failed
             if low_line or low_branch:
                 rows.append(row)
-    rows.sort(key=lambda r: (-(r.missed_lines or 0), -r.missed_branches, r.path))
+    rows.sort(key=lambda r: (-(r.counts.missed_lines or 0), -(r.counts.missed_branches or 0), r.path))
     return rows
 
 
@@ -771,143 +914,72 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
     unfinished = [w for w in workers if w.state not in FINISHED]
 
     if unfinished and len(unfinished) == len(workers) and all(w.state == status.NOT_RUN for w in workers):
-        steps.append(NextStep(f"No worker has run yet: run them all with `{run.make('coverage-all')}`."))
+        steps.append(RunAll(run.make("coverage-all")))
     else:
         for w in unfinished:
             if w.state == status.RUNNING:
-                steps.append(
-                    NextStep(
-                        f"Wait for **{w.name}** to finish (running since {w.date}), "
-                        f"then `{run.nox('-s', 'aggregate')}`."
-                    )
-                )
+                steps.append(WaitFor(w.name, w.date, run.nox("-s", "aggregate")))
             elif w.state == status.TIMEOUT:
-                steps.append(
-                    NextStep(
-                        f"**{w.name}** timed out: raise its `timeout` in {model.config_name} or split it, "
-                        f"then rerun it with `{run.nox('-s', w.name)}`."
-                    )
-                )
+                steps.append(RaiseTimeout(w.name, model.config_name, run.nox("-s", w.name)))
             else:
-                why = f"; {_md(w.message)}" if w.message else ""
-                steps.append(NextStep(f"Rerun **{w.name}** ({w.state_label}{why}): `{run.nox('-s', w.name)}`."))
+                steps.append(Rerun(w.name, w.state_label, w.message, run.nox("-s", w.name)))
 
     for w in workers:
         if w.state in FINISHED and w.problems:
             assert w.outcomes is not None
-            broken = [
-                f"{w.outcomes[k]} {label}"
-                for k, label in (("failed", "failed"), ("errors", "errored"))
-                if w.outcomes[k]
-            ]
-            text = f"Fix **{w.name}**'s {' and '.join(broken)} of {w.outcomes['tests']} tests"
-            if w.failure_categories:
-                top, count = w.failure_categories[0]
-                total = sum(c for _, c in w.failure_categories)
-                text += f"; top category: {_md(top)} ({count} of {total})"
             analysis = f"{w.name}_failure_analysis.md"
-            if any(href == analysis for _, href in w.artifacts):
-                text += f"; see `{analysis}`"
-            text += f"; rerun with `{run.nox('-s', w.name)}`."
-            # Each failing category with the test files it is in, so the step says where to look.
-            items = tuple(
-                f"{_md(category)} ({count}): " + ", ".join(f"`{file}`" for file in w.failure_files.get(category, ()))
-                for category, count in w.failure_categories
-                if w.failure_files.get(category)
+            steps.append(
+                FixFailures(
+                    worker=w.name,
+                    failed=w.outcomes["failed"],
+                    errors=w.outcomes["errors"],
+                    tests=w.outcomes["tests"],
+                    categories=tuple(
+                        FailureCategory(name, count, w.failure_files.get(name, ()))
+                        for name, count in w.failure_categories
+                    ),
+                    analysis=analysis if any(href == analysis for _, href in w.artifacts) else None,
+                    command=run.nox("-s", w.name),
+                )
             )
-            steps.append(NextStep(text, items))
 
     combined = model.combined
     if combined is None:
         if any(w.state in FINISHED for w in workers):
-            steps.append(
-                NextStep(f"Combine the workers' data: `{run.nox('-s', 'aggregate')}` ({model.aggregate_problem}).")
-            )
+            steps.append(Combine(model.aggregate_problem, run.nox("-s", "aggregate")))
     else:
         if combined.stale:
-            steps.append(
-                NextStep(
-                    f"Rerun `{run.nox('-s', 'aggregate')}`: it predates the latest run of "
-                    + ", ".join(f"**{name}**" for name in combined.stale)
-                    + "."
-                )
-            )
-        for gate in combined.gates:
-            if gate.failed:
-                partial = "" if combined.complete else " (partial data)"
-                steps.append(
-                    NextStep(
-                        f"The combined {gate.name} gate fails{partial}: {format_percent(gate.actual)}% < "
-                        f"{format_threshold(gate.threshold)}%, short by {format_shortfall(gate.shortfall)} points."
-                    )
-                )
+            steps.append(RerunAggregate(combined.stale, run.nox("-s", "aggregate")))
+        steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]
 
     below = _below_thresholds(model)
     if below:
-        items = tuple(
-            f"`{r.path}` ({r.owner}): {format_count(r.missed_lines)} of {format_count(r.statements)} "
-            "statements missed, "
-            f"line {format_percent(r.line_percent)}%, branch {format_percent(r.branch_percent)}%"
-            for r in below[:MAX_FILES_LISTED]
-        )
-        more = (
-            f" (the {MAX_FILES_LISTED} with the most missed statements listed)" if len(below) > MAX_FILES_LISTED else ""
-        )
         steps.append(
-            NextStep(
-                f"Add tests for {len(below)} file{'s' if len(below) != 1 else ''} under the thresholds "
-                f"(line {format_threshold(model.line_threshold)}%, "
-                f"branch {format_threshold(model.branch_threshold)}%){more}:",
-                items,
-            )
+            AddTests(tuple(below[:MAX_FILES_LISTED]), len(below), model.line_threshold, model.branch_threshold)
         )
 
     if model.max_mean is not None and model.max_mean > Fraction(model.balance_tolerance):
         by_name = {w.name: w for w in workers}
         heavy, light = by_name[model.heaviest or ""], by_name[model.lightest or ""]
         steps.append(
-            NextStep(
-                f"Rebalance the split: max/mean is {format_ratio(model.max_mean)} in statements, above "
-                f"{format_threshold(model.balance_tolerance)}; heaviest **{heavy.name}** "
-                f"({format_count(heavy.statements)} statements, "
-                f"{format_percent(_as_percent(heavy.share))}% of target), "
-                f"lightest **{light.name}** ({format_count(light.statements)}, "
-                f"{format_percent(_as_percent(light.share))}%). `{run.nox('-s', 'plan')}` proposes a new split."
+            Rebalance(
+                model.max_mean,
+                model.balance_tolerance,
+                Load(heavy.name, heavy.statements, _as_percent(heavy.share)),
+                Load(light.name, light.statements, _as_percent(light.share)),
+                run.nox("-s", "plan"),
             )
         )
     if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
-        timed = [w for w in workers if w.seconds is not None]
-        slow = max(timed, key=lambda w: w.seconds or 0)
-        steps.append(
-            NextStep(
-                f"Rebalance by time: max/mean is {format_ratio(model.seconds_max_mean)} in seconds, above "
-                f"{format_threshold(model.balance_tolerance)}; "
-                f"slowest **{slow.name}** ({format_seconds(slow.seconds)})."
-            )
-        )
+        slow = max((w for w in workers if w.seconds is not None), key=lambda w: w.seconds or 0)
+        steps.append(RebalanceTime(model.seconds_max_mean, model.balance_tolerance, slow.name, slow.seconds))
 
     if model.unowned:
-        steps.append(
-            NextStep(
-                f"Give {len(model.unowned)} module{'s' if len(model.unowned) != 1 else ''} "
-                f"({format_count(sum(r.statements or 0 for r in model.unowned))} statements) owned by no worker "
-                f"to a worker in {model.config_name}:",
-                tuple(f"`{r.path}` ({format_count(r.statements)} statements)" for r in model.unowned),
-            )
-        )
+        steps.append(OwnModules(model.unowned, sum(r.counts.statements or 0 for r in model.unowned), model.config_name))
 
     if model.unrun_test_files:
-        shown = model.unrun_test_files[:10]
-        more = (
-            f" and {len(model.unrun_test_files) - len(shown)} more" if len(model.unrun_test_files) > len(shown) else ""
-        )
         steps.append(
-            NextStep(
-                f"{len(model.unrun_test_files)} test file(s) in project.tests are run by no worker: "
-                + ", ".join(f"`{name}`" for name in shown)
-                + f"{more}. Add them to a worker's tests (`{run.nox('-s', 'plan')}` does), or list them in "
-                "project.not_run if they are left out on purpose."
-            )
+            RunTestFiles(model.unrun_test_files[:MAX_FILES_LISTED], len(model.unrun_test_files), run.nox("-s", "plan"))
         )
     return replace(model, next_steps=tuple(steps))
 
