@@ -885,40 +885,93 @@ def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, in
     The main package is the one holding most of the worker's statements; the
     parenthesis says which part of it the worker has: all of it, or, when
     workers share it, its larger or smaller modules (mean statements per file).
+    In a project of one package every worker shares it and sizes say little,
+    so the parenthesis names the sub-folders instead (:func:`_sub_folder_part`).
     """
-    top_of = {f: top.path for top in tops for f in top.files}
+    top_of = {f: top for top in tops for f in top.files}
     shares: list[Counter[str]] = []
     sizes: list[dict[str, float]] = []
     for draft in drafts:
         weight: Counter[str] = Counter()
         count: Counter[str] = Counter()
         for f in draft["files"]:
-            weight[top_of[f]] += statements.get(f, 0)
-            count[top_of[f]] += 1
+            weight[top_of[f].path] += statements.get(f, 0)
+            count[top_of[f].path] += 1
         shares.append(weight)
         sizes.append({top: weight[top] / count[top] for top in count})
     holders: dict[str, list[int]] = defaultdict(list)
     for index, size in enumerate(sizes):
         for top in size:
             holders[top].append(index)
+    mains = [
+        max(size, key=lambda top: (weight[top], size[top], top)) if size else None
+        for weight, size in zip(shares, sizes, strict=True)
+    ]
+    one_package = len(drafts) > 1 and len(set(mains)) == 1 and mains[0] is not None
+    by_path = {top.path: top for top in tops}
     titles = []
     for index, weight in enumerate(shares):
-        if not sizes[index]:
+        main = mains[index]
+        if main is None:
             titles.append(f"Worker {index + 1}")
             continue
-        main = max(sizes[index], key=lambda top: (weight[top], sizes[index][top], top))
-        sharing = sorted(holders[main], key=lambda i: (-sizes[i][main], i))
-        if len(sharing) == 1:
-            part = "All Modules"
-        elif len(sharing) in _SIZE_LABELS:
-            part = _SIZE_LABELS[len(sharing)][sharing.index(index)]
-        else:
-            part = f"Part {sharing.index(index) + 1} of {len(sharing)}"
+        part = _sub_folder_part(drafts[index]["files"], by_path[main], statements) if one_package else ""
+        if not part:
+            sharing = sorted(holders[main], key=lambda i: (-sizes[i][main], i))
+            part = _size_part(sharing.index(index), len(sharing))
         others = sorted((t for t in sizes[index] if t != main), key=lambda t: (-weight[t], t))
         # Every folder it draws from is named: a reader must see where a worker's modules live.
         extra = "".join(f" + {titles_module.label(t)}" for t in others)
         titles.append(f"{titles_module.label(main)} ({part}){extra}")
     return _unique(titles)
+
+
+def _size_part(rank: int, sharing: int) -> str:
+    """Which part of a package the worker of this rank (by mean statements per file) has."""
+    if sharing == 1:
+        return "All Modules"
+    if sharing in _SIZE_LABELS:
+        return _SIZE_LABELS[sharing][rank]
+    return f"Part {rank + 1} of {sharing}"
+
+
+# Sub-folders a title names before it counts the rest.
+_NAMED_SUB_FOLDERS = 3
+
+
+def _sub_folder_part(files: Iterable[str], top: Node, statements: Mapping[str, int]) -> str:
+    """Where in one shared package a worker's modules live: "Rules Block + 3 Top-level Modules".
+
+    Sub-folders go first, heaviest first, each marked "Part of" when the
+    worker owns only some of its files; the package's own modules are
+    counted.  "" when the worker owns no sub-folder's files (sizes say more).
+    """
+    mine: dict[str, list[str]] = defaultdict(list)
+    loose = 0
+    inside = set(top.files)
+    for f in files:
+        if f not in inside:
+            continue  # another package: the title names it after the parenthesis
+        parts = PurePosixPath(f).relative_to(top.path).parts
+        if len(parts) > 1:
+            mine[parts[0]].append(f)
+        else:
+            loose += 1
+    if not mine:
+        return ""
+    every: Counter[str] = Counter(
+        parts[0] for f in top.files if len(parts := PurePosixPath(f).relative_to(top.path).parts) > 1
+    )
+    ordered = sorted(mine, key=lambda sub: (-sum(statements.get(f, 0) for f in mine[sub]), sub))
+    named = [
+        ("" if len(mine[sub]) == every[sub] else "Part of ") + titles_module.label(sub)
+        for sub in ordered[:_NAMED_SUB_FOLDERS]
+    ]
+    rest = len(ordered) - len(named)
+    text = ", ".join(named) + (f", {rest} more folder{'s' if rest != 1 else ''}" if rest else "")
+    if loose:
+        text += f" + {loose} Top-level Module{'s' if loose != 1 else ''}"
+    return text
 
 
 def _unique(titles: Sequence[str]) -> list[str]:

@@ -505,6 +505,33 @@ def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:
     assert all(label in many.title for label in ("Alpha", "Beta", "Gamma", "Delta")), many.title
 
 
+def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
+    # Every worker shares the one package, so "Large Core Modules" would tell them apart but not say
+    # where their modules are: the sub-folders do, "Part of" where a worker has only some of one.
+    top = plan.Node(
+        "lib",
+        "lib",
+        ("lib/core.py", "lib/util.py", "lib/rules/a.py", "lib/rules/b.py", "lib/io/x.py", "lib/io/y.py"),
+    )
+    statements = {f: 10 for f in top.files}
+    drafts = [
+        {"files": ["lib/rules/a.py", "lib/core.py"]},
+        {"files": ["lib/rules/b.py", "lib/io/x.py", "lib/io/y.py", "lib/util.py"]},
+        {"files": ["lib/core.py", "lib/util.py"]},
+    ]
+    assert plan.make_titles(drafts, statements, [top]) == [
+        "Lib (Part of Rules + 1 Top-level Module)",
+        "Lib (Io, Part of Rules + 1 Top-level Module)",
+        # No sub-folder: its size among the workers sharing the package says more.
+        "Lib (Small Modules)",
+    ]
+    # Where workers draw on several packages, the spec's wording stays.
+    other = plan.Node("app", "app", ("app/main.py",))
+    assert plan.make_titles(
+        [{"files": ["lib/rules/a.py", "lib/rules/b.py"]}, {"files": ["app/main.py"]}], statements, [top, other]
+    ) == ["Lib (All Modules)", "App (All Modules)"]
+
+
 def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
     # The example: at a 1.007 balance the planner scattered training modules into an Evaluation
     # worker and four folders into one. Within the default tolerance (1.10) it keeps folders together.
