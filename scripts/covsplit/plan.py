@@ -556,19 +556,20 @@ def _own_by_statements(
             f"ask for at most {modules} workers"
         )
     total = sum(weight(top) for top in tops)
-    units = decompose(tops, weight, total / n, inputs)
+    # The best any split can do: the ideal share, or the heaviest piece that cannot be cut.
+    atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)]
+    ideal = max(total / n, max(atoms, default=0.0))
+    # Folders first: split no more of them than keeping max/mean within the tolerance needs, so a
+    # folder is cut up front only when it alone is heavier than the tolerance allows.
+    mean = total / n
+    allowed = max(ideal * (1 + BALANCE_SLACK), inputs.tolerance * mean)
+    units = decompose(tops, weight, allowed, inputs)
     while sum(1 for u in units if weight(u.node) > 0) < n:
         # Heavy unsplittable units can leave fewer pieces than workers: split lighter folders too.
         split = _split_one(units, weight, inputs)
         if split is None:
             raise PlanError(f"the source cannot be cut into {n} workers that each own a module")
         units = split
-    # The best any split can do: the ideal share, or the heaviest piece that cannot be cut.
-    atoms = [weight(u.node) for u in decompose(tops, weight, -1.0, inputs)]
-    ideal = max(total / n, max(atoms, default=0.0))
-    # Folders first: split no more of them than keeping max/mean within the tolerance needs.
-    mean = total / n
-    allowed = max(ideal * (1 + BALANCE_SLACK), inputs.tolerance * mean)
     tightest = _pack(units, [], n, weight, weight, ideal * (1 + BALANCE_SLACK), inputs)
     # Two ways to keep folders together: pack whole folders and split the heaviest until the balance is
     # within the tolerance; or give each worker a run of the folder order, cut where fewest folders split.
@@ -943,11 +944,12 @@ def _sub_folder_part(files: Iterable[str], top: Node, statements: Mapping[str, i
     """Where in one shared package a worker's modules live: "Rules Block + 3 Top-level Modules".
 
     Sub-folders go first, heaviest first, each marked "Part of" when the
-    worker owns only some of its files; the package's own modules are
-    counted.  "" when the worker owns no sub-folder's files (sizes say more).
+    worker owns only some of its files, and the package's own modules are
+    counted; a worker with none of its sub-folders is named after its
+    heaviest module ("Rrule + 2 Top-level Modules").
     """
     mine: dict[str, list[str]] = defaultdict(list)
-    loose = 0
+    loose: list[str] = []
     inside = set(top.files)
     for f in files:
         if f not in inside:
@@ -956,21 +958,26 @@ def _sub_folder_part(files: Iterable[str], top: Node, statements: Mapping[str, i
         if len(parts) > 1:
             mine[parts[0]].append(f)
         else:
-            loose += 1
-    if not mine:
+            loose.append(f)
+    if mine:
+        every: Counter[str] = Counter(
+            parts[0] for f in top.files if len(parts := PurePosixPath(f).relative_to(top.path).parts) > 1
+        )
+        ordered = sorted(mine, key=lambda sub: (-sum(statements.get(f, 0) for f in mine[sub]), sub))
+        named = [
+            ("" if len(mine[sub]) == every[sub] else "Part of ") + titles_module.label(sub)
+            for sub in ordered[:_NAMED_SUB_FOLDERS]
+        ]
+        rest = len(ordered) - len(named)
+        text = ", ".join(named) + (f", {rest} more folder{'s' if rest != 1 else ''}" if rest else "")
+    elif loose:
+        heaviest = min(loose, key=lambda f: (-statements.get(f, 0), f))
+        loose.remove(heaviest)
+        text = titles_module.label(PurePosixPath(heaviest).stem)
+    else:
         return ""
-    every: Counter[str] = Counter(
-        parts[0] for f in top.files if len(parts := PurePosixPath(f).relative_to(top.path).parts) > 1
-    )
-    ordered = sorted(mine, key=lambda sub: (-sum(statements.get(f, 0) for f in mine[sub]), sub))
-    named = [
-        ("" if len(mine[sub]) == every[sub] else "Part of ") + titles_module.label(sub)
-        for sub in ordered[:_NAMED_SUB_FOLDERS]
-    ]
-    rest = len(ordered) - len(named)
-    text = ", ".join(named) + (f", {rest} more folder{'s' if rest != 1 else ''}" if rest else "")
     if loose:
-        text += f" + {loose} Top-level Module{'s' if loose != 1 else ''}"
+        text += f" + {len(loose)} Top-level Module{'s' if len(loose) != 1 else ''}"
     return text
 
 
