@@ -652,3 +652,13 @@ def test_the_verdict_needs_no_templating_library(tmp_path: Path) -> None:
     )
     assert done.stdout.splitlines()[-1] == "False 0", done.stdout + done.stderr
     assert "covsplit verdict" in done.stdout
+
+
+def test_a_file_without_branches_reads_n_a_not_a_percentage(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    write_aggregate(cfg, {"pkg/a.py": (100, 50, 0, 0), "pkg/b.py": (60, 60, 4, 4), "pkg/c.py": (40, 40, 2, 2)})
+    model, md, html_text = render(cfg)
+    step = next(s for s in phrased(model) if s.startswith("Add tests"))
+    assert "`pkg/a.py` (worker1): 50 of 100 statements missed, line 50.00%, branch n/a" in step
+    assert "n/a%" not in md and "n/a%" not in html_text

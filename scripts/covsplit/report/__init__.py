@@ -20,7 +20,7 @@ import os
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import Percent, format_percent, format_shortfall, percent
+from covsplit.numbers import format_percent, format_shortfall, percent
 from covsplit.report.html import render_html
 from covsplit.report.inputs import collect_inputs, model_for
 from covsplit.report.markdown import render_markdown
@@ -32,6 +32,7 @@ from covsplit.report.model import (
     format_count,
     format_ratio,
     format_threshold,
+    percent_text,
 )
 from covsplit.summary import OWN_TESTS
 
@@ -53,10 +54,6 @@ __all__ = [
 ]
 
 
-def _percent(value: Percent | None) -> str:
-    return "n/a" if value is None else f"{format_percent(value)}%"
-
-
 def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> str:
     """One screen for the end of a run: each worker's state, the combined figures against the gates, the report."""
     width = max((len(w.name) for w in model.workers), default=6)
@@ -65,7 +62,7 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
         o = w.outcomes
         tests = f"{o['passed']} passed, {o['failed']} failed, {o['errors']} errors" if o else "no test results"
         cov = w.coverage
-        line, branch = (_percent(cov.line_percent), _percent(cov.branch_percent)) if cov else ("n/a", "n/a")
+        line, branch = (percent_text(cov.line_percent), percent_text(cov.branch_percent)) if cov else ("n/a", "n/a")
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
         lines.append(
@@ -77,7 +74,7 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
         lines.append(f"  combined: none ({model.aggregate_problem})")
     else:
         gates = ", ".join(
-            f"{g.name} {_percent(g.actual)} against {format_threshold(g.threshold)}% "
+            f"{g.name} {percent_text(g.actual)} against {format_threshold(g.threshold)}% "
             + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
             for g in c.gates
         )

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from covsplit import commands, discover, status
 from covsplit.commands import Invocation
 from covsplit.config import Config, Worker
-from covsplit.numbers import Counts, Gate, Percent, exact, format_floor
+from covsplit.numbers import Counts, Gate, Percent, exact, format_floor, format_percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
@@ -60,6 +60,11 @@ SLOWEST_LISTED = 10
 def format_ratio(value: Percent | None) -> str:
     """A max/mean ratio, floored so 1.2499 never reads as 1.25 against a tolerance of 1.25."""
     return format_floor(value)
+
+
+def percent_text(value: Percent | None) -> str:
+    """A percentage with its sign, as coverage.py shows it; "n/a" when there is nothing to measure."""
+    return "n/a" if value is None else f"{format_percent(value)}%"
 
 
 def format_count(value: int | None) -> str:
@@ -376,6 +381,7 @@ class RebalanceTime(_Step):
     tolerance: float
     slowest: str
     seconds: float | None
+    command: str
     kind: ClassVar[str] = "rebalance_time"
 
 
@@ -972,7 +978,15 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
         )
     if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
         slow = max((w for w in workers if w.seconds is not None), key=lambda w: w.seconds or 0)
-        steps.append(RebalanceTime(model.seconds_max_mean, model.balance_tolerance, slow.name, slow.seconds))
+        steps.append(
+            RebalanceTime(
+                model.seconds_max_mean,
+                model.balance_tolerance,
+                slow.name,
+                slow.seconds,
+                run.make("plan") + ' ARGS="--by duration"',
+            )
+        )
 
     if model.unowned:
         steps.append(OwnModules(model.unowned, sum(r.counts.statements or 0 for r in model.unowned), model.config_name))

@@ -28,6 +28,7 @@ from covsplit.report.model import (
     format_seconds,
     format_threshold,
     format_time,
+    percent_text,
 )
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell, md_code
 
@@ -53,6 +54,7 @@ def _environment(**options: Any) -> Environment:
     env.filters.update(
         number=format_count,
         pct=format_percent,
+        percent=percent_text,
         amount=format_amount,
         ratio=format_ratio,
         threshold=format_threshold,
