@@ -332,7 +332,7 @@ def test_failed_worker_status_and_next_step(tmp_path: Path) -> None:
     )
     model, md, html_text = render(cfg)
     assert "### worker2 - ❌ TESTS FAILED" in md
-    assert "- **Test Results**: 7 passed, 2 failed, 1 errors, 0 skipped (10 total)" in md
+    assert "- **Test Results**: 7 passed, 2 failed, 1 error, 0 skipped (10 total)" in md
     assert "| TypeError | 2 | 66.67% |" in md
     assert "| Setup error: ValueError | 1 | 33.33% |" in md
     steps = phrased(model)
@@ -579,7 +579,8 @@ def test_project_wide_test_totals_add_up_every_worker(tmp_path: Path) -> None:
     outcomes = [w.outcomes for w in model.workers if w.outcomes]
     assert outcomes, "the fixture must record outcomes for this test to mean anything"
     for key in ("passed", "failed", "errors", "skipped"):
-        assert f"{sum(o[key] for o in outcomes):,} {key}" in line
+        total = sum(o[key] for o in outcomes)
+        assert f"{total:,} {report.outcome_word(key, total)}" in line
     silent = [w.name for w in model.workers if not w.outcomes]
     assert (f"no results from {', '.join(silent)}" in line) is bool(silent)
 
@@ -662,3 +663,23 @@ def test_a_file_without_branches_reads_n_a_not_a_percentage(tmp_path: Path) -> N
     step = next(s for s in phrased(model) if s.startswith("Add tests"))
     assert "`pkg/a.py` (worker1): 50 of 100 statements missed, line 50.00%, branch n/a" in step
     assert "n/a%" not in md and "n/a%" not in html_text
+
+
+def test_tallies_read_as_pytest_writes_them(tmp_path: Path) -> None:
+    # "1 error", "2 errors": a user comparing with pytest's last line sees the same words.
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    for name, errors in (("worker1", 1), ("worker2", 2)):
+        write_status(
+            cfg,
+            name,
+            state=status.FAILED,
+            outcomes={"tests": 5, "passed": 5 - errors, "failed": 0, "errors": errors, "skipped": 0},
+        )
+    model, md, html_text = render(cfg)
+    verdict = report.render_verdict(model, cfg.root / "report.html")
+    for text in (md, verdict):
+        assert "1 errors" not in text
+        assert "4 passed, 0 failed, 1 error" in text and "3 passed, 0 failed, 2 errors" in text
+    assert "3 errors" in md  # the project-wide total
+    assert "</span> error ·" in html_text and "</span> errors ·" in html_text

@@ -32,6 +32,7 @@ from covsplit.report.model import (
     format_count,
     format_ratio,
     format_threshold,
+    outcome_word,
     percent_text,
 )
 from covsplit.summary import OWN_TESTS
@@ -46,6 +47,7 @@ __all__ = [
     "format_percent",
     "format_ratio",
     "model_for",
+    "outcome_word",
     "percent",
     "render_html",
     "render_markdown",
@@ -60,7 +62,11 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
     lines = ["", "covsplit verdict"]
     for w in model.workers:
         o = w.outcomes
-        tests = f"{o['passed']} passed, {o['failed']} failed, {o['errors']} errors" if o else "no test results"
+        tests = (
+            f"{o['passed']} passed, {o['failed']} failed, {o['errors']} {outcome_word('errors', o['errors'])}"
+            if o
+            else "no test results"
+        )
         cov = w.coverage
         line, branch = (percent_text(cov.line_percent), percent_text(cov.branch_percent)) if cov else ("n/a", "n/a")
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")

@@ -67,6 +67,11 @@ def percent_text(value: Percent | None) -> str:
     return "n/a" if value is None else f"{format_percent(value)}%"
 
 
+def outcome_word(key: str, count: int) -> str:
+    """pytest's word for a tally ("1 error", "2 errors"); passed, failed and skipped never change."""
+    return "error" if key == "errors" and count == 1 else key
+
+
 def format_count(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 

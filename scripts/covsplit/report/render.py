@@ -28,6 +28,7 @@ from covsplit.report.model import (
     format_seconds,
     format_threshold,
     format_time,
+    outcome_word,
     percent_text,
 )
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell, md_code
@@ -65,7 +66,7 @@ def _environment(**options: Any) -> Environment:
         shell_quote=shlex.quote,
     )
     # Which coverage a worker's figure is (covsplit.summary): the templates phrase each.
-    env.globals.update(EARLIER=EARLIER, OWN_TESTS=OWN_TESTS, WHOLE_SUITE=WHOLE_SUITE)
+    env.globals.update(EARLIER=EARLIER, OWN_TESTS=OWN_TESTS, WHOLE_SUITE=WHOLE_SUITE, outcome_word=outcome_word)
     return env
 
 
