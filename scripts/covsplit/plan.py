@@ -919,7 +919,8 @@ def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, in
         part = _sub_folder_part(drafts[index]["files"], by_path[main], statements) if one_package else ""
         if not part:
             sharing = sorted(holders[main], key=lambda i: (-sizes[i][main], i))
-            part = _size_part(sharing.index(index), len(sharing))
+            part = _lone_module_part(drafts[index]["files"], main, top_of) if len(sharing) > 1 else ""
+            part = part or _size_part(sharing.index(index), len(sharing))
         others = sorted((t for t in sizes[index] if t != main), key=lambda t: (-weight[t], t))
         # Every folder it draws from is named: a reader must see where a worker's modules live.
         extra = "".join(f" + {titles_module.label(t)}" for t in others)
@@ -934,6 +935,13 @@ def _size_part(rank: int, sharing: int) -> str:
     if sharing in _SIZE_LABELS:
         return _SIZE_LABELS[sharing][rank]
     return f"Part {rank + 1} of {sharing}"
+
+
+def _lone_module_part(files: Iterable[str], main: str, top_of: Mapping[str, Node]) -> str:
+    """A worker with one module of a shared package is named after it ("Attr (Make)"), not "Largest Modules"."""
+    own = [f for f in files if top_of[f].path == main]
+    stem = PurePosixPath(own[0]).stem if len(own) == 1 else ""
+    return titles_module.label(stem) if stem and stem != "__init__" else ""
 
 
 # Sub-folders a title names before it counts the rest.
@@ -970,8 +978,9 @@ def _sub_folder_part(files: Iterable[str], top: Node, statements: Mapping[str, i
         ]
         rest = len(ordered) - len(named)
         text = ", ".join(named) + (f", {rest} more folder{'s' if rest != 1 else ''}" if rest else "")
-    elif loose:
-        heaviest = min(loose, key=lambda f: (-statements.get(f, 0), f))
+    elif named := [f for f in loose if PurePosixPath(f).stem != "__init__"]:
+        # A package's __init__ says nothing about what the worker holds.
+        heaviest = min(named, key=lambda f: (-statements.get(f, 0), f))
         loose.remove(heaviest)
         text = titles_module.label(PurePosixPath(heaviest).stem)
     else:

@@ -22,8 +22,8 @@ from pathlib import PurePosixPath
 
 
 def label(top: str) -> str:
-    """How a title names a top-level folder: ``"models/"`` -> ``"Models"``, ``"eval_tools"`` -> ``"Eval Tools"``."""
-    return PurePosixPath(top).name.replace("_", " ").title()
+    """How a title names a top-level folder: ``"models/"`` -> ``"Models"``, ``"_eval_tools"`` -> ``"Eval Tools"``."""
+    return PurePosixPath(top).name.replace("_", " ").strip().title()
 
 
 def tops(files: Iterable[str], source_dir: str) -> list[str]:

@@ -559,3 +559,30 @@ def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
     # Titles name every top folder a worker draws from.
     for worker, drawn in zip(result.workers, tops, strict=True):
         assert all(top.capitalize() in worker.title for top in drawn), (worker.title, drawn)
+
+
+def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> None:
+    # attrs: one worker came to own attr/_make.py alone; "Attr (Largest Modules)" was true but said less.
+    attr = plan.Node("attr", "attr", ("attr/_make.py", "attr/_funcs.py", "attr/validators.py", "attr/__init__.py"))
+    other = plan.Node("attrs", "attrs", ("attrs/__init__.py",))
+    statements = {"attr/_make.py": 900, "attr/_funcs.py": 100, "attr/validators.py": 200, "attr/__init__.py": 20}
+    statements["attrs/__init__.py"] = 10
+    drafts = [
+        {"files": ["attr/_make.py"]},
+        {"files": ["attr/_funcs.py", "attr/validators.py"]},
+        {"files": ["attr/__init__.py"]},
+        {"files": ["attrs/__init__.py"]},
+    ]
+    assert plan.make_titles(drafts, statements, [attr, other]) == [
+        "Attr (Make)",
+        "Attr (Medium Core Modules)",
+        # A package's __init__ says nothing about what it holds: the size wording stays.
+        "Attr (Small Modules)",
+        "Attrs (All Modules)",
+    ]
+    # In a one-package project the same holds for the module a worker is named after.
+    assert plan.make_titles(drafts[:3], statements, [attr]) == [
+        "Attr (Make)",
+        "Attr (Validators + 1 Top-level Module)",
+        "Attr (Small Modules)",
+    ]
