@@ -23,10 +23,12 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from covsplit import config, discover, durations, plan, titles
+from covsplit.packing import ratio_floor
 from covsplit.statements import StatementCountError, count_statements
 
 PROBLEM_EXIT_STATUS = 1
@@ -265,6 +267,16 @@ def _distinct_node_ids(claims: Sequence[tuple[str, str]]) -> bool:
     return all("::" in entry for entry in entries) and len(set(entries)) == len(entries)
 
 
+@dataclass(frozen=True)
+class _Loads:
+    """Each worker's load, and the lowest max/mean any split of these pieces could reach."""
+
+    by_worker: dict[str, float]
+    floor: Fraction  # packing.ratio_floor: 1.0 unless one piece outweighs an even share
+    heaviest: str  # the indivisible piece behind a floor above 1 (a module, or a test file)
+    heaviest_load: float
+
+
 def _loads(
     cfg: config.Config,
     tables: Mapping[str, Any],
@@ -272,40 +284,56 @@ def _loads(
     runners: Mapping[str, list[tuple[str, str]]],
     statements: Mapping[str, int],
     by: str,
-) -> dict[str, float] | None:
+) -> _Loads | None:
     """Statements (or seconds) per worker; None when there are no recorded durations to weigh by."""
-    loads = {name: 0.0 for name in tables}
     if by == plan.BY_STATEMENTS:
+        loads = {name: 0.0 for name in tables}
         for file, claims in owners.items():
             for worker in {worker for worker, _ in claims}:
                 loads[worker] += statements.get(file, 0)
-        return loads
-    measured = durations.read(cfg.output_dir)
-    seconds, average = durations.seconds_for(runners, measured.files)
-    if average is None:
-        return None
-    # As the planner does: a test file never measured weighs the mean, and every worker pays the fixed cost.
-    loads = {name: measured.fixed_per_worker for name in tables}
-    for test, claims in runners.items():
-        for worker in {worker for worker, _ in claims}:
-            loads[worker] += seconds[test]
-    return loads
+        pieces = {file: float(statements.get(file, 0)) for file in owners}
+        fixed = 0.0
+    else:
+        measured = durations.read(cfg.output_dir)
+        seconds, average = durations.seconds_for(runners, measured.files)
+        if average is None:
+            return None
+        # As the planner does: a test file never measured weighs the mean, and every worker pays the fixed cost.
+        fixed = measured.fixed_per_worker
+        loads = {name: fixed for name in tables}
+        for test, claims in runners.items():
+            for worker in {worker for worker, _ in claims}:
+                loads[worker] += seconds[test]
+        pieces = dict(seconds)
+    heaviest = min(pieces, key=lambda piece: (-pieces[piece], piece), default="")
+    piece_load = pieces.get(heaviest, 0.0)
+    floor = ratio_floor(sum(pieces.values()), len(loads), piece_load, fixed)
+    return _Loads(loads, floor, heaviest, piece_load)
 
 
-def _balance(cfg: config.Config, loads: Mapping[str, float], by: str) -> tuple[Problem | None, str]:
+def _balance(cfg: config.Config, loads: _Loads, by: str) -> tuple[Problem | None, str]:
     unit = "statements" if by == plan.BY_STATEMENTS else "s"
-    value = plan.ratio(list(loads.values()))
-    text = f"balance max/mean {value:.2f} by {by} (tolerance {cfg.balance_tolerance:g})"
-    if len(loads) < 2 or value <= cfg.balance_tolerance + 1e-9:
+    value = plan.ratio(list(loads.by_worker.values()))
+    tolerance = cfg.balance_tolerance
+    text = f"balance max/mean {value:.2f} by {by} (tolerance {tolerance:g})"
+    if loads.floor > 1.0:
+        # One piece outweighs an even share: no plan gets below the floor, so the tolerance counts from it.
+        amount = (
+            f"{loads.heaviest_load:,.0f} statements" if by == plan.BY_STATEMENTS else f"{loads.heaviest_load:,.1f} s"
+        )
+        why = f"no split gets below {float(loads.floor):.2f}, since {loads.heaviest} alone is {amount}"
+        text = f"balance max/mean {value:.2f} by {by} (tolerance {tolerance:g} times the floor: {why})"
+    if len(loads.by_worker) < 2 or value <= tolerance * float(loads.floor) + 1e-9:
         return None, text
     listed = ", ".join(
         f"{name} {load:,.0f} {unit}" if by == plan.BY_STATEMENTS else f"{name} {load:,.1f} {unit}"
-        for name, load in sorted(loads.items(), key=lambda item: -item[1])
+        for name, load in sorted(loads.by_worker.items(), key=lambda item: -item[1])
     )
+    limit = f"thresholds.balance = {tolerance:g}"
+    if loads.floor > 1.0:
+        limit += f" times the floor ({why})"
     problem = Problem(
-        "balance",
-        f"balance by {by}: max/mean {value:.2f} exceeds thresholds.balance = {cfg.balance_tolerance:g} "
-        f"({listed}); run plan to rebalance",
+        "balance", f"balance by {by}: max/mean {value:.2f} exceeds {limit} ({listed}); run plan to rebalance"
     )
     return problem, text
 

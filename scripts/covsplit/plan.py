@@ -38,12 +38,13 @@ import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from covsplit import config, discover, durations, fsio, schedule
 from covsplit import titles as titles_module
-from covsplit.packing import PlanError, balance, cut_cost, partition, ratio
+from covsplit.packing import PlanError, balance, cut_cost, partition, ratio, ratio_floor
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
 from covsplit.statements import StatementCountError, count_statements
 
@@ -471,9 +472,13 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     elif _kept(old, n, inputs):
         owned = [(tuple(w.modules), tuple(w.files)) for w in old]
         loads = [sum(stmts.get(f, 0) for f in w.files) for w in old]
+        floor = _floor(old, n, inputs)
+        within = f"{inputs.tolerance:g} (thresholds.balance)"
+        if floor > 1:
+            within += f" times {float(floor):.3f}, the floor no split gets below"
         notes.append(
             f"ownership kept as in workers.toml: max/mean statements {ratio(loads):.3f} is within the tolerance "
-            f"{inputs.tolerance:g} (thresholds.balance); no module moves without a gain above it"
+            f"{within}; no module moves without a gain above it"
         )
         statement_ideal = sum(loads) / n
     else:
@@ -725,7 +730,14 @@ def _kept(old: Sequence[OldWorker], n: int, inputs: Inputs) -> bool:
     if len(owned) != len(set(owned)) or not counted <= set(owned):
         return False
     loads = [sum(inputs.statements.get(f, 0) for f in w.files) for w in old]
-    return all(loads) and ratio(loads) <= inputs.tolerance + 1e-9
+    # As check counts it, from the floor a module heavier than a share sets: what check passes stands.
+    return all(loads) and ratio(loads) <= inputs.tolerance * float(_floor(old, n, inputs)) + 1e-9
+
+
+def _floor(old: Sequence[OldWorker], n: int, inputs: Inputs) -> Fraction:
+    """The lowest max/mean any split of today's modules reaches (packing.ratio_floor)."""
+    weights = [inputs.statements.get(f, 0) for w in old for f in w.files]
+    return ratio_floor(sum(weights), n, max(weights, default=0))
 
 
 def _pack(

@@ -137,6 +137,22 @@ def test_balance_by_duration(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "worker1 14.5 s, worker2 6.5 s" in capsys.readouterr().out
 
 
+def test_a_module_heavier_than_a_share_sets_the_floor(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # attrs' attr/_make.py alone outweighs a fifth of the library: "run plan to rebalance" could never be met.
+    (root / "proj" / "app" / "core.py").write_text("".join(f"v{i} = {i}\n" for i in range(200)))
+    (root / "workers.toml").write_text(GOOD)
+    # worker1 220 statements (core 200 + io 20), worker2 72: max/mean 1.51, and no split goes below 200 / 146.
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "max/mean 1.51 by statements (tolerance 1.25 times the floor: no split gets below 1.37, since" in out
+    assert "app/core.py alone is 200 statements" in out
+    # The tolerance still counts: 1.05 x 1.37 = 1.44 is under 1.51.
+    (root / "workers.toml").write_text(GOOD.replace("balance = 1.25", "balance = 1.05"))
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    out = capsys.readouterr().out
+    assert "max/mean 1.51 exceeds thresholds.balance = 1.05 times the floor (no split gets below 1.37" in out
+
+
 def test_a_planned_split_passes_check(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(BAD.split("[workers.worker1]")[0].replace("1.1", "1.3"))
     assert cli.main(["plan", "--config", str(root / "workers.toml"), "--workers", "2"]) == 0

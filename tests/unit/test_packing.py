@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,13 @@ def test_checking_a_split_does_not_load_the_toml_editor() -> None:
         [sys.executable, "-c", code], env={"PYTHONPATH": str(REPO / "scripts")}, capture_output=True, text=True
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_ratio_floor_is_one_unless_a_piece_outweighs_a_share() -> None:
+    assert packing.ratio_floor(300, 3, 100) == 1
+    assert packing.ratio_floor(300, 3, 60) == 1
+    # attrs: 1,142 of 1,831 statements in one module, five workers.
+    assert packing.ratio_floor(1831, 5, 1142) == Fraction(5710, 1831)
+    # By duration every worker pays the fixed cost too: (2 + 40) / (2 + 60 / 3).
+    assert packing.ratio_floor(60.0, 3, 40.0, fixed=2.0) == Fraction(42, 22)
+    assert packing.ratio_floor(0, 3, 0) == 1 and packing.ratio_floor(10, 0, 10) == 1

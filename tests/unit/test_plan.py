@@ -586,3 +586,28 @@ def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> Non
         "Attr (Validators + 1 Top-level Module)",
         "Attr (Small Modules)",
     ]
+
+
+def test_a_split_held_up_by_one_heavy_module_is_kept() -> None:
+    # a/big.py alone is twice an even share: no plan gets below max/mean 2.0, so a split at 2.0 stands
+    # (what check passes, plan keeps) and one further off does not.
+    modules = {"a/big.py": 300, "a/x.py": 50, "b/y.py": 50, "b/z.py": 50}
+    tests = conventional_tests(modules)
+
+    def old(*groups: tuple[str, ...]) -> list[plan.OldWorker]:
+        return [
+            plan.OldWorker(
+                f"worker{i}", f"W{i}", tuple(f.removesuffix(".py").replace("/", ".") for f in files), files, ()
+            )
+            for i, files in enumerate(groups, 1)
+        ]
+
+    kept = old(("a/big.py",), ("a/x.py", "b/y.py"), ("b/z.py",))
+    result = make_plan(inputs_for(modules, tests), 3, old=kept)
+    assert [w.files for w in result.workers] == [w.files for w in kept]
+    assert any("ownership kept" in note and "times 2.000, the floor" in note for note in result.notes)
+    # big.py with a neighbour: 350 against the floor's 300, so the planner moves the neighbour off.
+    crowded = old(("a/big.py", "a/x.py"), ("b/y.py",), ("b/z.py",))
+    result = make_plan(inputs_for(modules, tests), 3, old=crowded)
+    assert not any("ownership kept" in note for note in result.notes)
+    assert result.ratio == 2.0

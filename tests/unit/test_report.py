@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from covsplit import config, fsio, report, status
+from covsplit.report import model as report_model
 from covsplit.report.model import AddTests
 
 # Statements per module of the fixture project; pkg/__init__.py is blank.
@@ -254,10 +255,24 @@ def test_balance_shares_and_max_mean(tmp_path: Path) -> None:
     assert model.max_mean == Fraction(3, 2)
     assert (model.heaviest, model.lightest) == ("worker1", "worker2")
     assert "| **worker1** | `pkg/` | 150 | 1 | 150.00% | High |" in md
-    assert "**Max/mean (statements)**: 1.50, above the tolerance of 1.25" in md
+    # pkg/a.py alone is 150 of 200 statements: no split of two workers gets below 1.50, so none is asked for.
+    assert model.floor == report_model.Piece("pkg/a.py", 150, Fraction(3, 2))
+    assert (
+        "**Max/mean (statements)**: 1.50, within the tolerance of 1.25 times the floor of 1.50 "
+        "(`pkg/a.py` alone is 150 statements, and no split divides a module)"
+    ) in md
+    assert not any(step.startswith("Rebalance the split") for step in phrased(model))
+
+
+def test_an_imbalance_a_split_can_fix_is_a_next_step(tmp_path: Path) -> None:
+    # worker2 is heavy by two modules together; moving one of them fixes it.
+    cfg = make_project(tmp_path, sizes={"pkg/a.py": 40, "pkg/b.py": 80, "pkg/c.py": 80})
+    model, md, _ = render(cfg)
+    assert model.floor is None and model.max_mean == Fraction(8, 5)
+    assert "**Max/mean (statements)**: 1.60, above the tolerance of 1.25 (heaviest worker2" in md
     steps = " ".join(phrased(model))
-    assert "Rebalance the split: max/mean is 1.50" in steps
-    assert "heaviest **worker1**" in steps and "lightest **worker2**" in steps
+    assert "Rebalance the split: max/mean is 1.60 in statements, above 1.25;" in steps
+    assert "heaviest **worker2**" in steps and "lightest **worker1**" in steps
 
 
 def test_balanced_split_is_within_tolerance(tmp_path: Path) -> None:

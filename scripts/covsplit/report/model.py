@@ -14,6 +14,7 @@ from covsplit import commands, discover, status
 from covsplit.commands import Invocation
 from covsplit.config import Config, Worker
 from covsplit.numbers import Counts, Gate, Percent, exact, format_floor, format_percent
+from covsplit.packing import ratio_floor
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 # A worker's coverage that only its reports on disk still show, from before its latest run.
@@ -367,6 +368,15 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """An indivisible module heavier than an even share: no split's max/mean gets below ``ratio``."""
+
+    path: str
+    statements: int
+    ratio: Fraction
+
+
+@dataclass(frozen=True)
 class Rebalance(_Step):
     """The statement loads are further apart than the tolerance."""
 
@@ -375,6 +385,7 @@ class Rebalance(_Step):
     heaviest: Load
     lightest: Load
     command: str
+    floor: Piece | None = None  # the module no split can divide, when it alone outweighs a share
     kind: ClassVar[str] = "rebalance"
 
 
@@ -450,6 +461,7 @@ class ReportModel:
     workers: tuple[WorkerModel, ...]
     unowned: tuple[FileRow, ...]
     max_mean: Fraction | None
+    floor: Piece | None  # packing.ratio_floor above 1: the tolerance counts from there
     heaviest: str | None
     lightest: str | None
     seconds_mean: float | None
@@ -466,6 +478,11 @@ class ReportModel:
     # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
+
+    @property
+    def allowed_max_mean(self) -> Fraction:
+        """The tolerance, counted from the floor when one module outweighs an even share."""
+        return Fraction(self.balance_tolerance) * (self.floor.ratio if self.floor else 1)
 
     @property
     def test_totals(self) -> dict[str, int]:
@@ -841,6 +858,9 @@ def build_model(
     loads = [w.statements for w in workers]
     mean = Fraction(sum(loads), len(loads)) if loads else Fraction(0)
     max_mean = Fraction(max(loads)) / mean if mean else None
+    biggest = min(files_list, key=lambda path: (-counts.get(path, 0), path), default="")
+    floor_ratio = ratio_floor(total, len(workers), counts.get(biggest, 0))
+    floor = Piece(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None
     heaviest = max(workers, key=lambda w: w.statements).name if workers and mean else None
     lightest = min(workers, key=lambda w: w.statements).name if workers and mean else None
 
@@ -878,6 +898,7 @@ def build_model(
         workers=tuple(workers),
         unowned=unowned,
         max_mean=max_mean,
+        floor=floor,
         heaviest=heaviest,
         lightest=lightest,
         seconds_mean=seconds_mean,
@@ -969,7 +990,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
             AddTests(tuple(below[:MAX_FILES_LISTED]), len(below), model.line_threshold, model.branch_threshold)
         )
 
-    if model.max_mean is not None and model.max_mean > Fraction(model.balance_tolerance):
+    if model.max_mean is not None and model.max_mean > model.allowed_max_mean:
         by_name = {w.name: w for w in workers}
         heavy, light = by_name[model.heaviest or ""], by_name[model.lightest or ""]
         steps.append(
@@ -979,6 +1000,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 Load(heavy.name, heavy.statements, _as_percent(heavy.share)),
                 Load(light.name, light.statements, _as_percent(light.share)),
                 run.nox("-s", "plan"),
+                model.floor,
             )
         )
     if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
