@@ -323,11 +323,17 @@ def ratio_floor(total: float, workers: int, heaviest_piece: float, fixed: float 
     (``check`` and the report) rather than asking for a plan that cannot exist.
     ``fixed`` is what every worker pays whatever it runs (by duration).
     Exact, so a worker that owns just that piece is never "above" it by a rounding.
+    A piece less than 1% over a share sets no floor: the tolerance covers it, and
+    a floor that reads "1.00" would explain nothing.
     """
     if workers < 1 or total <= 0:
         return Fraction(1)
     share = Fraction(fixed) + Fraction(total) / workers
-    return max(Fraction(1), (Fraction(fixed) + Fraction(heaviest_piece)) / share)
+    floor = (Fraction(fixed) + Fraction(heaviest_piece)) / share
+    return floor if floor >= _FLOOR_NOTICED else Fraction(1)
+
+
+_FLOOR_NOTICED = Fraction(101, 100)
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,6 @@ def test_the_ratio_floor_is_one_unless_a_piece_outweighs_a_share() -> None:
     # By duration every worker pays the fixed cost too: (2 + 40) / (2 + 60 / 3).
     assert packing.ratio_floor(60.0, 3, 40.0, fixed=2.0) == Fraction(42, 22)
     assert packing.ratio_floor(0, 3, 0) == 1 and packing.ratio_floor(10, 0, 10) == 1
+    # dateutil's rrule.py, 996 statements against a share of 992.5: within any tolerance, so no floor.
+    assert packing.ratio_floor(3970, 4, 996) == 1
+    assert packing.ratio_floor(400, 4, 101) == Fraction(101, 100)

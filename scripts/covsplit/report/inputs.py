@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from covsplit import commands, discover, fsio, junit, status, titles
+from covsplit import commands, discover, durations, fsio, junit, status, titles
 from covsplit.aggregate import AggregateResult, read_result
 from covsplit.config import Config
 from covsplit.report.model import SLOWEST_LISTED, ReportModel, _dict, build_model
@@ -31,6 +31,7 @@ class ReportInputs:
     planned_commands: dict[str, str]
     warnings: list[str]
     slowest_tests: list[tuple[str, str, float]] = field(default_factory=list)
+    measured: durations.Measured = field(default_factory=durations.Measured)
 
 
 def _slowest_tests(cfg: Config, limit: int = SLOWEST_LISTED) -> list[tuple[str, str, float]]:
@@ -143,6 +144,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         planned_commands=_planned_commands(cfg),
         warnings=warnings,
         slowest_tests=_slowest_tests(cfg),
+        measured=durations.read(cfg.output_dir),
     )
 
 
@@ -160,6 +162,7 @@ def model_for(cfg: Config) -> ReportModel:
         existing=inputs.existing,
         planned_commands=inputs.planned_commands,
         slowest_tests=inputs.slowest_tests,
+        measured=inputs.measured,
         counts_source=inputs.counts_source,
         aggregate_problem=inputs.aggregate_problem,
         warnings=inputs.warnings,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from covsplit import commands, discover, status
+from covsplit import commands, discover, durations, status
 from covsplit.commands import Invocation
 from covsplit.config import Config, Worker
 from covsplit.numbers import Counts, Gate, Percent, exact, format_floor, format_percent
@@ -377,6 +377,15 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class SlowFile:
+    """A test file slower than an even share of the run: no schedule's max/mean gets below ``ratio``."""
+
+    path: str
+    seconds: float
+    ratio: Fraction
+
+
+@dataclass(frozen=True)
 class Rebalance(_Step):
     """The statement loads are further apart than the tolerance."""
 
@@ -398,6 +407,7 @@ class RebalanceTime(_Step):
     slowest: str
     seconds: float | None
     command: str
+    floor: SlowFile | None = None  # the test file no schedule can divide, when it alone outweighs a share
     kind: ClassVar[str] = "rebalance_time"
 
 
@@ -466,6 +476,7 @@ class ReportModel:
     lightest: str | None
     seconds_mean: float | None
     seconds_max_mean: float | None
+    seconds_floor: SlowFile | None  # as floor, for the seconds of the test files (a file runs in one worker)
     seconds_missing: tuple[str, ...]
     combined: CombinedModel | None
     aggregate_problem: str  # why there is no combined data ("" when there is)
@@ -483,6 +494,11 @@ class ReportModel:
     def allowed_max_mean(self) -> Fraction:
         """The tolerance, counted from the floor when one module outweighs an even share."""
         return Fraction(self.balance_tolerance) * (self.floor.ratio if self.floor else 1)
+
+    @property
+    def allowed_seconds_max_mean(self) -> float:
+        """The tolerance for seconds, counted from the floor when one test file outweighs an even share."""
+        return self.balance_tolerance * float(self.seconds_floor.ratio if self.seconds_floor else 1)
 
     @property
     def test_totals(self) -> dict[str, int]:
@@ -796,6 +812,7 @@ def build_model(
     warnings: Iterable[str] = (),
     generated_at: str | None = None,
     slowest_tests: Iterable[tuple[str, str, float]] = (),
+    measured: durations.Measured | None = None,
 ) -> ReportModel:
     """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
 
@@ -868,6 +885,7 @@ def build_model(
     seconds_mean = sum(timed) / len(timed) if timed else None
     seconds_max_mean = max(timed) / seconds_mean if timed and seconds_mean else None
     seconds_missing = tuple(w.name for w in workers if w.seconds is None)
+    seconds_floor = _seconds_floor(measured, run_by_some, len(workers)) if measured is not None else None
 
     unowned = tuple(FileRow(path, None, Counts(statements=counts.get(path))) for path in cfg.unowned)
 
@@ -903,6 +921,7 @@ def build_model(
         lightest=lightest,
         seconds_mean=seconds_mean,
         seconds_max_mean=seconds_max_mean,
+        seconds_floor=seconds_floor,
         seconds_missing=seconds_missing,
         combined=combined,
         aggregate_problem=problem,
@@ -913,6 +932,16 @@ def build_model(
         invoke=commands.invocation(cfg),
     )
     return _with_next_steps(model)
+
+
+def _seconds_floor(measured: durations.Measured, run: Iterable[str], workers: int) -> SlowFile | None:
+    """The test file that keeps every schedule's seconds max/mean above 1, as the planner measures seconds."""
+    seconds = {path: measured.files[path] for path in run if path in measured.files}
+    if not seconds:
+        return None
+    slowest = min(seconds, key=lambda path: (-seconds[path], path))
+    floor = ratio_floor(sum(seconds.values()), workers, seconds[slowest], measured.fixed_per_worker)
+    return SlowFile(slowest, seconds[slowest], floor) if floor > 1 else None
 
 
 def _below_thresholds(model: ReportModel) -> list[FileRow]:
@@ -1003,7 +1032,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 model.floor,
             )
         )
-    if model.seconds_max_mean is not None and model.seconds_max_mean > model.balance_tolerance:
+    if model.seconds_max_mean is not None and model.seconds_max_mean > model.allowed_seconds_max_mean:
         slow = max((w for w in workers if w.seconds is not None), key=lambda w: w.seconds or 0)
         steps.append(
             RebalanceTime(
@@ -1012,6 +1041,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                 slow.name,
                 slow.seconds,
                 run.make("plan") + ' ARGS="--by duration"',
+                model.seconds_floor,
             )
         )
 
