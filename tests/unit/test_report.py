@@ -295,17 +295,20 @@ def test_seconds_max_mean_from_recorded_durations(tmp_path: Path) -> None:
     assert any("Rebalance by time" in step for step in phrased(model))
 
 
+def write_durations(cfg: config.Config, *per_worker: dict[str, float], fixed: float = 2.0) -> None:
+    """worker1's, worker2's, ... measured seconds per test file, as the durations plugin records them."""
+    for number, files in enumerate(per_worker, 1):
+        name = f"worker{number}"
+        record = {"schema": 1, "worker": name, "wall_s": fixed + sum(files.values()), "fixed_s": fixed, "files": files}
+        fsio.write_json(cfg.output_dir / f"{name}_durations.json", record)
+
+
 def test_a_test_file_slower_than_a_share_sets_the_seconds_floor(tmp_path: Path) -> None:
     # dateutil's tests/test_tzpath_data.py alone outlasts an even share: no schedule gets worker1 below it.
     cfg = make_project(tmp_path)
     write_status(cfg, "worker1", duration_s=30.0)
     write_status(cfg, "worker2", duration_s=10.0)
-    for name, files in (
-        ("worker1", {"tests/test_a.py": 28.0}),
-        ("worker2", {"tests/test_b.py": 4.0, "tests/sub/test_c.py": 4.0}),
-    ):
-        record = {"schema": 1, "worker": name, "wall_s": 2.0 + sum(files.values()), "fixed_s": 2.0, "files": files}
-        fsio.write_json(cfg.output_dir / f"{name}_durations.json", record)
+    write_durations(cfg, {"tests/test_a.py": 28.0}, {"tests/test_b.py": 4.0, "tests/sub/test_c.py": 4.0})
     model, md, _ = render(cfg)
     # (2 + 28) / (2 + 36 / 2) = 1.5: the split is as good as a split of whole test files can be.
     assert model.seconds_floor == report_model.SlowFile("tests/test_a.py", 28.0, Fraction(3, 2))
@@ -315,12 +318,7 @@ def test_a_test_file_slower_than_a_share_sets_the_seconds_floor(tmp_path: Path) 
     ) in md
     assert not any("Rebalance by time" in step for step in phrased(model))
     # No file outlasts a share (12 s each, 20 s a share): the workers' 30 s and 10 s can be evened out.
-    for name, files in (
-        ("worker1", {"tests/test_a.py": 12.0}),
-        ("worker2", {"tests/test_b.py": 12.0, "tests/sub/test_c.py": 12.0}),
-    ):
-        record = {"schema": 1, "worker": name, "wall_s": 2.0 + sum(files.values()), "fixed_s": 2.0, "files": files}
-        fsio.write_json(cfg.output_dir / f"{name}_durations.json", record)
+    write_durations(cfg, {"tests/test_a.py": 12.0}, {"tests/test_b.py": 12.0, "tests/sub/test_c.py": 12.0})
     model, md, _ = render(cfg)
     assert model.seconds_floor is None
     assert any(
