@@ -242,6 +242,34 @@ def test_convention_maps_test_files_to_modules() -> None:
     assert target("tests/training/test_dataset.py") is None
 
 
+def test_convention_maps_a_flat_suite_into_its_package() -> None:
+    """dateutil and attrs keep tests/test_<mod>.py beside src/<package>/: the folders mirror nothing."""
+    files = [
+        "src/dateutil/__init__.py",
+        "src/dateutil/rrule.py",
+        "src/dateutil/parser/_parser.py",
+        "src/dateutil/parser/isoparser.py",
+        "src/dateutil/tz/tz.py",
+        "src/dateutil/tz/_tzfile.py",
+        "src/attr/_make.py",
+        "src/attr/validators.py",
+        "src/attrs/validators.py",
+    ]
+    stmts = {"src/dateutil/parser/_parser.py": 996, "src/dateutil/parser/isoparser.py": 200, "src/dateutil/tz/tz.py": 9}
+
+    def target(test: str) -> str | None:
+        return plan.convention_target(test, "tests", "src", files, stmts)
+
+    assert target("tests/test_rrule.py") == "src/dateutil/rrule.py"
+    assert target("tests/test_parser.py") == "src/dateutil/parser/_parser.py"  # the package's biggest module
+    assert target("tests/test_isoparser.py") == "src/dateutil/parser/isoparser.py"  # found once, deeper
+    assert target("tests/test_tzfile.py") == "src/dateutil/tz/_tzfile.py"  # private, found once
+    assert target("tests/test_make.py") == "src/attr/_make.py"
+    assert target("tests/property/test_rrule.py") == "src/dateutil/rrule.py"
+    assert target("tests/test_validators.py") is None  # attr's and attrs': no single module
+    assert target("tests/test_internals.py") is None
+
+
 def test_every_test_file_runs_in_exactly_one_worker(tmp_path: Path) -> None:
     modules = {f"pkg{p}/m{i}.py": 5 + 7 * i + p for p in range(3) for i in range(5)}
     tests = conventional_tests(modules) + [f"tests/e2e/test_flow{i}.py" for i in range(4)] + ["tests/test_misc.py"]
