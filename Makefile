@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 TOOLS := .tools
 NOX := $(TOOLS)/bin/nox
+# The standard-library commands (pending, jobs, verdict) run on the caller's Python: no virtualenv needed.
+COVSPLIT := PYTHONPATH=scripts $(PYTHON) -m covsplit
 CONFIG ?= workers.toml
 export COVSPLIT_CONFIG := $(abspath $(CONFIG))
 # How many workers run at once: all, unless the peak memory of earlier runs says fewer (JOBS=N to cap it).
@@ -12,9 +14,9 @@ NOXFLAGS ?=
 .PHONY: help coverage-all coverage-seq aggregate report plan check matrix test lint bench clean
 
 help:
-	@echo "make coverage-all   run every worker in parallel, then aggregate and report"
+	@echo "make coverage-all   run the workers whose data cannot be reused, in parallel, then aggregate and report (FULL=1: all)"
 	@echo "make coverage-seq   the same, one worker after the other"
-	@echo "make workerN        one worker ($$(PYTHONPATH=scripts $(PYTHON) -m covsplit workers | tr '\n' ' '))"
+	@echo "make workerN        one worker ($$($(COVSPLIT) workers | tr '\n' ' '))"
 	@echo "make aggregate | report | plan | check | test | lint | bench | clean"
 
 # Pinned nox and uv in a local virtualenv: nothing else needs to be installed by hand.
@@ -23,15 +25,22 @@ $(NOX): scripts/requirements/bootstrap.txt
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements/bootstrap.txt
 	@touch $(NOX)
 
-# nox's own parallel runner runs the workers (a status board on a terminal); a failed worker
-# stops neither the others nor the aggregate and report that show it (they run after, not requires=).
-# The noxfile checks workers.toml before any session starts (status 2: nothing ran, stop); the report
-# is written by the aggregate's own process (`-- --report`), one interpreter less on the way to the verdict.
+# Only the workers whose data cannot be reused run (stale, failed, crashed, never run, another config's;
+# FULL=1: every worker), with nox's own parallel runner; a failed worker stops neither the others nor the
+# aggregate and report that show it (they run after, not requires=). The aggregate writes the report in its
+# own process (`-- --report`); when nothing it reads changed, the verdict it had is printed instead.
+# Status 2 from nox: workers.toml is wrong and nothing ran, stop.
 coverage-all: $(NOX)
-	@status=0; jobs=$(if $(JOBS),$(JOBS),$$(PYTHONPATH=scripts $(PYTHON) -m covsplit jobs 2>/dev/null || echo 1)); \
-	COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$$jobs $(NOX) $(NOXFLAGS) -j $$jobs -t workers || status=$$?; \
-	if [ $$status -eq 2 ]; then exit 2; fi; \
-	$(NOX) $(NOXFLAGS) -s aggregate -- --report || status=1; \
+	@status=0; export COVSPLIT_RUN_STARTED=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
+	workers=$$($(COVSPLIT) pending $(if $(FULL),--full)) || exit $$?; \
+	if [ -n "$$workers" ]; then \
+	  jobs=$(if $(JOBS),$(JOBS),$$($(COVSPLIT) jobs $$workers 2>/dev/null || echo 1)); \
+	  COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$$jobs $(NOX) $(NOXFLAGS) -j $$jobs -s $$workers || status=$$?; \
+	  if [ $$status -eq 2 ]; then exit 2; fi; \
+	fi; \
+	if [ -n "$$workers" ] || [ -n "$$($(COVSPLIT) pending --aggregate)" ]; then \
+	  $(NOX) $(NOXFLAGS) -s aggregate -- --report || status=1; \
+	else $(COVSPLIT) verdict --strict || status=1; fi; \
 	exit $$status
 
 coverage-seq: $(NOX)
@@ -50,7 +59,7 @@ plan check: $(NOX)
 
 # The workers as a CI matrix, for CI systems other than GitHub Actions (see README).
 matrix:
-	@PYTHONPATH=scripts $(PYTHON) -m covsplit matrix
+	@$(COVSPLIT) matrix
 
 test: $(NOX)
 	$(NOX) $(NOXFLAGS) -s tests -- $(ARGS)

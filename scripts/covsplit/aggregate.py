@@ -23,10 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import fsio, lock, status
+from covsplit import fsio, inputs, lock, status
 from covsplit.config import Config
+from covsplit.digests import DigestCache
 from covsplit.numbers import Counts, Gate, exact
 from covsplit.numbers import format_percent as pct
 from covsplit.summary import md_cell, md_code
@@ -40,6 +41,7 @@ class AggregateResult(TypedDict):
 
     schema: int
     generated_at: str
+    inputs_digest: NotRequired[str]
     complete: bool
     missing: list[dict[str, str]]
     workers: list[dict[str, Any]]
@@ -104,12 +106,15 @@ def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) ->
     return {package: figures(summaries) for package, summaries in sorted(groups.items())}
 
 
-def worker_states(cfg: Config) -> list[dict[str, Any]]:
-    """Each worker's state and whether it left coverage data."""
+def worker_states(cfg: Config, cache: DigestCache | None = None) -> list[dict[str, Any]]:
+    """Each worker's state, whether it left coverage data, and what changed since it ran (``stale``)."""
+    cache = cache or DigestCache(None)
     states = []
     for worker in cfg.workers:
         paths = cfg.layout.worker(worker.name)
         record = status.read(paths.status)
+        foreign = _foreign_config(record.get("config"), cfg)
+        finished = record["state"] in (status.PASSED, status.FAILED) and not foreign
         states.append(
             {
                 "name": worker.name,
@@ -118,11 +123,20 @@ def worker_states(cfg: Config) -> list[dict[str, Any]]:
                 "message": record.get("message", ""),
                 "data_file": paths.data_file.exists(),
                 "root": record.get("root"),
+                "started_at": record.get("started_at"),
+                "finished_at": record.get("finished_at"),
                 # Two configs beside each other share coverage_output/: whose run is this?
-                "foreign_config": _foreign_config(record.get("config"), cfg),
+                "foreign_config": foreign,
+                # Measured against other versions of its inputs: never combined.
+                "stale": inputs.stale_reasons(cfg, worker, record, cache) if finished else [],
             }
         )
     return states
+
+
+def usable(state: Mapping[str, Any]) -> bool:
+    """Whether a worker's data goes into the combined data: this config's, present, and measured on this tree."""
+    return bool(state["data_file"]) and not state["foreign_config"] and not state.get("stale")
 
 
 def _foreign_config(recorded: Any, cfg: Config) -> str:
@@ -148,6 +162,10 @@ def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
             reason = state["message"] or state["state"]
         elif not state["data_file"]:
             reason = "the worker finished but left no coverage data file"
+        elif state.get("stale"):
+            reason = f"its inputs changed since it ran ({state.get('started_at')}): " + ", ".join(state["stale"])
+            missing.append({"worker": state["name"], "state": status.STALE, "reason": reason})
+            continue
         if reason:
             missing.append({"worker": state["name"], "state": state["state"], "reason": reason})
     return missing
@@ -271,9 +289,12 @@ def _run_locked(cfg: Config) -> int:
     from covsplit.summary import WHOLE_SUITE
 
     generated_at = status.now()
-    states = worker_states(cfg)
+    cache = DigestCache(cfg.layout.digest_cache)
+    states = worker_states(cfg, cache)
+    inputs_digest = inputs.combined_digest(cfg, cache, {s["name"]: s["stale"] for s in states}, inputs.own_code())
+    cache.save()
     missing = missing_workers(states)
-    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if s["data_file"] and not s["foreign_config"]]
+    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if usable(s)]
     # Where each worker's checkout was: on a fleet every machine may have its own path.
     roots = [str(state["root"]) for state in states if state.get("root")]
     cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
@@ -307,13 +328,18 @@ def _run_locked(cfg: Config) -> int:
         {
             "schema": SCHEMA,
             "generated_at": generated_at,
+            # What this aggregate read (covsplit.inputs.combined_digest): unchanged, it need not run again.
+            "inputs_digest": inputs_digest,
             "complete": not missing,
             "missing": missing,
             "workers": [
                 {
                     "name": s["name"],
                     "state": s["state"],
+                    "started_at": s["started_at"],
+                    "finished_at": s["finished_at"],
                     "data_file": s["data_file"],
+                    "stale": s["stale"],
                     "coverage": per_worker[s["name"]].as_dict(),
                 }
                 for s in states

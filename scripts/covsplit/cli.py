@@ -43,7 +43,15 @@ def parser() -> argparse.ArgumentParser:
 
     command("validate", "check workers.toml and print its workers")
     command("workers", "print the worker names, one per line (for the Makefile)")
-    command("jobs", "how many workers to run at once, from the memory earlier runs needed")
+    jobs = command("jobs", "how many workers to run at once, from the memory earlier runs needed")
+    jobs.add_argument("names", nargs="*", help="size for these workers only (default: every worker)")
+    pending = command(
+        "pending", "the workers make coverage-all must run: stale, failed, crashed, never run (the others are reused)"
+    )
+    pending.add_argument("--full", action="store_true", help="every worker, whatever changed")
+    pending.add_argument(
+        "--aggregate", action="store_true", help='print "aggregate" when the aggregate and report must run again'
+    )
     command("matrix", "the workers as a CI matrix (GitHub's JSON shape) for other CI systems")
     verdict = command("verdict", "one screen: each worker, the combined figures, the gates")
     verdict.add_argument(
@@ -102,21 +110,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covsplit import report
 
         model = report.model_for(cfg)
-        print(report.render_verdict(model, cfg.layout.report_html))
+        print(report.render_verdict(model, cfg.layout.report_html, report.run_started()))
         return 1 if args.strict and not report.all_clear(model) else 0
     if args.command == "jobs":
         from covsplit import capacity, status
 
         needs = []
-        for w in cfg.workers:
+        chosen = [cfg.worker(name) for name in args.names] or list(cfg.workers)
+        for w in chosen:
             record = status.read(cfg.layout.worker(w.name).status)
             peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
             if isinstance(peak, int | float) and isinstance(processes, int):
                 needs.append(peak * processes)
-        jobs, why = capacity.parallel_workers(len(cfg.workers), needs, capacity.available_mib())
+        jobs, why = capacity.parallel_workers(len(chosen), needs, capacity.available_mib())
         print(jobs)
         print(f"covsplit: {why}", file=sys.stderr)
         return 0
+    if args.command == "pending":
+        from covsplit import pending as pending_module
+
+        return pending_module.run(cfg, full=args.full, combined=args.aggregate)
     if args.command == "worker-reports":
         from covsplit import worker_reports as reports
 

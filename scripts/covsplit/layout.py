@@ -62,6 +62,16 @@ class WorkerPaths:
         return self.output_dir / f"{self.name}_progress.jsonl"
 
     @property
+    def inputs(self) -> Path:
+        """Content digests of everything the run depended on (covsplit.inputs): whether its data is still valid."""
+        return self.output_dir / f"{self.name}_inputs.json"
+
+    @property
+    def observed(self) -> Path:
+        """What pytest executed and imported, as covsplit.pytest_inputs saw it; read and removed by the driver."""
+        return self.output_dir / f".{self.name}_observed.json"
+
+    @property
     def html_dir(self) -> Path:
         return self.html_root / self.name
 
@@ -139,6 +149,11 @@ class Layout:
     @property
     def bench_md(self) -> Path:
         return self.output_dir / "bench.md"
+
+    @property
+    def digest_cache(self) -> Path:
+        """File digests by size and modification time (covsplit.digests), shared by every reader."""
+        return self.output_dir / ".digests.json"
 
     @property
     def combined_lock(self) -> Path:

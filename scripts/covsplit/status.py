@@ -27,6 +27,8 @@ CRASHED = "crashed"  # pytest could not run to the end (internal error, signal, 
 TIMEOUT = "timeout"  # killed after the worker's timeout
 RUNNING = "running"  # written at start; still running, or killed without a trace
 NOT_RUN = "not run"  # no status file at all
+# Derived by the aggregate, never recorded: the worker's data was measured against other versions of its inputs.
+STALE = "stale"
 STATES = (PASSED, FAILED, CRASHED, TIMEOUT, RUNNING)
 
 

@@ -30,9 +30,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, durations, fsio, lock, progress, status
+from covsplit import capacity, durations, fsio, inputs, lock, progress, status
 from covsplit.commands import command_line, invocation, partial_path, pytest_command, pytest_environment
 from covsplit.config import Config, Worker
+from covsplit.digests import DigestCache
 from covsplit.failures import categories, category_files, exception_type, render_failure_analysis
 from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import WorkerPaths
@@ -316,10 +317,11 @@ def _run_locked(
     # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
     for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
         stale.unlink(missing_ok=True)
-    for stale in (junit_partial, durations_partial, paths.progress):
+    for stale in (junit_partial, durations_partial, paths.progress, paths.inputs, paths.observed):
         stale.unlink(missing_ok=True)
 
     started = time.monotonic()
+    started_ns = time.time_ns()
     pytest_env = pytest_environment(cfg, paths.data_file, env)
     result = _run_pytest(command, pytest_env, cfg.root, paths.test_output, worker.timeout, worker.memory_limit_mib)
     duration = time.monotonic() - started
@@ -348,6 +350,10 @@ def _run_locked(
             message += "; coverage measured up to the last save before it is kept (partial)"
         final.update(state=state, message=message, outcomes=outcomes)
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration)
+        if state in (status.PASSED, status.FAILED):
+            _record_inputs(cfg, worker, paths, base["started_at"], started_ns)
+        # A run that did not finish records no inputs: it runs again whatever changed.
+        paths.observed.unlink(missing_ok=True)
         _write_artifacts(cfg, worker, paths, final, results)
     except Exception as exc:
         # Whatever broke, the status must not stay "running": say what happened, then fail loudly.
@@ -386,6 +392,17 @@ def summary_input(
         invoke=invocation(cfg),
         config=str(cfg.path),
     )
+
+
+def _record_inputs(cfg: Config, worker: Worker, paths: WorkerPaths, started_at: str, started_ns: int) -> None:
+    """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing."""
+    observed = inputs.read(paths.observed)
+    paths.observed.unlink(missing_ok=True)
+    if observed is None:
+        return
+    cache = DigestCache(cfg.layout.digest_cache)
+    fsio.write_json(paths.inputs, inputs.record(cfg, worker, observed, started_at, started_ns, cache))
+    cache.save()
 
 
 def _write_artifacts(

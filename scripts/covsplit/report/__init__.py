@@ -17,6 +17,7 @@ computed and the next steps as data, and :func:`render_markdown` and
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
@@ -56,8 +57,26 @@ __all__ = [
 ]
 
 
-def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> str:
-    """One screen for the end of a run: each worker's state, the combined figures against the gates, the report."""
+# Set by `make coverage-all` when it starts: a worker that ran before then was reused, and the verdict says so.
+RUN_STARTED = "COVSPLIT_RUN_STARTED"
+
+
+def run_started() -> datetime | None:
+    """When the current ``make coverage-all`` started, if one is running."""
+    value = os.environ.get(RUN_STARTED)
+    try:
+        started = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return started.replace(tzinfo=started.tzinfo or UTC) if started else None
+
+
+def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, since: datetime | None = None) -> str:
+    """One screen for the end of a run: each worker's state, the combined figures against the gates, the report.
+
+    With ``since`` (when this ``make coverage-all`` started), a worker whose
+    data is from before is marked as reused, with when it ran.
+    """
     width = max((len(w.name) for w in model.workers), default=6)
     lines = ["", "covsplit verdict"]
     for w in model.workers:
@@ -71,6 +90,8 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str) -> s
         line, branch = (percent_text(cov.line_percent), percent_text(cov.branch_percent)) if cov else ("n/a", "n/a")
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
+        if since is not None and w.ran_at is not None and w.ran_at < since and w.state != status.NOT_RUN:
+            seconds += f", reused from {w.date}"
         lines.append(
             f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
             f"line {line}, branch {branch}{scope}"
@@ -115,5 +136,5 @@ def write_report(cfg: Config) -> int:
         fsio.write_text(md_path, render_markdown(model))
         fsio.write_text(html_path, render_html(model))
     print(f"report: wrote {md_path} and {html_path}")
-    print(render_verdict(model, html_path))
+    print(render_verdict(model, html_path, run_started()))
     return 0

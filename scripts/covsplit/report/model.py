@@ -186,6 +186,8 @@ class WorkerModel:
 
     # Category -> the test files its failures are in (from the worker's status).
     failure_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # When its run ended (or started, if it never ended): the verdict tells a reused run from a new one.
+    ran_at: datetime | None = None
 
     @property
     def state_label(self) -> str:
@@ -339,6 +341,20 @@ class RerunAggregate(_Step):
 
 
 @dataclass(frozen=True)
+class Refresh(_Step):
+    """Workers whose data was measured against other versions of their inputs: left out, to be run again."""
+
+    workers: tuple[MissingWorker, ...]
+    command: str
+    command_all: str
+    kind: ClassVar[str] = "refresh"
+
+    @property
+    def items(self) -> tuple[MissingWorker, ...]:
+        return self.workers
+
+
+@dataclass(frozen=True)
 class GateFails(_Step):
     gate: Gate
     partial: bool
@@ -442,6 +458,7 @@ NextStep = (
     | Rerun
     | FixFailures
     | Combine
+    | Refresh
     | RerunAggregate
     | GateFails
     | AddTests
@@ -718,6 +735,7 @@ def _worker_model(
         state=state,
         message=str(record.get("message") or ""),
         date=format_time(record.get("finished_at") or record.get("started_at")),
+        ran_at=_parse_time(record.get("finished_at") or record.get("started_at")),
         exit_status=_int(record, "exit_status"),
         outcomes=outcomes,
         coverage=coverage,
@@ -1009,6 +1027,11 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
         if any(w.state in FINISHED for w in workers):
             steps.append(Combine(model.aggregate_problem, run.nox("-s", "aggregate")))
     else:
+        stale = tuple(m for m in combined.missing if m.state == status.STALE)
+        if stale:
+            steps.append(
+                Refresh(stale, run.nox("-s", *(m.name for m in stale), "aggregate", "report"), run.make("coverage-all"))
+            )
         if combined.stale:
             steps.append(RerunAggregate(combined.stale, run.nox("-s", "aggregate")))
         steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]

@@ -1,0 +1,130 @@
+"""Content digests of files, cached by size and modification time as git's index caches them.
+
+Deciding whether a worker's data is still valid means comparing the
+content of every file its run depended on with the tree as it is now: on a
+project of 10,000 files, hashing them all each time would cost more than
+the check is worth.  So a digest is kept beside the outputs with the
+file's size, modification time and inode, and a file is hashed again only
+when one of them differs.
+
+A modification within the same clock tick as the hashing would keep size
+and time (git calls this "racily clean"): an entry is trusted only when
+the file was last modified well before it was hashed.  Standard library
+only: the worker driver and ``covsplit pending`` run without coverage.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from covsplit import fsio
+
+# A file modified less than this before it was hashed may have changed within the same tick of a coarse clock.
+RACY_NS = 2_000_000_000
+# The digest of a file that does not exist, or cannot be read: a value no content hashes to.
+ABSENT = "absent"
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def hash_file(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class DigestCache:
+    """Digests of files by path, re-hashing only what may have changed since the cache last saw it."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._entries: dict[str, list] = {}
+        self._dirty = False
+        data = fsio.read_json(path) if path is not None else None
+        if isinstance(data, dict) and data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
+            self._entries = data["files"]
+
+    def digest(self, path: Path) -> str:
+        """The content digest of ``path``, or :data:`ABSENT` when there is no readable file."""
+        key = str(path)
+        try:
+            stat = path.stat()
+        except OSError:
+            return ABSENT
+        if not path.is_file():
+            return ABSENT
+        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        entry = self._entries.get(key)
+        # Trusted only when the file was last modified well before it was hashed (not "racily clean").
+        if (
+            isinstance(entry, list)
+            and len(entry) == 5
+            and entry[:3] == signature
+            and stat.st_mtime_ns < entry[3] - RACY_NS
+        ):
+            return str(entry[4])
+        hashed_at = time.time_ns()
+        try:
+            value = hash_file(path)
+        except OSError:
+            return ABSENT
+        self._entries[key] = [*signature, hashed_at, value]
+        self._dirty = True
+        return value
+
+    def digests(self, paths: Iterable[Path]) -> dict[Path, str]:
+        return {path: self.digest(path) for path in paths}
+
+    def save(self) -> None:
+        """Write the cache back (atomically; two writers at once lose entries, never correctness)."""
+        if self.path is None or not self._dirty:
+            return
+        try:
+            fsio.write_text(self.path, json.dumps({"version": self.VERSION, "files": self._entries}))
+        except OSError:
+            return
+        self._dirty = False
+
+
+def modified_since(path: Path, since_ns: int) -> bool:
+    """Whether ``path`` was modified at or after ``since_ns`` (a missing file was not)."""
+    try:
+        return os.stat(path).st_mtime_ns >= since_ns
+    except OSError:
+        return False
+
+
+def installed(site_dirs: Iterable[Path]) -> str:
+    """A digest of what is installed in these site-packages folders: each distribution's name and version.
+
+    Read from the folder names (``name-version.dist-info``) and the ``.pth``
+    files (editable installs), which is what pip and uv change on every
+    install; no metadata file is parsed, so the check stays cheap.
+    """
+    entries = []
+    for folder in site_dirs:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            entries.append(f"{folder}: unreadable")
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                entries.append(name)
+            elif name.endswith(".pth"):
+                try:
+                    entries.append(f"{name}:{hash_file(Path(folder, name))}")
+                except OSError:
+                    entries.append(f"{name}: unreadable")
+    return hash_bytes("\n".join(entries).encode())

@@ -1,0 +1,87 @@
+"""What ``make coverage-all`` must run: the workers whose data cannot be reused, and whether the aggregate must run.
+
+A worker's data is reused, whenever it was measured, when its run passed,
+was made for this config, left its data file and every input it recorded
+still matches the tree (:mod:`covsplit.inputs`).  Every other worker runs:
+stale, failed (a flaky test gets its second chance), crashed, timed out,
+never run, or run for another config.  The aggregate and report run again
+when anything they read changed (:func:`covsplit.inputs.combined_digest`);
+with nothing changed, ``make coverage-all`` runs nothing and prints the
+verdict it had.
+
+Standard library only, like the driver: it runs before any virtualenv.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from covsplit import aggregate, fsio, inputs, status
+from covsplit.config import Config
+from covsplit.digests import DigestCache
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One worker: run it (and why) or reuse its data (measured when)."""
+
+    worker: str
+    run: bool
+    why: str
+
+
+def decide(cfg: Config, cache: DigestCache, full: bool = False) -> list[Decision]:
+    """Run or reuse, for each worker in order."""
+    decisions = []
+    for state in aggregate.worker_states(cfg, cache):
+        name = state["name"]
+        if full:
+            why, run = "FULL=1", True
+        elif state["foreign_config"]:
+            why, run = f"its files are another config's ({state['foreign_config']})", True
+        elif state["state"] != status.PASSED:
+            why, run = state["state"], True
+        elif not state["data_file"]:
+            why, run = "it left no coverage data", True
+        elif state["stale"]:
+            why, run = "stale: " + ", ".join(state["stale"]), True
+        else:
+            why, run = f"inputs unchanged since it ran, {state.get('finished_at') or '?'}", False
+        decisions.append(Decision(name, run, why))
+    return decisions
+
+
+def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
+    """Whether ``aggregate.json`` and the report were made from exactly what the workers and the tree hold now."""
+    layout = cfg.layout
+    recorded = fsio.read_json(layout.aggregate_json)
+    if not isinstance(recorded, dict) or recorded.get("schema") != aggregate.SCHEMA:
+        return False
+    for path in (layout.report_md, layout.report_html):
+        # The report is written after the aggregate (`-- --report`); one older than it is out of date.
+        if not path.exists() or path.stat().st_mtime_ns < layout.aggregate_json.stat().st_mtime_ns:
+            return False
+    stale = {s["name"]: s["stale"] for s in aggregate.worker_states(cfg, cache)}
+    return recorded.get("inputs_digest") == inputs.combined_digest(cfg, cache, stale, inputs.own_code())
+
+
+def run(cfg: Config, full: bool = False, combined: bool = False) -> int:
+    """Print the worker sessions to run (one line), or with ``combined`` "aggregate" when it must run; say why."""
+    cache = DigestCache(cfg.layout.digest_cache)
+    if combined:
+        print("" if aggregate_current(cfg, cache) else "aggregate")
+        cache.save()
+        return 0
+    decisions = decide(cfg, cache, full)
+    cache.save()
+    running = [d for d in decisions if d.run]
+    reused = [d for d in decisions if not d.run]
+    if running:
+        listed = "; ".join(f"{d.worker} ({d.why})" for d in running)
+        print(f"covsplit: running {listed}", file=sys.stderr)
+    if reused:
+        listed = "; ".join(f"{d.worker} ({d.why})" for d in reused)
+        print(f"covsplit: reusing {listed}", file=sys.stderr)
+    print(" ".join(d.worker for d in running))
+    return 0
