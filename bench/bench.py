@@ -9,9 +9,14 @@ reported as the median of its runs:
 * ``spec-commands``: the seed document's literal per-worker commands, each
   ``pytest --cov=<its modules> <whole test root>`` with the same reports,
   all at once as its "Parallel Execution" section runs them;
-* ``covsplit-warm``: ``make coverage-all`` with its virtualenvs in place;
-* ``covsplit-cold``: ``make coverage-all`` into an empty nox envdir (every
-  virtualenv created and installed; uv's download cache stays warm).
+* ``covsplit-warm``: ``make coverage-all FULL=1`` (every worker runs) with
+  its virtualenvs in place;
+* ``covsplit-cold``: the same into an empty nox envdir (every virtualenv
+  created and installed; uv's download cache stays warm);
+* ``covsplit-edit``: one worker's test file edited (a comment appended,
+  the worker of median measured seconds), then ``make coverage-all``: the
+  daily workflow, where only the stale worker runs again;
+* ``covsplit-unchanged``: ``make coverage-all`` with nothing changed.
 
 Baselines run in a virtualenv of their own with the project, pytest-cov
 and pytest-xdist.  Every contender's output goes to a folder that is reused
@@ -45,10 +50,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, fsio, status  # noqa: E402
+from covsplit import config, discover, fsio, status  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
-CONTENDERS = ("serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold")
+CONTENDERS = (
+    "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
+)  # fmt: skip
 REQUIREMENTS = REPO / "scripts" / "requirements"
 # Serial runs of at least this long are "real projects" for the targets; shorter ones are fixed-cost bound.
 LONG_RUN_S = 10.0
@@ -169,7 +176,40 @@ def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str],
     ]  # fmt: skip
 
 
-def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path) -> list[Contender]:
+class EditedTestFile:
+    """One test file of the worker of median measured seconds, edited in a way no test sees; restored at the end."""
+
+    def __init__(self, cfg: config.Config) -> None:
+        self.cfg = cfg
+        self.worker = ""
+        self.path: Path | None = None
+        self.original = b""
+        self.edits = 0
+
+    def _choose(self) -> Path:
+        # Chosen at the first edit, from the seconds the runs before it measured.
+        cfg = self.cfg
+        seconds = {w.name: status.read(cfg.layout.worker(w.name).status).get("duration_s") for w in cfg.workers}
+        timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float))
+        self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
+        worker = cfg.worker(self.worker)
+        files = discover.test_files_in(cfg.root, worker.tests)
+        path = cfg.root / (files[0] if files else worker.tests[0])
+        self.original = path.read_bytes()
+        return path
+
+    def toggle(self) -> None:
+        if self.path is None:
+            self.path = self._choose()
+        self.edits += 1
+        self.path.write_bytes(self.original + f"\n# covsplit bench edit {self.edits}\n".encode())
+
+    def restore(self) -> None:
+        if self.path is not None:
+            self.path.write_bytes(self.original)
+
+
+def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path, edited: EditedTestFile) -> list[Contender]:
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     tests = test_paths(cfg)
     base_env = {**os.environ, **cfg.env}
@@ -189,20 +229,27 @@ def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path) -> li
         return measure_all(commands, cfg.root, base_env, log)
 
     make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "coverage-all"]
+    full = [*make, "FULL=1"]
 
     def cold() -> Sample:
         envdir = Path(tempfile.mkdtemp(prefix="envs-", dir=scratch))
         try:
-            return measure([*make, f"NOXFLAGS=--envdir {envdir}"], REPO, os.environ, log)
+            return measure([*full, f"NOXFLAGS=--envdir {envdir}"], REPO, os.environ, log)
         finally:
             shutil.rmtree(envdir, ignore_errors=True)
+
+    def edit() -> Sample:
+        edited.toggle()
+        return measure(make, REPO, os.environ, log)
 
     return [
         Contender("serial", baseline("serial", [])),
         Contender("xdist", baseline("xdist", ["-n", "auto"])),
         Contender("spec-commands", spec_commands),
-        Contender("covsplit-warm", lambda: measure(make, REPO, os.environ, log)),
+        Contender("covsplit-warm", lambda: measure(full, REPO, os.environ, log)),
         Contender("covsplit-cold", cold),
+        Contender("covsplit-edit", edit),
+        Contender("covsplit-unchanged", lambda: measure(make, REPO, os.environ, log)),
     ]
 
 
@@ -273,6 +320,12 @@ def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal:
         verdict(warm["wall_s"] <= 1.2 * faster, f"warm {warm['wall_s']:.2f} s <= 1.2 x the faster baseline "
                 f"{faster:.2f} s ({warm['wall_s'] / faster:.2f}x; serial run under {LONG_RUN_S:g} s)")  # fmt: skip
         verdict(overhead < 0.5, f"covsplit's own CPU outside pytest {overhead:.2f} s per worker < 0.5 s")
+    # Re-running what changed: the limits the issue set, against a full warm run of the same split.
+    long_run = serial["wall_s"] >= LONG_RUN_S
+    for name, limit in (("covsplit-edit", 0.5 if long_run else 0.7), ("covsplit-unchanged", 0.15 if long_run else 0.3)):
+        if name in results:
+            ratio = results[name]["wall_s"] / warm["wall_s"]
+            verdict(ratio <= limit, f"{name} {results[name]['wall_s']:.2f} s <= {limit:g} x warm ({ratio:.2f}x)")
     verdict(equal, "combined coverage equals the serial run, file by file")
     return lines
 
@@ -286,14 +339,17 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         f"Project `{record['project']}`, {record['workers']} workers, {record['cpus']} CPUs, "
         f"median of {record['runs']} alternating runs.  Rerun: `make bench CONFIG={record['config']}`.",
         "",
-        "| Contender | Wall s | CPU s | Peak MiB | Wall / faster of serial, xdist | CPU / serial |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Contender | Wall s | CPU s | Peak MiB | Wall / faster of serial, xdist | CPU / serial | Wall / warm |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    warm = results["covsplit-warm"]["wall_s"]
     for name, r in results.items():
         lines.append(
             f"| {name} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['peak_mib']:,.0f} "
-            f"| {r['wall_s'] / faster:.2f}x | {r['cpu_s'] / serial['cpu_s']:.2f}x |"
+            f"| {r['wall_s'] / faster:.2f}x | {r['cpu_s'] / serial['cpu_s']:.2f}x | {r['wall_s'] / warm:.2f}x |"
         )
+    if record.get("edited"):
+        lines += ["", f"covsplit-edit appends a comment to `{record['edited']}` before each run."]
     lines += ["", "## Targets", "", *notes, "", "## Where covsplit's own time goes (CPU seconds, warm run)", ""]
     lines += record["overhead_lines"]
     if record["differences"]:
@@ -312,9 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="covsplit-bench-"))
     log = scratch / "bench.log"
+    edited = EditedTestFile(cfg)
     try:
         python = baseline_python(cfg)
-        field = contenders(cfg, python, scratch, log)
+        field = contenders(cfg, python, scratch, log, edited)
         if args.skip_cold:
             field = [c for c in field if c.name != "covsplit-cold"]
         # Warm-up: make the worker virtualenvs and every output folder once; not timed.
@@ -345,6 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "runs": args.repeat,
             "contenders": [{"name": name, **values} for name, values in results.items()],
             "combined_equals_serial": not differences,
+            "edited": str(edited.path.relative_to(cfg.root)) if edited.path else None,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
         }
@@ -369,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fsio.write_text(cfg.layout.bench_md, text)
         print(text)
     finally:
+        edited.restore()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

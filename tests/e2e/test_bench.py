@@ -32,7 +32,12 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
     assert set(record) >= {"project", "cpus", "runs", "contenders", "combined_equals_serial", "overhead_s_per_worker"}
     assert record["project"] == "tiny" and record["runs"] == 1 and record["cpus"] == os.cpu_count()
     names = [c["name"] for c in record["contenders"]]
-    assert names == ["serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold"]
+    assert names == [
+        "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
+    ]  # fmt: skip
+    # The edited test file is restored afterwards.
+    assert record["edited"].startswith("tests/")
+    assert not (config.parent / record["edited"]).read_text().count("covsplit bench edit")
     for contender in record["contenders"]:
         assert set(contender) == {"name", "wall_s", "cpu_s", "peak_mib"}
         assert all(isinstance(contender[k], float) and contender[k] > 0 for k in ("wall_s", "cpu_s", "peak_mib"))
@@ -40,3 +45,4 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
     assert isinstance(record["overhead_s_per_worker"], float) and record["overhead_s_per_worker"] > 0
     text = (config.parent / "coverage_output" / "bench.md").read_text()
     assert "| covsplit-warm |" in text and "Wall / faster of serial, xdist" in text and "## Targets" in text
+    assert "covsplit-unchanged" in text and "x warm" in text
