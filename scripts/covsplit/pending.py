@@ -15,6 +15,7 @@ Standard library only, like the driver: it runs before any virtualenv.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from covsplit import aggregate, fsio, inputs, status
@@ -66,14 +67,19 @@ def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
     return recorded.get("inputs_digest") == inputs.combined_digest(cfg, cache, stale, inputs.own_code())
 
 
-def run(cfg: Config, full: bool = False, combined: bool = False) -> int:
-    """Print the worker sessions to run (one line), or with ``combined`` "aggregate" when it must run; say why."""
+def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[str] = ()) -> int:
+    """Print the worker sessions to run (one line), or with ``combined`` "aggregate" when it must run; say why.
+
+    ``only`` limits the answer to those workers (a CI job asking about its own).
+    """
     cache = DigestCache(cfg.layout.digest_cache)
     if combined:
         print("" if aggregate_current(cfg, cache) else "aggregate")
         cache.save()
         return 0
-    decisions = decide(cfg, cache, full)
+    for name in only:
+        cfg.worker(name)  # an unknown name is a ConfigError, said before anything is decided
+    decisions = [d for d in decide(cfg, cache, full) if not only or d.worker in only]
     cache.save()
     running = [d for d in decisions if d.run]
     reused = [d for d in decisions if not d.run]
