@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -460,6 +461,40 @@ def test_partial_aggregate_is_marked_and_names_missing_worker(tmp_path: Path) ->
     assert "— PARTIAL" in md
     assert 'id="partial"' in html_text and 'class="missing-worker" data-worker="worker2"' in html_text
     assert 'data-state="partial"' in html_text
+
+
+def test_a_stale_worker_is_named_with_what_changed_and_the_command_that_refreshes_it(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    reason = "its inputs changed since it ran (2026-11-24T11:00:00+00:00): pkg/b.py changed"
+    write_aggregate(
+        cfg,
+        {"pkg/a.py": (100, 100, 4, 4), "pkg/b.py": (60, 0, 4, 0), "pkg/c.py": (40, 0, 2, 0)},
+        missing=[{"worker": "worker2", "state": "stale", "reason": reason}],
+    )
+    model, _md, html_text = render(cfg)
+    assert model.combined is not None and not model.combined.complete
+    steps = phrased(model)
+    refresh = next(s for s in steps if s.startswith("Refresh"))
+    assert refresh.startswith("Refresh **worker2**: its data was measured against other versions of its inputs")
+    assert f"`{run(cfg, 'worker2 aggregate report')}` runs it again" in refresh
+    assert f"**worker2**: {reason}" in refresh
+    assert "worker2</strong>: its inputs changed since it ran" in html_text
+    # The verdict names it too.
+    assert "PARTIAL: worker2 stale" in report.render_verdict(model, "report.html")
+
+
+def test_the_verdict_says_which_workers_were_reused_and_from_when(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    write_status(cfg, "worker1", finished_at="2026-11-24T12:00:00+00:00")
+    write_status(cfg, "worker2", finished_at="2026-11-24T12:10:00+00:00")
+    model = report.model_for(cfg)
+    verdict = report.render_verdict(model, "report.html", datetime(2026, 11, 24, 12, 5, tzinfo=UTC))
+    lines = {line.split()[0]: line for line in verdict.splitlines() if line.strip().startswith("worker")}
+    assert "reused from 2026-11-24 12:00:00 UTC" in lines["worker1"]
+    assert "reused" not in lines["worker2"]
+    assert "reused" not in report.render_verdict(model, "report.html")
 
 
 def test_aggregate_absent_is_said(tmp_path: Path) -> None:
