@@ -27,7 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, plan, titles
+from covsplit import config, discover, durations, plan, sharing, titles
 from covsplit.packing import ratio_floor
 from covsplit.statements import StatementCountError, count_statements
 
@@ -72,10 +72,15 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
     runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
     runners, test_problems = _runners(cfg, tables, test_files)
     problems += test_problems
-    problems += _test_problems(runnable, runners)
+    try:
+        shared = sharing.read(sharing.path_for(cfg.path))
+    except sharing.ScheduleError as exc:
+        problems.append(Problem("schedule", f"{sharing.path_for(cfg.path)}: {exc}; run plan to write it anew"))
+        shared = {}
+    problems += _test_problems(runnable, runners, shared)
 
     statements = count_statements(cfg.root, sources)
-    loads = _loads(cfg, tables, owners, runners, statements, by)
+    loads = _loads(cfg, tables, owners, runners, statements, by, shared)
     if loads is None:
         ratio_text = "balance by duration not checked"
         problems.append(
@@ -242,11 +247,27 @@ def _runners(
     return runners, problems
 
 
-def _test_problems(test_files: Sequence[str], runners: Mapping[str, list[tuple[str, str]]]) -> list[Problem]:
+def _test_problems(
+    test_files: Sequence[str],
+    runners: Mapping[str, list[tuple[str, str]]],
+    shared: Mapping[str, sharing.SharedFile] | None = None,
+) -> list[Problem]:
     problems = []
+    shared = shared or {}
     for test in test_files:
         claims = runners.get(test, [])
         workers = sorted({worker for worker, _ in claims})
+        if test in shared:
+            # Shared by the schedule file: exactly the workers it names run it, each its part.
+            if set(workers) != shared[test].workers:
+                problems.append(
+                    Problem(
+                        "shared-test",
+                        f"{test} is shared by the schedule between {', '.join(sorted(shared[test].workers))} but "
+                        f"run by {', '.join(workers) or 'no worker'}; run plan to schedule it again",
+                    )
+                )
+            continue
         if not workers:
             problems.append(
                 Problem(
@@ -284,6 +305,7 @@ def _loads(
     runners: Mapping[str, list[tuple[str, str]]],
     statements: Mapping[str, int],
     by: str,
+    shared: Mapping[str, sharing.SharedFile] | None = None,
 ) -> _Loads | None:
     """Statements (or seconds) per worker; None when there are no recorded durations to weigh by."""
     if by == plan.BY_STATEMENTS:
@@ -302,13 +324,39 @@ def _loads(
         fixed = measured.fixed_per_worker
         loads = {name: fixed for name in tables}
         for test, claims in runners.items():
-            for worker in {worker for worker, _ in claims}:
-                loads[worker] += seconds[test]
+            holders = {worker for worker, _ in claims}
+            for worker in holders:
+                loads[worker] += _share_of(test, worker, seconds[test], len(holders), measured, shared or {})
         pieces = dict(seconds)
+        for test in seconds:
+            # A file whose tests were measured can be cut (covsplit.schedule): its tests are the pieces.
+            if measured.tests.get(test):
+                del pieces[test]
+                pieces.update(measured.tests[test])
     heaviest = min(pieces, key=lambda piece: (-pieces[piece], piece), default="")
     piece_load = pieces.get(heaviest, 0.0)
     floor = ratio_floor(sum(pieces.values()), len(loads), piece_load, fixed)
     return _Loads(loads, floor, heaviest, piece_load)
+
+
+def _share_of(
+    test: str,
+    worker: str,
+    seconds: float,
+    holders: int,
+    measured: durations.Measured,
+    shared: Mapping[str, sharing.SharedFile],
+) -> float:
+    """The seconds a worker spends on one test file: all of it, or its part of a shared one (and collecting it)."""
+    entry = shared.get(test)
+    if entry is None:
+        return seconds
+    nodes = measured.tests.get(test)
+    if not nodes:
+        return seconds / holders
+    assigned = sharing.assignments(entry)
+    mine = sum(s for node, s in nodes.items() if sharing.runs_here(node, entry, worker, assigned))
+    return measured.collect.get(test, 0.0) + mine
 
 
 def _balance(cfg: config.Config, loads: _Loads, by: str) -> tuple[Problem | None, str]:

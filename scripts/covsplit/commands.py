@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from covsplit import sharing
 from covsplit.config import Config, Worker
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
@@ -52,6 +53,8 @@ def pytest_command(
         "-p",
         "covsplit.pytest_inputs",
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
+        # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs.
+        *(_schedule_options(cfg, worker) if cfg.shared else []),
         "-p",
         "no:cacheprovider",
         "--continue-on-collection-errors",
@@ -76,6 +79,11 @@ def pytest_command(
         *([f"--timeout={worker.test_timeout:g}"] if worker.test_timeout else []),
         *cfg.pytest_args,
     ]
+
+
+def _schedule_options(cfg: Config, worker: Worker) -> list[str]:
+    schedule = sharing.path_for(cfg.path)
+    return ["-p", "covsplit.pytest_schedule", f"--covsplit-schedule={schedule}", f"--covsplit-worker={worker.name}"]
 
 
 def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -15,14 +15,16 @@ import os
 import re
 import shlex
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from covsplit import sharing
 from covsplit.discover import is_blank_init, resolve_module, source_files
 from covsplit.layout import Layout
+from covsplit.sharing import SharedFile
 
 CONFIG_EXIT_STATUS = 2
 DEFAULT_LINE_THRESHOLD = 80.0
@@ -51,6 +53,7 @@ _PROJECT_KEYS = {
     "memory_limit",
     "xdist",
     "not_run",
+    "keep_together",
 }
 _THRESHOLD_KEYS = {"line", "branch", "balance"}
 _WORKER_KEYS = {"title", "modules", "tests", "timeout", "test_timeout", "memory_limit", "xdist"}
@@ -146,6 +149,10 @@ class Config:
     test_paths: tuple[str, ...] = ("tests",)
     # project.not_run: test files or folders no worker runs, on purpose (check does not flag them).
     not_run: tuple[str, ...] = ()
+    # project.keep_together: groups of test files a schedule never separates (tests that depend on each other).
+    keep_together: tuple[tuple[str, ...], ...] = ()
+    # Test files several workers share, from the schedule file beside workers.toml (covsplit.sharing).
+    shared: Mapping[str, SharedFile] = field(default_factory=dict)
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -275,6 +282,21 @@ def _test_paths(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
     return paths
 
 
+def _groups(path: Path, root: Path | None, value: Any) -> tuple[tuple[str, ...], ...]:
+    """project.keep_together: lists of test files (relative to the root) that always run in one worker."""
+    key = "project.keep_together"
+    what = 'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]]'
+    _expect(path, key, value, list, what)
+    groups = []
+    for index, group in enumerate(value):
+        files = _string_list(path, f"{key}[{index}]", group)
+        for file in files:
+            if root is not None and not (root / file).is_file():
+                raise ConfigError(path, f"{key}[{index}]", f"{file!r} is not a test file under {root}", what)
+        groups.append(files)
+    return tuple(groups)
+
+
 def _inside(root: Path, candidate: Path) -> bool:
     return candidate.resolve().is_relative_to(root.resolve())
 
@@ -341,7 +363,43 @@ def load(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"malformed TOML: {exc}", "fix the TOML syntax at that line") from None
-    return parse(path, data)
+    cfg = parse(path, data)
+    return replace(cfg, shared=_shared_files(cfg))
+
+
+def _shared_files(cfg: Config) -> dict[str, SharedFile]:
+    """The schedule file's shared test files, checked against the workers that must run them."""
+    schedule = sharing.path_for(cfg.path)
+    fix = f'run `make plan ARGS="--by duration"` to write it anew, or delete {schedule.name}'
+    try:
+        shared = sharing.read(schedule)
+    except sharing.ScheduleError as exc:
+        raise ConfigError(schedule, "(file)", str(exc), fix) from None
+    names = {worker.name: worker for worker in cfg.workers}
+    problems = []
+    for file, entry in shared.items():
+        for name in sorted(entry.workers):
+            worker = names.get(name)
+            if worker is None:
+                problems.append(
+                    ConfigError(schedule, f"files.{file}", f"names worker {name!r}, not in {cfg.path.name}", fix)
+                )
+            elif not any(_covers(entry_path, file) for entry_path in worker.tests):
+                problems.append(
+                    ConfigError(
+                        schedule, f"files.{file}", f"gives part of it to {name}, whose tests do not include it", fix
+                    )
+                )
+    if problems:
+        raise ConfigError.of(problems)
+    return shared
+
+
+def _covers(test_path: str, file: str) -> bool:
+    if "::" in test_path:
+        return False
+    base = test_path.rstrip("/")
+    return base in (".", "") or file == base or file.startswith(base + "/")
 
 
 def _reject_duplicate_workers(path: Path, text: str) -> None:
@@ -420,6 +478,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
                 problems.add(
                     ConfigError(path, where, f"{root / entry} does not exist", "point it at a test file or folder")
                 )
+    keep_together = problems.attempt(lambda: _groups(path, root, project.get("keep_together", [])), ())
     # Where test names are relative to (the planner's naming convention): the folder every test path shares.
     test_root = test_paths[0] if len(test_paths) == 1 else (os.path.commonpath(test_paths) or ".")
 
@@ -487,6 +546,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         test_root=test_root,
         test_paths=test_paths,
         not_run=not_run,
+        keep_together=keep_together,
         install=tuple(install),
         python=python,
         pytest_args=pytest_args,

@@ -37,16 +37,35 @@ def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -
         path.unlink(missing_ok=True)
         return
     files: dict[str, float] = {}
+    collect: dict[str, float] = {}
     for name, entry in raw["files"].items():
         seconds = float(entry.get("collect_s", 0.0)) + float(entry.get("tests_s", 0.0))
-        absolute = Path(name)
-        rel = absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else absolute.as_posix()
+        rel = _relative(name, root)
         files[rel] = round(files.get(rel, 0.0) + seconds, 6)
+        collect[rel] = round(collect.get(rel, 0.0) + float(entry.get("collect_s", 0.0)), 6)
+    tests: dict[str, dict[str, float]] = {}
+    for name, nodes in (raw.get("tests") or {}).items():
+        if isinstance(nodes, dict):
+            tests.setdefault(_relative(name, root), {}).update({str(k): float(v) for k, v in nodes.items()})
     fixed = max(0.0, wall_s - sum(files.values()))
     fsio.write_json(
         path,
-        {"schema": SCHEMA, "worker": worker, "wall_s": round(wall_s, 6), "fixed_s": round(fixed, 6), "files": files},
+        {
+            "schema": SCHEMA,
+            "worker": worker,
+            "wall_s": round(wall_s, 6),
+            "fixed_s": round(fixed, 6),
+            "files": files,
+            # Seconds collecting each file (in `files` too), and each test's own seconds by node id.
+            "collect": collect,
+            "tests": tests,
+        },
     )
+
+
+def _relative(name: str, root: Path) -> str:
+    absolute = Path(name)
+    return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else absolute.as_posix()
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,9 @@ class Measured:
     fixed: Mapping[str, float] = field(default_factory=dict)
     # Each measured worker's pytest wall time, seconds.
     wall: Mapping[str, float] = field(default_factory=dict)
+    # Seconds collecting each test file, and each test's seconds by file and node id (where measured).
+    collect: Mapping[str, float] = field(default_factory=dict)
+    tests: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def fixed_per_worker(self) -> float:
@@ -68,6 +90,8 @@ class Measured:
 
 def read(output_dir: Path) -> Measured:
     samples: dict[str, list[float]] = defaultdict(list)
+    collect: dict[str, list[float]] = defaultdict(list)
+    tests: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     fixed: dict[str, float] = {}
     wall: dict[str, float] = {}
     for path in sorted(output_dir.glob(f"*{DURATIONS_SUFFIX}")):
@@ -79,7 +103,23 @@ def read(output_dir: Path) -> Measured:
         wall[worker] = float(data["wall_s"])
         for name, seconds in data["files"].items():
             samples[name].append(float(seconds))
-    return Measured(files={name: sum(values) / len(values) for name, values in samples.items()}, fixed=fixed, wall=wall)
+        for name, seconds in (data.get("collect") or {}).items():
+            collect[name].append(float(seconds))
+        for name, nodes in (data.get("tests") or {}).items():
+            for node, seconds in nodes.items():
+                tests[name][node].append(float(seconds))
+    per_test = {name: _means(nodes) for name, nodes in tests.items()}
+    collected = _means(collect)
+    files = _means(samples)
+    for name, nodes in per_test.items():
+        # A file shared between workers: each measured its own tests and paid the collection; together,
+        # the file costs one collection and all its tests.
+        files[name] = collected.get(name, 0.0) + sum(nodes.values())
+    return Measured(files=files, fixed=fixed, wall=wall, collect=collected, tests=per_test)
+
+
+def _means(samples: Mapping[str, list[float]]) -> dict[str, float]:
+    return {name: sum(values) / len(values) for name, values in samples.items()}
 
 
 def _valid(data: Any) -> TypeGuard[dict[str, Any]]:

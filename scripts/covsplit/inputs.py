@@ -69,6 +69,8 @@ def settings(cfg: Config, worker: Worker) -> dict[str, Any]:
         "test_timeout": worker.test_timeout,
         "memory_limit": worker.memory_limit_mib,
         "xdist": worker.xdist,
+        # Which parts of shared test files it runs (covsplit.sharing).
+        "shared": {file: entry.as_dict() for file, entry in sorted(cfg.shared.items()) if worker.name in entry.workers},
     }
 
 

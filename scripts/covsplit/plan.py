@@ -42,7 +42,7 @@ from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from covsplit import config, discover, durations, fsio, schedule
+from covsplit import config, discover, durations, fsio, schedule, sharing
 from covsplit import titles as titles_module
 from covsplit.packing import PlanError, balance, cut_cost, partition, ratio, ratio_floor
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
@@ -181,6 +181,12 @@ class Inputs:
     nameable: Callable[[str, tuple[str, ...]], bool] = field(default=lambda dotted, files: True)
     # The max/mean statements a split may reach to keep folders whole (thresholds.balance).
     tolerance: float = config.DEFAULT_BALANCE_TOLERANCE
+    # Measured seconds of each test by file and node id, and of collecting each file: a file heavier than a
+    # worker's share is shared between workers (covsplit.schedule.place).
+    tests: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    collect: Mapping[str, float] = field(default_factory=dict)
+    # project.keep_together: test files a schedule never separates.
+    together: tuple[tuple[str, ...], ...] = ()
 
 
 def gather(cfg: config.Config) -> Inputs:
@@ -203,6 +209,9 @@ def gather(cfg: config.Config) -> Inputs:
         fixed=measured.fixed_per_worker,
         nameable=resolver_check(cfg.root, cfg.source_dir),
         tolerance=cfg.balance_tolerance,
+        tests={file: nodes for file, nodes in measured.tests.items() if file in test_files},
+        collect=measured.collect,
+        together=cfg.keep_together,
     )
 
 
@@ -464,8 +473,10 @@ class Plan:
     total: float
     notes: tuple[str, ...] = ()
     # The best makespan any split could reach: total / N, or the heaviest piece
-    # that cannot be cut (a module's statements; a test file's seconds).
+    # that cannot be cut (a module's statements; a single test's seconds).
     ideal: float = 0.0
+    # Test files shared between workers, with which parts each runs (the schedule file beside workers.toml).
+    shared: Mapping[str, sharing.SharedFile] = field(default_factory=dict)
 
     @property
     def loads(self) -> list[float]:
@@ -529,34 +540,55 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
             f"ask for at most {len(inputs.test_files)} workers"
         )
 
+    shared: dict[str, schedule.SharedFile] = {}
     if timed:
-        placed = schedule.longest_first(seconds, n)
+        placement = schedule.place(seconds, inputs.tests, inputs.collect, n, inputs.fixed, inputs.together)
+        placed, shared = placement.whole, placement.shared
         notes.append(_measured_note(inputs, seconds, average))
+        notes += [_shared_note(file, entry, seconds[file]) for file, entry in sorted(shared.items())]
     else:
         placed = _follow_modules(inputs, owned, seconds, n, notes)
 
-    test_names = _test_names(inputs.test_root, inputs.test_files, placed, inputs.out_of_scope)
+    whole = [t for t in inputs.test_files if t in placed]
+    # A folder holding a shared file is never written whole: its other workers would run all of it.
+    test_names = _test_names(inputs.test_root, whole, placed, inputs.out_of_scope | frozenset(shared))
     drafts = []
     for worker, (modules, files) in enumerate(owned):
-        tests = tuple(sorted(t for t, w in placed.items() if w == worker))
+        sharing_here = [f for f, entry in shared.items() if worker == entry.owner or worker in entry.parts]
+        tests = tuple(sorted([*(t for t, w in placed.items() if w == worker), *sharing_here]))
         drafts.append(
             {
                 "modules": tuple(sorted(modules)),
-                "tests": tuple(sorted(test_names[worker])),
+                "tests": tuple(sorted([*test_names[worker], *sharing_here])),
                 "files": files,
                 "test_files": tests,
                 "statements": sum(stmts.get(f, 0) for f in files),
-                "seconds": round(inputs.fixed + sum(seconds[t] for t in tests), 3),
+                "seconds": round(placement.loads[worker], 3)
+                if timed
+                else round(inputs.fixed + sum(seconds[t] for t in tests), 3),
             }
         )
     workers = _name_workers(drafts, old, stmts, tops, inputs)
     if by == BY_DURATION:
         total = sum(seconds.values()) + n * inputs.fixed
-        ideal = schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
+        ideal = placement.ideal if timed else schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
     else:
         total = float(sum(stmts.get(f, 0) for _modules, files in owned for f in files))
         ideal = statement_ideal
-    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal)
+    names = [w.name for w in workers]
+    named = {
+        file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
+        for file, entry in shared.items()
+    }
+    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)
+
+
+def _shared_note(file: str, entry: schedule.SharedFile, seconds: float) -> str:
+    pieces = sum(len(parts) for parts in entry.parts.values())
+    return (
+        f"{file} ({seconds:.2f} s) is heavier than a worker's share: {len(entry.parts) + 1} workers share it "
+        f"({pieces} part(s) named in the schedule file, the rest in one worker)"
+    )
 
 
 def statements_of_node(node: Node, statements: Mapping[str, int]) -> int:
@@ -1241,4 +1273,8 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
         print(f"wrote {settings.path}")
     else:
         print(f"{settings.path} is already this split")
+    schedule_path = sharing.path_for(settings.path)
+    if plan.shared or schedule_path.exists():
+        sharing.write(schedule_path, plan.shared)
+        print(f"wrote {schedule_path}" if plan.shared else f"removed {schedule_path}: no test file is shared")
     return 0

@@ -37,6 +37,8 @@ class _Clock:
         self.destination = destination
         self.collect: dict[str, float] = defaultdict(float)
         self.tests: dict[str, float] = defaultdict(float)
+        # Each test's own seconds, by file and node id: what lets a plan share a slow file between workers.
+        self.per_test: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.started = time.perf_counter()
 
     @pytest.hookimpl(wrapper=True)
@@ -55,7 +57,9 @@ class _Clock:
         try:
             return (yield)
         finally:
-            self.tests[str(item.path)] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            self.tests[str(item.path)] += elapsed
+            self.per_test[str(item.path)][item.nodeid] += elapsed
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
@@ -69,6 +73,10 @@ class _Clock:
                     "tests_s": round(self.tests.get(path, 0.0), 6),
                 }
                 for path in files
+            },
+            "tests": {
+                path: {node: round(seconds, 6) for node, seconds in sorted(nodes.items())}
+                for path, nodes in sorted(self.per_test.items())
             },
         }
         # Atomic: the driver reads it after pytest exits, whatever killed pytest.

@@ -14,7 +14,11 @@ Pure functions: seconds in, placement out.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from covsplit import sharing
 
 # What a plan balances: statements owned (organisation) or measured seconds (scheduling).
 BY_STATEMENTS = "statements"
@@ -55,3 +59,177 @@ def ideal_makespan(seconds: Sequence[float], workers: int, fixed: float = 0.0) -
     if not seconds:
         return fixed
     return fixed + max(sum(seconds) / workers, max(seconds))
+
+
+# --------------------------------------------------------------------------- below the test file
+#
+# One test file often holds most of a suite's time; placed whole, it sets the
+# wall time of the run while `pytest -n auto`, handing out single tests,
+# finishes first.  So a file heavier than a worker's share is cut into
+# pieces at its natural seams (classes, then test functions, then
+# parametrisations) and the pieces are placed like files.  A piece is a node
+# id prefix: ``tests/a.py::TestX`` holds every test of that class, also one
+# added later.  Every worker that runs part of a file collects all of it,
+# so each pays the file's collection once, and a file is cut only when that
+# pays.
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of a test file: every test whose node id starts with ``prefix`` (the file's path for all of it)."""
+
+    file: str
+    prefix: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A test file run by several workers: each runs the pieces listed for it; the owner runs the rest.
+
+    The owner also runs every test of the file that no piece names, so a
+    test added since the schedule was made runs exactly once.
+    """
+
+    owner: int
+    parts: Mapping[int, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Placement:
+    whole: dict[str, int]  # test file -> the worker that runs all of it
+    shared: dict[str, SharedFile]  # test file -> how its tests are shared
+    loads: list[float]  # each worker's predicted seconds, its fixed cost included
+    ideal: float  # the larger of an even share and the longest single test, fixed cost included
+
+
+def pieces(file: str, tests: Mapping[str, float], limit: float) -> list[Piece]:
+    """Cut a file's tests into pieces no heavier than ``limit`` where its structure allows, as coarse as possible.
+
+    ``tests`` maps each test's node id to its measured seconds.  A group
+    (the file, a class, a test function with its parametrisations) heavier
+    than ``limit`` is replaced by its sub-groups, down to single tests.
+    """
+    children: dict[str, set[str]] = defaultdict(set)
+    weight: dict[str, float] = defaultdict(float)
+    for node, seconds in tests.items():
+        current: str | None = node
+        weight[node] += seconds
+        while current is not None and current != file:
+            parent = sharing.parent(current)
+            if parent is None:
+                break
+            children[parent].add(current)
+            weight[parent] += seconds
+            current = parent
+    found: list[Piece] = []
+
+    def visit(node: str) -> None:
+        if weight[node] > limit and children.get(node):
+            for child in sorted(children[node]):
+                visit(child)
+        else:
+            found.append(Piece(file, node, weight[node]))
+
+    if file in children:
+        visit(file)
+    return found
+
+
+def place(
+    files: Mapping[str, float],
+    tests: Mapping[str, Mapping[str, float]],
+    collect: Mapping[str, float],
+    workers: int,
+    fixed: float = 0.0,
+    together: Sequence[Sequence[str]] = (),
+) -> Placement:
+    """Place test files, and pieces of the ones heavier than a share, longest first onto the least loaded worker.
+
+    ``files`` are each test file's seconds (collection included), ``tests``
+    each file's tests' seconds by node id (where measured), ``collect`` the
+    seconds collecting a file costs every worker that runs part of it.
+    Files in one ``together`` group are never cut and run in one worker.
+    The same input gives the same placement.
+    """
+    if workers < 1:
+        raise ValueError(f"cannot schedule onto {workers} workers")
+    grouped = {file: tuple(group) for group in together for file in group if file in files}
+    longest_test = max((s for by_node in tests.values() for s in by_node.values()), default=0.0)
+    share = sum(files.values()) / workers
+    # What no schedule divides: a single test, a file whose tests were not measured, a group kept together.
+    whole_units = [
+        sum(files.get(f, 0.0) for f in grouped.get(file, (file,)))
+        for file in files
+        if file in grouped or not tests.get(file)
+    ]
+    ideal = fixed + max(share, longest_test, *whole_units)
+    # Cut below a share, so that the pieces pack: a piece a quarter of a share fits beside others.
+    limit = max(share / 4, longest_test)
+
+    units: list[tuple[float, str, tuple[Piece, ...]]] = []
+    seen: set[str] = set()
+    for file in sorted(files):
+        if file in seen:
+            continue
+        group = grouped.get(file, (file,))
+        seen.update(group)
+        measured = tests.get(file) or {}
+        cut = pieces(file, measured, limit) if len(group) == 1 and files[file] > share and measured else []
+        if len(cut) > 1:
+            # What the file costs beyond its measured tests (its collection) goes with its first piece.
+            extra = max(0.0, files[file] - sum(p.seconds for p in cut))
+            for index, piece in enumerate(cut):
+                units.append((piece.seconds + (extra if index == 0 else 0.0), piece.prefix, (piece,)))
+        else:
+            members = tuple(Piece(f, f, files[f]) for f in group if f in files)
+            units.append((sum(p.seconds for p in members), group[0], members))
+
+    loads = [fixed] * workers
+    counts = [0] * workers
+    runs: list[set[str]] = [set() for _ in range(workers)]
+    assigned: dict[str, list[tuple[int, Piece]]] = defaultdict(list)
+    for seconds, _name, members in sorted(units, key=lambda u: (-u[0], u[1])):
+        file = members[0].file
+
+        def cost(w: int, seconds: float = seconds, file: str = file, whole: bool = members[0].prefix == file) -> float:
+            # Collecting a cut file again costs a worker that does not run any of it yet.
+            return loads[w] + seconds + (0.0 if whole or file in runs[w] else collect.get(file, 0.0))
+
+        worker = min(range(workers), key=lambda w: (cost(w), counts[w], w))
+        loads[worker] = cost(worker)
+        counts[worker] += 1
+        for piece in members:
+            runs[worker].add(piece.file)
+            assigned[piece.file].append((worker, piece))
+
+    whole: dict[str, int] = {}
+    shared: dict[str, SharedFile] = {}
+    for file, placed in assigned.items():
+        holders = {worker for worker, _ in placed}
+        if len(holders) == 1:
+            whole[file] = holders.pop()
+            continue
+        by_worker: dict[int, float] = defaultdict(float)
+        for worker, piece in placed:
+            by_worker[worker] += piece.seconds
+        owner = min(by_worker, key=lambda w: (-by_worker[w], w))
+        parts = {
+            worker: tuple(sorted(p.prefix for w, p in placed if w == worker))
+            for worker in sorted(holders)
+            if worker != owner
+        }
+        shared[file] = SharedFile(owner, parts)
+    return Placement(whole=whole, shared=shared, loads=[round(load, 6) for load in loads], ideal=ideal)
+
+
+def simulate(
+    files: Mapping[str, float],
+    tests: Mapping[str, Mapping[str, float]],
+    collect: Mapping[str, float],
+    workers: int,
+    fixed: float = 0.0,
+) -> tuple[float, float]:
+    """The heaviest worker and the ideal for ``workers`` workers, from measured seconds alone (no run needed)."""
+    placement = place(files, tests, collect, workers, fixed)
+    return max(placement.loads), placement.ideal

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import cli, config, durations, plan, plan_toml
+from covsplit import check, cli, config, durations, plan, plan_toml, sharing
 from covsplit.plan import Inputs, PlanError, balance, make_plan, ratio
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -32,11 +32,17 @@ def write_project(root: Path, modules: dict[str, int], tests: list[str]) -> None
         path.write_text("def test_ok():\n    assert True\n")
 
 
-def write_durations(output: Path, worker: str, seconds: dict[str, float], fixed: float = 0.0) -> None:
-    """A worker's durations file as the driver writes it: seconds per test file and the fixed cost."""
+def write_durations(
+    output: Path,
+    worker: str,
+    seconds: dict[str, float],
+    fixed: float = 0.0,
+    tests: dict[str, dict[str, float]] | None = None,
+) -> None:
+    """A worker's durations file as the driver writes it: seconds per test file (and per test) and the fixed cost."""
     output.mkdir(parents=True, exist_ok=True)
     wall = fixed + sum(seconds.values())
-    record = {"schema": 1, "worker": worker, "wall_s": wall, "fixed_s": fixed, "files": seconds}
+    record = {"schema": 1, "worker": worker, "wall_s": wall, "fixed_s": fixed, "files": seconds, "tests": tests or {}}
     (output / f"{worker}_durations.json").write_text(json.dumps(record))
 
 
@@ -639,3 +645,39 @@ def test_a_split_held_up_by_one_heavy_module_is_kept() -> None:
     result = make_plan(inputs_for(modules, tests), 3, old=crowded)
     assert not any("ownership kept" in note for note in result.notes)
     assert result.ratio == 2.0
+
+
+def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
+    suite: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = suite.parent / "demo"
+    tests = sorted(p.relative_to(root).as_posix() for p in (root / "tests").rglob("test_*.py"))
+    seconds = {t: 1.0 for t in tests}
+    slow = "tests/models/test_gqa.py"
+    nodes = {f"{slow}::TestAttention::test_{i}": 3.0 for i in range(5)} | {
+        f"{slow}::test_p[{i}]": 3.0 for i in range(5)
+    }
+    seconds[slow] = 30.0
+    write_durations(suite.parent / "coverage_output", "worker1", seconds, fixed=0.5, tests={slow: nodes})
+    assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
+    out = capsys.readouterr().out
+    schedule_file = suite.parent / "workers.schedule.json"
+    assert f"wrote {schedule_file}" in out
+    cfg = config.load(suite)
+    # Both workers list the file in workers.toml; the schedule says which parts each runs.
+    assert set(cfg.shared) == {slow}
+    entry = cfg.shared[slow]
+    assert entry.workers == {"worker1", "worker2"}
+    for worker in cfg.workers:
+        assert slow in worker.tests
+    # Every measured test runs in exactly one worker.
+    runs = {node: [w.name for w in cfg.workers if sharing.runs_here(node, entry, w.name)] for node in nodes}
+    assert all(len(names) == 1 for names in runs.values())
+    # 37 s + 2 x 0.5 s over two workers: the heaviest is within 10% of the ideal (not the 30.5 s of the whole file).
+    heaviest = float(re.search(r"heaviest worker: ([\d.]+) s", out).group(1))
+    assert heaviest <= 1.10 * (37.0 / 2 + 0.5)
+    assert check.run(suite, by="duration") == 0
+    # A plan that no longer shares any file removes the schedule.
+    write_durations(suite.parent / "coverage_output", "worker1", {t: 1.0 for t in tests}, fixed=0.5)
+    assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
+    assert not schedule_file.exists() and config.load(suite).shared == {}

@@ -42,3 +42,76 @@ def test_same_input_same_placement() -> None:
     assert schedule.longest_first(seconds, 3) == schedule.longest_first(dict(reversed(seconds.items())), 3)
     with pytest.raises(ValueError):
         schedule.longest_first(seconds, 0)
+
+
+# --- below the test file ------------------------------------------------------
+
+
+def big_file(classes: int = 4, tests: int = 5, seconds: float = 1.0) -> dict[str, float]:
+    return {f"tests/test_big.py::TestC{c}::test_{t}": seconds for c in range(classes) for t in range(tests)}
+
+
+def test_pieces_are_as_coarse_as_the_limit_allows() -> None:
+    nodes = big_file()  # four classes of 5 s
+    assert [p.prefix for p in schedule.pieces("tests/test_big.py", nodes, 100.0)] == ["tests/test_big.py"]
+    by_class = schedule.pieces("tests/test_big.py", nodes, 5.0)
+    assert [p.prefix for p in by_class] == [f"tests/test_big.py::TestC{c}" for c in range(4)]
+    assert sum(p.seconds for p in by_class) == 20.0
+    by_test = schedule.pieces("tests/test_big.py", nodes, 2.0)
+    assert len(by_test) == 20 and all("::test_" in p.prefix for p in by_test)
+
+
+def test_parametrisations_are_cut_last() -> None:
+    nodes = {f"tests/t.py::test_p[{i}]": 2.0 for i in range(6)} | {"tests/t.py::test_q": 1.0}
+    cut = schedule.pieces("tests/t.py", nodes, 4.0)
+    assert sorted(p.prefix for p in cut) == sorted(
+        [*(f"tests/t.py::test_p[{i}]" for i in range(6)), "tests/t.py::test_q"]
+    )
+    assert [p.prefix for p in schedule.pieces("tests/t.py", nodes, 12.0)] == [
+        "tests/t.py::test_p",
+        "tests/t.py::test_q",
+    ]
+
+
+def test_a_file_heavier_than_a_share_is_shared_and_the_heaviest_worker_is_near_the_ideal() -> None:
+    files = {"tests/test_big.py": 21.0, **{f"tests/test_{i}.py": 1.0 for i in range(4)}}
+    tests = {"tests/test_big.py": big_file()}  # 20 s of tests + 1 s collecting
+    for workers in (2, 3, 5):
+        placement = schedule.place(files, tests, {"tests/test_big.py": 1.0}, workers, fixed=0.5)
+        assert "tests/test_big.py" in placement.shared
+        assert max(placement.loads) <= placement.ideal * 1.10 + 1.0  # + one more collection of the cut file
+        shared = placement.shared["tests/test_big.py"]
+        assert shared.owner not in shared.parts
+        named = [prefix for parts in shared.parts.values() for prefix in parts]
+        assert len(named) == len(set(named))
+
+
+def test_whole_files_stay_whole_when_no_file_outweighs_a_share() -> None:
+    files = {f"tests/test_{i}.py": float(i + 1) for i in range(6)}
+    tests = {name: {f"{name}::test_a": s / 2, f"{name}::test_b": s / 2} for name, s in files.items()}
+    placement = schedule.place(files, tests, {}, 3)
+    assert placement.shared == {} and sorted(placement.whole) == sorted(files)
+    assert placement.whole == schedule.longest_first(files, 3)
+
+
+def test_files_kept_together_are_never_cut_and_share_a_worker() -> None:
+    files = {"tests/test_big.py": 21.0, "tests/test_state.py": 1.0, **{f"tests/test_{i}.py": 1.0 for i in range(4)}}
+    tests = {"tests/test_big.py": big_file()}
+    placement = schedule.place(files, tests, {}, 3, together=[["tests/test_big.py", "tests/test_state.py"]])
+    assert placement.shared == {}
+    assert placement.whole["tests/test_big.py"] == placement.whole["tests/test_state.py"]
+
+
+def test_same_measurements_same_schedule() -> None:
+    files = {"tests/test_big.py": 21.0, **{f"tests/test_{i}.py": 1.0 for i in range(4)}}
+    tests = {"tests/test_big.py": big_file()}
+    assert schedule.place(files, tests, {}, 3) == schedule.place(dict(reversed(files.items())), tests, {}, 3)
+
+
+def test_simulation_on_a_large_fleet_reaches_the_longest_test() -> None:
+    rng = random.Random(5)
+    nodes = {f"tests/test_big.py::test_{i}": rng.uniform(0.1, 2.0) for i in range(400)}
+    files = {"tests/test_big.py": sum(nodes.values()), **{f"tests/t{i}.py": rng.uniform(1, 5) for i in range(50)}}
+    for workers in (16, 64):
+        heaviest, ideal = schedule.simulate(files, {"tests/test_big.py": nodes}, {}, workers)
+        assert heaviest <= ideal * 1.10

@@ -953,8 +953,17 @@ def build_model(
 
 
 def _seconds_floor(measured: durations.Measured, run: Iterable[str], workers: int) -> SlowFile | None:
-    """The test file that keeps every schedule's seconds max/mean above 1, as the planner measures seconds."""
-    seconds = {path: measured.files[path] for path in run if path in measured.files}
+    """The piece that keeps every schedule's seconds max/mean above 1, as the planner measures seconds.
+
+    A test file whose tests were measured can be shared between workers, so
+    its pieces are its tests; any other test file runs whole in one worker.
+    """
+    seconds = {}
+    for path in run:
+        if measured.tests.get(path):
+            seconds.update(measured.tests[path])
+        elif path in measured.files:
+            seconds[path] = measured.files[path]
     if not seconds:
         return None
     slowest = min(seconds, key=lambda path: (-seconds[path], path))

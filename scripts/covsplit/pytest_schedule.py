@@ -1,0 +1,53 @@
+"""pytest plugin: run only this worker's part of the test files it shares with other workers.
+
+A test file heavier than a worker's share is cut by the plan into node id
+prefixes, listed in the schedule file (:mod:`covsplit.sharing`).  Every
+worker that shares the file collects all of it; this plugin deselects the
+tests another worker runs, by the one rule that makes each test run
+exactly once: the worker whose piece names it, else the file's owner.
+Tests of files that are not shared are left alone.
+
+Loaded with ``-p covsplit.pytest_schedule --covsplit-schedule=PATH
+--covsplit-worker=NAME`` by the worker driver; without them it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from covsplit import sharing
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--covsplit-schedule", default=None, help="the schedule of test files shared between workers")
+    parser.addoption("--covsplit-worker", default=None, help="the worker this run is")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    schedule, worker = config.getoption("--covsplit-schedule"), config.getoption("--covsplit-worker")
+    if not schedule or not worker:
+        return
+    shared = sharing.read(Path(schedule))
+    if not shared:
+        return
+    assigned = {file: sharing.assignments(entry) for file, entry in shared.items()}
+    # The schedule names files relative to the project root, where the worker runs pytest.
+    root = Path(os.getcwd())
+    kept, dropped = [], []
+    for item in items:
+        try:
+            file = Path(item.path).relative_to(root).as_posix()
+        except ValueError:
+            file = ""
+        entry = shared.get(file)
+        if entry is None or sharing.runs_here(item.nodeid, entry, worker, assigned[file]):
+            kept.append(item)
+        else:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
