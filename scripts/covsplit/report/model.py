@@ -958,7 +958,7 @@ def _seconds_floor(measured: durations.Measured, run: Iterable[str], workers: in
     A test file whose tests were measured can be shared between workers, so
     its pieces are its tests; any other test file runs whole in one worker.
     """
-    seconds = {}
+    seconds: dict[str, float] = {}
     for path in run:
         if measured.tests.get(path):
             seconds.update(measured.tests[path])
