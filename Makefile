@@ -11,12 +11,13 @@ export COVSPLIT_CONFIG := $(abspath $(CONFIG))
 JOBS ?=
 NOXFLAGS ?=
 
-.PHONY: help coverage-all coverage-seq aggregate report plan check matrix test lint bench clean
+.PHONY: help coverage-all coverage-seq aggregate report init plan check matrix test lint bench clean
 
 help:
 	@echo "make coverage-all   run the workers whose data cannot be reused, in parallel, then aggregate and report (FULL=1: all)"
 	@echo "make coverage-seq   the same, one worker after the other"
 	@echo "make workerN        one worker ($$($(COVSPLIT) workers | tr '\n' ' '))"
+	@echo "make init ROOT=path/to/repo [WORKERS=5]   a workers.toml for your repository, planned"
 	@echo "make aggregate | report | plan | check | test | lint | bench | clean"
 
 # Pinned nox and uv in a local virtualenv: nothing else needs to be installed by hand.
@@ -52,6 +53,12 @@ worker%: $(NOX)
 
 aggregate report: $(NOX)
 	$(NOX) $(NOXFLAGS) -s $@
+
+# make init ROOT=path/to/repo [WORKERS=5] [CONFIG=where/workers.toml] [ARGS=--force]: a workers.toml read from
+# the repository's own settings (default: splits/<repo>/workers.toml), then planned.
+init: $(NOX)
+	$(NOX) $(NOXFLAGS) -s init -- --root "$(abspath $(ROOT))" $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(filter command line environment,$(origin CONFIG)),--config "$(COVSPLIT_CONFIG)") $(ARGS)
 
 # make plan ARGS="--workers 5 --by duration --dry-run"
 plan check: $(NOX)

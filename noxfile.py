@@ -94,6 +94,13 @@ def plan(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def init(session: nox.Session) -> None:
+    """Write a workers.toml for a repository from its own settings, then plan it (-- --root PATH --workers N)."""
+    install(session, TOOLS, HERE)
+    covsplit(session, "init", *session.posargs)
+
+
+@nox.session(default=False)
 def check(session: nox.Session) -> None:
     """Check workers.toml against the code: ownership, test files, balance."""
     install(session, TOOLS, HERE)

@@ -50,7 +50,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, discover, fsio, status  # noqa: E402
+from covsplit import config, discover, durations, fsio, schedule, status  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
 CONTENDERS = (
@@ -282,6 +282,17 @@ def coverage_differences(combined: Mapping[str, Any], serial: Mapping[str, Any])
     return different
 
 
+def simulation(cfg: config.Config, fleets: Sequence[int] = (16, 64)) -> list[dict[str, float]]:
+    """The heaviest worker against the ideal on larger fleets, from the seconds this run measured: no machine needed."""
+    measured = durations.read(cfg.output_dir)
+    files = {t: s for t, s in measured.files.items() if (cfg.root / t).is_file()}
+    rows = []
+    for workers in fleets:
+        heaviest, ideal = schedule.simulate(files, measured.tests, measured.collect, workers, measured.fixed_per_worker)
+        rows.append({"workers": workers, "heaviest_s": round(heaviest, 3), "ideal_s": round(ideal, 3)})
+    return rows
+
+
 def worker_overhead(cfg: config.Config) -> tuple[float, float]:
     """Mean CPU seconds per worker session outside pytest, and the sum of the sessions' CPU, from the statuses."""
     outside, sessions = [], 0.0
@@ -330,6 +341,10 @@ def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal:
     return lines
 
 
+def _bytecode(written: bool) -> str:
+    return "bytecode written (PYTHONDONTWRITEBYTECODE unset)" if written else "PYTHONDONTWRITEBYTECODE set"
+
+
 def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]], notes: Sequence[str]) -> str:
     serial = results["serial"]
     faster = min(serial["wall_s"], results["xdist"]["wall_s"])
@@ -337,7 +352,8 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         "# covsplit benchmark",
         "",
         f"Project `{record['project']}`, {record['workers']} workers, {record['cpus']} CPUs, "
-        f"median of {record['runs']} alternating runs.  Rerun: `make bench CONFIG={record['config']}`.",
+        f"median of {record['runs']} alternating runs, {_bytecode(record['bytecode_written'])}.  "
+        f"Rerun: `make bench CONFIG={record['config']}`.",
         "",
         "| Contender | Wall s | CPU s | Peak MiB | Wall / faster of serial, xdist | CPU / serial | Wall / warm |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -352,6 +368,13 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         lines += ["", f"covsplit-edit appends a comment to `{record['edited']}` before each run."]
     lines += ["", "## Targets", "", *notes, "", "## Where covsplit's own time goes (CPU seconds, warm run)", ""]
     lines += record["overhead_lines"]
+    if record.get("simulation"):
+        lines += ["", "## A larger fleet, simulated from the measured seconds (covsplit.schedule.simulate)", ""]
+        lines += [
+            f"- {row['workers']} workers: heaviest {row['heaviest_s']:.2f} s, ideal {row['ideal_s']:.2f} s "
+            f"({row['heaviest_s'] / row['ideal_s']:.2f}x)"
+            for row in record["simulation"]
+        ]
     if record["differences"]:
         lines += ["", "## Coverage that differs from the serial run", ""]
         lines += [f"- `{name}`" for name in record["differences"]]
@@ -362,6 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3; the median of each is reported)")
     parser.add_argument("--skip-cold", action="store_true", help="leave out the cold run")
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=CONTENDERS[2:], help="leave out this contender (repeatable)"
+    )
     args = parser.parse_args(argv)
 
     cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
@@ -372,8 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         python = baseline_python(cfg)
         field = contenders(cfg, python, scratch, log, edited)
-        if args.skip_cold:
-            field = [c for c in field if c.name != "covsplit-cold"]
+        skipped = {*args.skip, *(["covsplit-cold"] if args.skip_cold else [])}
+        field = [c for c in field if c.name not in skipped]
         # Warm-up: make the worker virtualenvs and every output folder once; not timed.
         for contender in field:
             if contender.name != "covsplit-cold":
@@ -405,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "edited": str(edited.path.relative_to(cfg.root)) if edited.path else None,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
+            "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
+            "simulation": simulation(cfg),
         }
         notes = verdicts(results, overhead, not differences)
         if crashed:

@@ -72,6 +72,10 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument("--workers", type=int, help="number of workers (default: as many as now)")
     plan_command.add_argument("--by", choices=by_choices, default=schedule.BY_STATEMENTS, help="what to balance")
     plan_command.add_argument("--dry-run", action="store_true", help="print the plan without writing workers.toml")
+    init_command = command("init", "write a workers.toml for a repository from its own settings, then plan it")
+    init_command.add_argument("--root", required=True, help="the repository to split")
+    init_command.add_argument("--workers", type=int, default=5, help="number of workers (default 5)")
+    init_command.add_argument("--force", action="store_true", help="replace an existing workers.toml")
     check_command = command("check", "check workers.toml against the code: ownership, test files, balance")
     check_command.add_argument("--by", choices=by_choices, default=schedule.BY_STATEMENTS, help="balance measure")
     return top
@@ -89,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covsplit import check
 
         return check.run(path, by=args.by)
+    if args.command == "init":
+        from covsplit import init
+
+        target = getattr(args, "config", None) or init.default_path(args.root)
+        return init.run(args.root, target, args.workers, args.force)
     try:
         return _run(args, _load(path))
     except config.ConfigError as exc:

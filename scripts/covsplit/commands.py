@@ -116,6 +116,23 @@ def command_line(cfg: Config, command: Sequence[str], data_file: Path) -> str:
     return f"cd {shlex.quote(str(cfg.root))} && {env_text} {shlex.join(command)}"
 
 
+def readable(cfg: Config, line: str) -> str:
+    """A reproduce line with the suite's own absolute paths made relative to the project, where pytest runs.
+
+    The outputs live beside the config, often far from the project:
+    ``../coverage_output/...`` reads better than five absolute paths, and
+    still works after the ``cd`` the line starts with.  covsplit's own
+    checkout (``PYTHONPATH``) stays absolute: it is no part of the project.
+    """
+    for folder in sorted((cfg.output_dir, cfg.html_dir), key=lambda p: -len(str(p))):
+        relative = os.path.relpath(folder, cfg.root)
+        line = line.replace(f"{folder}/", f"{relative}/").replace(f"={folder} ", f"={relative} ")
+        line = line.replace(f"={folder}\n", f"={relative}\n")
+        if line.endswith(f"={folder}"):
+            line = line[: -len(str(folder))] + relative
+    return line
+
+
 def partial_path(path: Path) -> Path:
     # pytest writes the JUnit and durations files at the very end, not atomically:
     # they get a hidden name and are renamed once read.

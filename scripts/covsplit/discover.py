@@ -101,3 +101,51 @@ def test_files_in(root: Path, paths: Iterable[str], leave_out: Iterable[str] = (
             if not any(PurePosixPath(test).is_relative_to(skip) for skip in skipped):
                 found.setdefault(test, None)
     return list(found)
+
+
+def estimated_tests(root: Path, test_file: str) -> dict[str, int]:
+    """How many tests each test function of a file stands for, read from its source (nothing is run).
+
+    Before any run is measured, a test's count is the best stand-in for its
+    seconds: ``tests/a.py::test_x`` parametrised over a literal list of 40
+    cases counts 40; a class ``Test*`` (or any ``*TestCase`` subclass) holds
+    its ``test*`` methods, its own parametrisations multiplying theirs.
+    Keys are node id prefixes as pytest names them, so a planner can cut a
+    file at its classes and functions before a test has run.  A file that
+    does not parse counts one test.
+    """
+    try:
+        tree = ast.parse((root / test_file).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return {test_file: 1}
+    found: dict[str, int] = {}
+
+    def visit(body: list[ast.stmt], prefix: str, factor: int, in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+                found[f"{prefix}::{node.name}"] = factor * _parametrisations(node.decorator_list)
+            elif isinstance(node, ast.ClassDef) and _is_test_class(node, in_class):
+                visit(node.body, f"{prefix}::{node.name}", factor * _parametrisations(node.decorator_list), True)
+
+    visit(tree.body, test_file, 1, False)
+    return found or {test_file: 1}
+
+
+def _is_test_class(node: ast.ClassDef, nested: bool) -> bool:
+    bases = [ast.unparse(base) for base in node.bases]
+    return node.name.startswith("Test") or nested or any(base.endswith("TestCase") for base in bases)
+
+
+def _parametrisations(decorators: list[ast.expr]) -> int:
+    """The product of the literal argument lists of ``@pytest.mark.parametrize`` decorators (1 where not literal)."""
+    count = 1
+    for decorator in decorators:
+        if not isinstance(decorator, ast.Call) or not ast.unparse(decorator.func).endswith("parametrize"):
+            continue
+        values = decorator.args[1] if len(decorator.args) > 1 else None
+        for keyword in decorator.keywords:
+            if keyword.arg == "argvalues":
+                values = keyword.value
+        if isinstance(values, ast.List | ast.Tuple | ast.Set):
+            count *= max(1, len(values.elts))
+    return count

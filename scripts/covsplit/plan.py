@@ -187,6 +187,8 @@ class Inputs:
     collect: Mapping[str, float] = field(default_factory=dict)
     # project.keep_together: test files a schedule never separates.
     together: tuple[tuple[str, ...], ...] = ()
+    # Before any run is measured: each test file's tests by node id prefix, counted from its source.
+    estimates: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 def gather(cfg: config.Config) -> Inputs:
@@ -212,6 +214,9 @@ def gather(cfg: config.Config) -> Inputs:
         tests={file: nodes for file, nodes in measured.tests.items() if file in test_files},
         collect=measured.collect,
         together=cfg.keep_together,
+        estimates={}
+        if measured.files
+        else {t: {k: float(v) for k, v in discover.estimated_tests(cfg.root, t).items()} for t in test_files},
     )
 
 
@@ -547,7 +552,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         notes.append(_measured_note(inputs, seconds, average))
         notes += [_shared_note(file, entry, seconds[file]) for file, entry in sorted(shared.items())]
     else:
-        placed = _follow_modules(inputs, owned, seconds, n, notes)
+        placed, shared = _unmeasured_placement(inputs, owned, seconds, n, notes)
 
     whole = [t for t in inputs.test_files if t in placed]
     # A folder holding a shared file is never written whole: its other workers would run all of it.
@@ -583,10 +588,50 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)
 
 
-def _shared_note(file: str, entry: schedule.SharedFile, seconds: float) -> str:
+# Before any run is measured, test files follow the modules they are named after (a readable split) while
+# that keeps the heaviest worker within this factor of the ideal by test counts; beyond it, counts decide.
+NAMES_SLACK = 1.25
+
+
+def _unmeasured_placement(
+    inputs: Inputs,
+    owned: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    seconds: Mapping[str, float],
+    n: int,
+    notes: list[str],
+) -> tuple[dict[str, int], dict[str, schedule.SharedFile]]:
+    """Where tests go before any run was timed: by the modules they are named after, unless that is unbalanced.
+
+    Unbalanced is judged by each file's number of tests, counted from its
+    source (``discover.estimated_tests``): on a suite where one file holds
+    most of the tests, the first run would otherwise wait for one worker.
+    """
+    by_names: list[str] = []
+    placed = _follow_modules(inputs, owned, seconds, n, by_names)
+    if not inputs.estimates:
+        notes += by_names
+        return placed, {}
+    counts = {t: sum(inputs.estimates.get(t, {}).values()) or 1.0 for t in inputs.test_files}
+    by_counts = schedule.place(counts, inputs.estimates, {}, n, 0.0, inputs.together)
+    named = max(schedule.loads(counts, placed, n))
+    gives_every_worker_tests = len({*by_counts.whole.values(), *(e.owner for e in by_counts.shared.values())}) == n
+    if named <= NAMES_SLACK * by_counts.ideal or not gives_every_worker_tests:
+        notes += by_names
+        return placed, {}
+    notes.append(
+        f"test files placed by their number of tests, counted from their source (no run has been measured yet; "
+        f"following the modules they are named after would give one worker {named / by_counts.ideal:.2f}x the "
+        "ideal): after a run, plan again to balance seconds"
+    )
+    notes += [_shared_note(f, e, counts[f], "tests") for f, e in sorted(by_counts.shared.items())]
+    return by_counts.whole, by_counts.shared
+
+
+def _shared_note(file: str, entry: schedule.SharedFile, seconds: float, unit: str = "s") -> str:
     pieces = sum(len(parts) for parts in entry.parts.values())
+    amount = f"{seconds:.2f} s" if unit == "s" else f"{seconds:.0f} {unit}"
     return (
-        f"{file} ({seconds:.2f} s) is heavier than a worker's share: {len(entry.parts) + 1} workers share it "
+        f"{file} ({amount}) is heavier than a worker's share: {len(entry.parts) + 1} workers share it "
         f"({pieces} part(s) named in the schedule file, the rest in one worker)"
     )
 

@@ -260,6 +260,9 @@ def render_summary(info: SummaryInput) -> str:
         "",
         "## Command",
         "",
+        f"Run it again: {md_code(info.invoke.make(worker.name))} (or {md_code(info.invoke.nox('-s', worker.name))}). "
+        "The exact pytest command it ran:",
+        "",
         f"{fence}bash",
         info.command_line,
         fence,

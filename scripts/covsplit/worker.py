@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from covsplit import capacity, durations, fsio, inputs, lock, progress, status
-from covsplit.commands import command_line, invocation, partial_path, pytest_command, pytest_environment
+from covsplit.commands import (
+    command_line,
+    invocation,
+    partial_path,
+    pytest_command,
+    pytest_environment,
+    readable,
+)
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
 from covsplit.failures import categories, category_files, exception_type, render_failure_analysis
@@ -377,7 +384,7 @@ def summary_input(
     return SummaryInput(
         worker=worker,
         state=record.get("state", status.CRASHED),
-        command_line=record.get("command_line", ""),
+        command_line=readable(cfg, record.get("command_line", "")),
         started_at=record.get("started_at", ""),
         finished_at=record.get("finished_at", ""),
         duration_s=float(record.get("duration_s") or 0.0),

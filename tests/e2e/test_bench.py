@@ -46,3 +46,7 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
     text = (config.parent / "coverage_output" / "bench.md").read_text()
     assert "| covsplit-warm |" in text and "Wall / faster of serial, xdist" in text and "## Targets" in text
     assert "covsplit-unchanged" in text and "x warm" in text
+    # The schedule simulated for a larger fleet, from the seconds the runs measured.
+    assert [row["workers"] for row in record["simulation"]] == [16, 64]
+    assert all(row["heaviest_s"] >= row["ideal_s"] > 0 for row in record["simulation"])
+    assert record["bytecode_written"] is not bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))

@@ -681,3 +681,34 @@ def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
     write_durations(suite.parent / "coverage_output", "worker1", {t: 1.0 for t in tests}, fixed=0.5)
     assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
     assert not schedule_file.exists() and config.load(suite).shared == {}
+
+
+def test_before_any_run_a_file_holding_most_tests_is_shared_by_its_test_counts(tmp_path: Path) -> None:
+    modules = {f"pkg/m{i}.py": 20 for i in range(4)}
+    tests = conventional_tests(modules)
+    write_project(tmp_path, modules, tests)
+    # tests/pkg/test_m0.py holds 60 tests in three classes; the others one each.
+    big = "tests/pkg/test_m0.py"
+    body = "".join(
+        f"class TestK{k}:\n" + "".join(f"    def test_{i}(self):\n        pass\n" for i in range(20)) for k in range(3)
+    )
+    (tmp_path / big).write_text(body)
+    estimates = {t: {k: float(v) for k, v in plan.discover.estimated_tests(tmp_path, t).items()} for t in tests}
+    result = make_plan(inputs_for(modules, tests, estimates=estimates), 3)
+    assert big in result.shared
+    counts = {w.name: 0 for w in result.workers}
+    for node, count in estimates[big].items():
+        runner = next(w.name for w in result.workers if sharing.runs_here(node, result.shared[big], w.name))
+        counts[runner] += int(count)
+    for worker in result.workers:
+        counts[worker.name] += sum(1 for t in worker.test_files if t != big)
+    # 63 tests over three workers: the heaviest within 1.5x of an even share (names alone would give one 60).
+    assert max(counts.values()) <= 1.5 * 63 / 3
+    assert any("placed by their number of tests" in note for note in result.notes)
+
+    # A suite whose files are alike keeps following the modules they are named after.
+    (tmp_path / big).write_text("def test_ok():\n    assert True\n")
+    estimates = {t: {k: float(v) for k, v in plan.discover.estimated_tests(tmp_path, t).items()} for t in tests}
+    result = make_plan(inputs_for(modules, tests, estimates=estimates), 2)
+    assert result.shared == {}
+    assert any("follow the module they are named after" in note for note in result.notes)

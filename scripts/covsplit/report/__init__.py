@@ -92,6 +92,8 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
         if since is not None and w.ran_at is not None and w.ran_at < since and w.state != status.NOT_RUN:
             seconds += f", reused from {w.date}"
+        if w.state != status.PASSED:
+            seconds += f"; run it again: {model.invoke.make(w.name)}"
         lines.append(
             f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
             f"line {line}, branch {branch}{scope}"

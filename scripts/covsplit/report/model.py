@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -180,7 +181,7 @@ class WorkerModel:
     artifacts: tuple[tuple[str, str], ...]  # (label, link relative to coverage_output/)
     html_href: str | None
     analysis_href: str | None  # the worker's failure analysis, when it exists
-    command: str  # the pytest command it ran, else the one its session would run, else its session
+    command: str  # the pytest command it ran (paths relative to the project), else the one it would run, else ""
     command_ran: bool
     command_planned: bool = False  # not run yet, and `command` is the pytest command its session would run
 
@@ -315,6 +316,8 @@ class FixFailures(_Step):
     categories: tuple[FailureCategory, ...]  # most frequent first
     analysis: str | None  # the failure analysis file, when it exists
     command: str
+    # The suite in its usual order, in one process: failures that pass there come from the split (test order).
+    serial_command: str = ""
     kind: ClassVar[str] = "fix_failures"
 
     @property
@@ -503,6 +506,8 @@ class ReportModel:
     # (node id, worker, seconds), slowest first: a hanging test is visible as itself, not as a file's seconds.
     slowest_tests: tuple[tuple[str, str, float], ...] = ()
     invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
+    # The project's whole suite in one serial pytest, from its root: the order the tests usually run in.
+    serial_command: str = ""
     # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
@@ -713,9 +718,9 @@ def _worker_model(
 
     command_line = record.get("command_line")
     if state != status.NOT_RUN and isinstance(command_line, str) and command_line:
-        command, ran = command_line, True
+        command, ran = commands.readable(cfg, command_line), True
     else:
-        command, ran = planned_command or commands.invocation(cfg).nox("-s", worker.name), False
+        command, ran = commands.readable(cfg, planned_command) if planned_command else "", False
 
     duration = _float(record, "duration_s")
     tests = worker.tests
@@ -948,6 +953,7 @@ def build_model(
         combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
         slowest_tests=tuple(slowest_tests),
         invoke=commands.invocation(cfg),
+        serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
     )
     return _with_next_steps(model)
 
@@ -1028,6 +1034,7 @@ def _with_next_steps(model: ReportModel) -> ReportModel:
                     ),
                     analysis=analysis if any(href == analysis for _, href in w.artifacts) else None,
                     command=run.nox("-s", w.name),
+                    serial_command=model.serial_command,
                 )
             )
 

@@ -1,0 +1,99 @@
+"""A test file heavier than a worker's share runs in pieces across workers, and every test runs exactly once.
+
+One copy of a three-worker project whose tests/test_heavy.py holds most of the seconds: a first run
+measures each test, `make plan ARGS="--by duration"` shares the file between workers through the
+schedule file, and then the file changes (a test added to a class another worker runs, a new test
+function, a test removed).  Whatever the schedule, the tests the workers ran together are exactly one
+serial collection, none twice, and the combined coverage equals a serial run file by file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from e2e_support import FIXTURES, REPO, Suite, copy_suite, independent_run, line_facts
+
+pytestmark = pytest.mark.e2e
+
+WORKERS = ("worker1", "worker2", "worker3")
+HEAVY = "tests/test_heavy.py"
+
+
+def make(suite: Suite, target: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
+    result = subprocess.run(
+        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
+         f"NOXFLAGS=--envdir {suite.envdir}", *args],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def ran(suite: Suite) -> Counter[str]:
+    """Every test the workers' latest runs started, by node id, from their progress records."""
+    counts: Counter[str] = Counter()
+    for name in WORKERS:
+        for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            if record.get("event") == "start":
+                counts[record["nodeid"]] += 1
+    return counts
+
+
+def serial_collection(suite: Suite) -> list[str]:
+    done = subprocess.run(
+        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=suite.root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def assert_each_test_once_and_exact(suite: Suite, tmp_path: Path) -> None:
+    counts = ran(suite)
+    assert sorted(counts) == sorted(serial_collection(suite))
+    assert [node for node, n in counts.items() if n > 1] == []
+    serial = independent_run(suite.venv_python("worker1"), suite.root, ["tests"], ["pkg"], tmp_path / "serial")
+    combined = suite.read_json("combined_coverage.json")
+    for name in serial.coverage["files"]:
+        assert line_facts(combined, name) == line_facts(serial.coverage, name), name
+
+
+def test_a_slow_file_is_shared_and_each_test_runs_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    suite = copy_suite(tmp_path_factory.mktemp("heavy"), tmp_path_factory.mktemp("envs"), FIXTURES / "heavyfile")
+    make(suite, "coverage-all")
+    assert_each_test_once_and_exact(suite, tmp_path_factory.mktemp("first"))
+
+    planned = make(suite, "plan", "ARGS=--by duration")
+    assert f"{HEAVY} (" in planned.stdout and "workers share it" in planned.stdout
+    schedule = json.loads((suite.config.parent / "workers.schedule.json").read_text())
+    entry = schedule["files"][HEAVY]
+    sharing_workers = {entry["owner"], *entry["parts"]}
+    assert len(sharing_workers) >= 2
+    make(suite, "coverage-all")
+    assert_each_test_once_and_exact(suite, tmp_path_factory.mktemp("shared"))
+    # The file's tests are spread: more than one worker ran some of them.
+    runners = {name for name in WORKERS if HEAVY in (suite.output / f"{name}_progress.jsonl").read_text()}
+    assert runners == sharing_workers
+
+    # The file changes after the schedule was made: a test added to a class a piece names, a new
+    # function (no piece names it: the owner runs it), and a test removed.
+    heavy = suite.root / HEAVY
+    text = heavy.read_text()
+    text = text.replace('    def test_zero(self):\n        work(1)\n        assert classify(0) == "zero"\n\n', "")
+    text = text.replace(
+        "class TestClassify:\n",
+        'class TestClassify:\n    def test_large(self):\n        assert classify(10**6) == "positive"\n\n',
+    )
+    heavy.write_text(text + "\n\ndef test_added_later():\n    assert work(2, pause=0) == 1\n")
+    make(suite, "coverage-all")
+    counts = ran(suite)
+    assert counts[f"{HEAVY}::test_added_later"] == 1
+    assert counts[f"{HEAVY}::TestClassify::test_large"] == 1
+    assert f"{HEAVY}::TestClassify::test_zero" not in counts
+    assert_each_test_once_and_exact(suite, tmp_path_factory.mktemp("changed"))
