@@ -210,6 +210,11 @@ def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
             survey.tests = [folder]
             survey.say("project.tests", f"{folder}: the folder its test files are in")
             return
+    beside = sorted(p.name for p in root.glob("*.py") if p.name.startswith("test_") or p.name.endswith("_test.py"))
+    if beside:
+        survey.tests = beside
+        survey.say("project.tests", f"{', '.join(beside)}: test files beside the code, at the root")
+        return
     inside = [
         Path(survey.source_dir, *package.split("."), folder).as_posix()
         for package in survey.source
@@ -281,7 +286,7 @@ def find_install(survey: Survey, pyproject: Mapping[str, Any]) -> None:
         survey.say("project.env", f"PYTHONPATH = {survey.source_dir!r}: the project declares no build to install", True)
 
     groups = pyproject.get("dependency-groups", {})
-    group = next((n for n in TEST_NAMES if n in groups), None)
+    group = next((n for n in TEST_NAMES if n in groups and _needed(_group(groups, n))), None)
     if group:
         needed = _needed(_group(groups, group))
         survey.install += [shlex.quote(text) for text in needed]
@@ -299,7 +304,8 @@ def find_install(survey: Survey, pyproject: Mapping[str, Any]) -> None:
             deps = [d for d in _lines(tox.get("testenv", "deps")) if not d.startswith(("{", "-c", "--"))]
             needed = _needed(d for d in deps if not d.startswith("-r"))
             survey.install += [shlex.quote(d) for d in needed]
-            survey.install += [d for d in deps if d.startswith("-r")]
+            # "-rrequirements-dev.txt", as tox allows it: one option and one path for the installer.
+            survey.install += [f"-r {d[2:].strip()}" for d in deps if d.startswith("-r")]
             survey.say("project.install", f"{len(deps)} dependency line(s) of tox.ini [testenv]")
 
 

@@ -24,6 +24,8 @@ _VARYING = [
     (re.compile(r"(?m)^.*Max/mean \(seconds\).*$"), "<seconds balance>"),
     (re.compile(r"(?m)^\d+\. Rebalance by time: .*$\n?"), ""),
     (re.compile(r"(?m)^\d+\. "), "- "),  # so a step dropped above does not renumber the rest
+    # What the aggregate read includes when each worker ran.
+    (re.compile(r'"inputs_digest": "[0-9a-f]+"'), '"inputs_digest": "<digest>"'),
     # Which tests are the slowest is itself a measurement.
     (re.compile(r"(?ms)^### Slowest Tests.*?(?=^#|\Z)"), "<slowest tests>\n"),
 ]

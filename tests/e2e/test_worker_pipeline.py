@@ -115,7 +115,10 @@ def test_failure_analysis_groups_real_exceptions(crossing: Suite) -> None:
 def test_summary_records_the_exact_command(crossing: Suite) -> None:
     status = crossing.read_json("worker1_status.json")
     summary = (crossing.output / "worker1_summary.md").read_text()
-    assert status["command_line"] in summary
+    # As typed from the project root: the outputs beside the config relative to it.
+    relative = os.path.relpath(crossing.output, crossing.root)
+    assert status["command_line"].replace(f"{crossing.output}/", f"{relative}/") in summary
+    assert "Run it again: `make worker1 CONFIG=" in summary
     assert "--cov-reset" in status["command_line"] and "--cov=beta" in status["command_line"]
     output = (crossing.output / "worker1_test_output.txt").read_text()
     assert "test_clamp_low PASSED" in output  # the project's -v still applies

@@ -131,7 +131,7 @@ def test_tox_dependencies_and_plugins_the_addopts_need(tmp_path: Path) -> None:
         },
     )
     found = init.survey(root)
-    assert "mock" in found.install and "pytest-xdist" in found.install
+    assert "mock" in found.install and "pytest-xdist" in found.install and "-r requirements.txt" in found.install
     notes = " ".join(c.why for c in found.choices)
     assert "covsplit drops those options" in notes and "'myplugin'" in notes and "conftest.py at the root" in notes
     assert any(c.guess for c in found.choices)  # the plugin: a line to check
@@ -153,3 +153,20 @@ def test_run_never_writes_over_a_file_unless_asked(tmp_path: Path, capsys: pytes
     assert init.run(root, target, 1) == config.CONFIG_EXIT_STATUS
     assert target.read_text() == "# mine\n"
     assert "ARGS=--force" in capsys.readouterr().err
+
+
+def test_test_files_beside_a_single_module(tmp_path: Path) -> None:
+    root = write(tmp_path / "proj", {"setup.py": "", "solo.py": "x = 1\n", "test_solo.py": TEST})
+    found = init.survey(root)
+    assert (found.source, found.tests) == (["solo"], ["test_solo.py"])
+    assert not any(c.guess for c in found.choices)
+    loads(tmp_path, root)
+
+
+def test_the_bundled_example_gives_the_shipped_workers_toml_s_settings(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    found = init.survey(repo / "example")
+    shipped = config.load(repo / "workers.toml")
+    assert tuple(found.source) == shipped.source
+    assert (found.source_dir, tuple(found.tests)) == (shipped.source_dir, shipped.test_paths)
+    assert tuple(tuple(shlex.split(entry)) for entry in found.install) == shipped.install
