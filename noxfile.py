@@ -109,9 +109,10 @@ def check(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def tests(session: nox.Session) -> None:
-    """The suite's own unit and end-to-end tests."""
+    """The suite's own unit and end-to-end tests, in two processes (each test module whole in one)."""
     install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+    # loadfile: an end-to-end module's steps share one project and run in order.
+    session.run("python", "-m", "pytest", "tests", "-n", "2", "--dist", "loadfile", *session.posargs)
 
 
 @nox.session(default=False)
