@@ -545,7 +545,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
             f"ask for at most {len(inputs.test_files)} workers"
         )
 
-    shared: dict[str, schedule.SharedFile] = {}
+    shared: dict[str, schedule.SharedPieces] = {}
     if timed:
         placement = schedule.place(seconds, inputs.tests, inputs.collect, n, inputs.fixed, inputs.together)
         placed, shared = placement.whole, placement.shared
@@ -599,7 +599,7 @@ def _unmeasured_placement(
     seconds: Mapping[str, float],
     n: int,
     notes: list[str],
-) -> tuple[dict[str, int], dict[str, schedule.SharedFile]]:
+) -> tuple[dict[str, int], dict[str, schedule.SharedPieces]]:
     """Where tests go before any run was timed: by the modules they are named after, unless that is unbalanced.
 
     Unbalanced is judged by each file's number of tests, counted from its
@@ -627,7 +627,7 @@ def _unmeasured_placement(
     return by_counts.whole, by_counts.shared
 
 
-def _shared_note(file: str, entry: schedule.SharedFile, seconds: float, unit: str = "s") -> str:
+def _shared_note(file: str, entry: schedule.SharedPieces, seconds: float, unit: str = "s") -> str:
     pieces = sum(len(parts) for parts in entry.parts.values())
     amount = f"{seconds:.2f} s" if unit == "s" else f"{seconds:.0f} {unit}"
     return (

@@ -84,7 +84,7 @@ class Piece:
 
 
 @dataclass(frozen=True)
-class SharedFile:
+class SharedPieces:
     """A test file run by several workers: each runs the pieces listed for it; the owner runs the rest.
 
     The owner also runs every test of the file that no piece names, so a
@@ -98,7 +98,7 @@ class SharedFile:
 @dataclass(frozen=True)
 class Placement:
     whole: dict[str, int]  # test file -> the worker that runs all of it
-    shared: dict[str, SharedFile]  # test file -> how its tests are shared
+    shared: dict[str, SharedPieces]  # test file -> how its tests are shared
     loads: list[float]  # each worker's predicted seconds, its fixed cost included
     ideal: float  # the larger of an even share and the longest single test, fixed cost included
 
@@ -204,7 +204,7 @@ def place(
             assigned[piece.file].append((worker, piece))
 
     whole: dict[str, int] = {}
-    shared: dict[str, SharedFile] = {}
+    shared: dict[str, SharedPieces] = {}
     for file, placed in assigned.items():
         holders = {worker for worker, _ in placed}
         if len(holders) == 1:
@@ -219,7 +219,7 @@ def place(
             for worker in sorted(holders)
             if worker != owner
         }
-        shared[file] = SharedFile(owner, parts)
+        shared[file] = SharedPieces(owner, parts)
     return Placement(whole=whole, shared=shared, loads=[round(load, 6) for load in loads], ideal=ideal)
 
 
