@@ -417,10 +417,16 @@ def run(root: str | Path, config_path: str | Path, workers: int, force: bool = F
     print(f"wrote {path}")
     print(f'next: make coverage-all CONFIG={path}, then make plan CONFIG={path} ARGS="--by duration"')
     try:
-        config.load(path)
+        cfg = config.load(path)
     except config.ConfigError as exc:
         print(f"covsplit init: the file needs a hand: {exc}", file=sys.stderr)
         return config.CONFIG_EXIT_STATUS
+    # A worker needs a module to own and a test file to run: a small project gets fewer workers than asked.
+    modules = [f for f in cfg.all_files() if not discover.is_blank_init(cfg.root / f)]
+    tests = discover.test_files_in(cfg.root, cfg.test_paths)
+    possible = max(1, min(workers, len(modules), len(tests)))
+    if possible < workers:
+        print(f"chose: {possible} worker(s), not {workers}: {len(modules)} module(s) to own, {len(tests)} test file(s)")
     from covsplit import plan
 
-    return plan.run(path, workers=workers)
+    return plan.run(path, workers=possible)

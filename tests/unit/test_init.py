@@ -170,3 +170,11 @@ def test_the_bundled_example_gives_the_shipped_workers_toml_s_settings(tmp_path:
     assert tuple(found.source) == shipped.source
     assert (found.source_dir, tuple(found.tests)) == (shipped.source_dir, shipped.test_paths)
     assert tuple(tuple(shlex.split(entry)) for entry in found.install) == shipped.install
+
+
+def test_a_small_project_gets_as_many_workers_as_it_can_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write(tmp_path / "proj", {"setup.py": "", "solo.py": "x = 1\n", "test_solo.py": TEST})
+    target = tmp_path / "cfg" / "workers.toml"
+    assert init.run(root, target, 5) == 0
+    assert "1 worker(s), not 5" in capsys.readouterr().out
+    assert [w.name for w in config.load(target).workers] == ["worker1"]
