@@ -148,6 +148,16 @@ def _declared_packages(pyproject: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(p for p in found if p and p.isidentifier()))
 
 
+def _namespace_package(base: Path, pyproject: Mapping[str, Any], root: Path) -> str | None:
+    """``jaraco.functools`` for a project of that name whose code is jaraco/functools/ with no jaraco/__init__.py."""
+    raw = str(pyproject.get("project", {}).get("name") or root.name)
+    for dotted in (raw.replace("-", ".").replace("_", "."), _project_name(pyproject, root)):
+        folder = base.joinpath(*dotted.split("."))
+        if all(part.isidentifier() for part in dotted.split(".")) and folder.is_dir() and _has_python(folder):
+            return dotted
+    return None
+
+
 def find_source(survey: Survey, pyproject: Mapping[str, Any]) -> None:
     """``source_dir`` and ``source``: src layout or flat, packages, namespace packages, single modules."""
     root = survey.root
@@ -183,9 +193,9 @@ def find_source(survey: Survey, pyproject: Mapping[str, Any]) -> None:
         module = name if name in modules else modules[0]
         survey.source = [module]
         survey.say("project.source", f"{module}: a single-module project ({module}.py)")
-    elif (base / name).is_dir() and _has_python(base / name):
-        survey.source = [name]
-        survey.say("project.source", f"{name}: a namespace package named after the project")
+    elif namespace := _namespace_package(base, pyproject, root):
+        survey.source = [namespace]
+        survey.say("project.source", f"{namespace}: a namespace package named after the project")
     else:
         survey.source = modules or [name]
         survey.say("project.source", "no package folder found: check that these are the modules under test", True)
@@ -321,6 +331,13 @@ def find_pytest_needs(survey: Survey, ini: Mapping[str, Any], ini_source: str) -
     if any(a in ("-n", "--numprocesses", "--dist") or a.startswith(("-n", "--numprocesses=")) for a in args):
         survey.install.append("pytest-xdist")
         survey.say("project.install", f"pytest-xdist: its addopts ({ini_source}) use it")
+    if "--doctest-modules" in args:
+        survey.say(
+            "pytest",
+            f"its addopts ({ini_source}) collect doctests from the modules: they run only where pytest is pointed "
+            "at the source, so only the test files' doctests run here",
+            True,
+        )
     for plugin in plugins:
         survey.say(
             "pytest", f"its addopts load the plugin {plugin!r}: install its package if it is not the project's", True

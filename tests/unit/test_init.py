@@ -178,3 +178,18 @@ def test_a_small_project_gets_as_many_workers_as_it_can_use(tmp_path: Path, caps
     assert init.run(root, target, 5) == 0
     assert "1 worker(s), not 5" in capsys.readouterr().out
     assert [w.name for w in config.load(target).workers] == ["worker1"]
+
+
+def test_a_namespace_package_named_after_the_project(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": '[project]\nname = "jaraco.functools"\n',
+            "jaraco/functools/__init__.py": "x = 1\n",
+            "test_functools.py": TEST,
+            "conftest.py": "",
+        },
+    )
+    found = init.survey(root)
+    assert (found.source, found.tests) == (["jaraco.functools"], ["test_functools.py"])
+    loads(tmp_path, root)
