@@ -177,7 +177,7 @@ def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str],
 
 
 class EditedTestFile:
-    """One test file of the worker of median measured seconds, edited in a way no test sees; restored at the end."""
+    """A test file only the worker of median measured seconds runs, edited in a way no test sees; restored at the end."""
 
     def __init__(self, cfg: config.Config) -> None:
         self.cfg = cfg
@@ -193,7 +193,8 @@ class EditedTestFile:
         timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float))
         self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
         worker = cfg.worker(self.worker)
-        files = discover.test_files_in(cfg.root, worker.tests)
+        # A file only this worker runs: editing a file several workers share re-runs all of them.
+        files = [f for f in discover.test_files_in(cfg.root, worker.tests) if f not in cfg.shared]
         path = cfg.root / (files[0] if files else worker.tests[0])
         self.original = path.read_bytes()
         return path
