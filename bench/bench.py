@@ -177,7 +177,7 @@ def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str],
 
 
 class EditedTestFile:
-    """A test file only the worker of median measured seconds runs, edited in a way no test sees; restored at the end."""
+    """A test file only the worker of median measured seconds runs, edited where no test sees; restored at the end."""
 
     def __init__(self, cfg: config.Config) -> None:
         self.cfg = cfg
