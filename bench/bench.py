@@ -189,13 +189,15 @@ class EditedTestFile:
     def _choose(self) -> Path:
         # Chosen at the first edit, from the seconds the runs before it measured.
         cfg = self.cfg
+        # A file only one worker runs: editing a file several workers share re-runs all of them.
+        own = {
+            w.name: [f for f in discover.test_files_in(cfg.root, w.tests) if f not in cfg.shared] for w in cfg.workers
+        }
         seconds = {w.name: status.read(cfg.layout.worker(w.name).status).get("duration_s") for w in cfg.workers}
-        timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float))
+        timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float) and own[name])
         self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
         worker = cfg.worker(self.worker)
-        # A file only this worker runs: editing a file several workers share re-runs all of them.
-        files = [f for f in discover.test_files_in(cfg.root, worker.tests) if f not in cfg.shared]
-        path = cfg.root / (files[0] if files else worker.tests[0])
+        path = cfg.root / (own[self.worker][0] if own[self.worker] else worker.tests[0])
         self.original = path.read_bytes()
         return path
 
