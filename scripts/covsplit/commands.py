@@ -124,12 +124,9 @@ def readable(cfg: Config, line: str) -> str:
     still works after the ``cd`` the line starts with.  covsplit's own
     checkout (``PYTHONPATH``) stays absolute: it is no part of the project.
     """
+    # Every path the driver puts there is a file inside one of these folders.
     for folder in sorted((cfg.output_dir, cfg.html_dir), key=lambda p: -len(str(p))):
-        relative = os.path.relpath(folder, cfg.root)
-        line = line.replace(f"{folder}/", f"{relative}/").replace(f"={folder} ", f"={relative} ")
-        line = line.replace(f"={folder}\n", f"={relative}\n")
-        if line.endswith(f"={folder}"):
-            line = line[: -len(str(folder))] + relative
+        line = line.replace(f"{folder}/", f"{os.path.relpath(folder, cfg.root)}/")
     return line
 
 

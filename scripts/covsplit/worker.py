@@ -404,7 +404,6 @@ def summary_input(
 def _record_inputs(cfg: Config, worker: Worker, paths: WorkerPaths, started_at: str, started_ns: int) -> None:
     """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing."""
     observed = inputs.read(paths.observed)
-    paths.observed.unlink(missing_ok=True)
     if observed is None:
         return
     cache = DigestCache(cfg.layout.digest_cache)

@@ -183,7 +183,6 @@ class WorkerModel:
     analysis_href: str | None  # the worker's failure analysis, when it exists
     command: str  # the pytest command it ran (paths relative to the project), else the one it would run, else ""
     command_ran: bool
-    command_planned: bool = False  # not run yet, and `command` is the pytest command its session would run
 
     # Category -> the test files its failures are in (from the worker's status).
     failure_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -755,7 +754,6 @@ def _worker_model(
         analysis_href=analysis_href,
         command=command,
         command_ran=ran,
-        command_planned=not ran and planned_command is not None,
     )
 
 
