@@ -25,9 +25,38 @@ from covsplit.layout import DURATIONS_SUFFIX
 SCHEMA = 1
 
 
-def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -> None:
+def uncontended(wall_s: float, cpu_s: float, contention: float) -> float:
+    """The seconds a span would take with a core of its own, from its wall and CPU seconds in a crowd.
+
+    With ``contention`` processes per core (five workers on two cores:
+    2.5), a span that only computes takes about ``contention`` times its CPU
+    seconds of wall time, waiting for a core the rest; a span that sleeps or
+    waits for I/O takes its wall time whatever the crowd.  So the span costs
+    its CPU seconds plus whatever wall time the crowd cannot explain.  Alone
+    (contention 1) that is the wall time.  Measured in a crowd, the light
+    workers' tests, which ran only while all five did, looked 2.5 times
+    their cost and the heavy workers' tests, which finished alone, did not:
+    attrs planned on those seconds ran 17 s against 38 s workers.
+    """
+    if contention <= 1:
+        return wall_s
+    return min(wall_s, cpu_s + max(0.0, wall_s - cpu_s * contention))
+
+
+def record(
+    raw_path: Path,
+    path: Path,
+    root: Path,
+    worker: str,
+    wall_s: float,
+    cpu_s: float | None = None,
+    contention: float = 1.0,
+) -> None:
     """Turn the plugin's raw file (absolute paths) into the worker's durations file; drop it when there is none.
 
+    ``cpu_s`` is the CPU time of pytest (per process under xdist), ``contention`` how
+    many processes shared each core (at most) while it ran: every second
+    recorded is ``uncontended``, so runs measured alone and in a crowd agree.
     A run that left no raw file (pytest killed) measured nothing: an older
     file must not pass for this run's figures.
     """
@@ -36,18 +65,28 @@ def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -
     if not isinstance(raw, dict) or not isinstance(raw.get("files"), dict):
         path.unlink(missing_ok=True)
         return
+
+    def seconds(wall: Any, cpu: Any) -> float:
+        wall = float(wall or 0.0)
+        return uncontended(wall, float(cpu), contention) if isinstance(cpu, int | float) else wall
+
     files: dict[str, float] = {}
     collect: dict[str, float] = {}
     for name, entry in raw["files"].items():
-        seconds = float(entry.get("collect_s", 0.0)) + float(entry.get("tests_s", 0.0))
+        collected = seconds(entry.get("collect_s"), entry.get("collect_cpu_s"))
         rel = _relative(name, root)
-        files[rel] = round(files.get(rel, 0.0) + seconds, 6)
-        collect[rel] = round(collect.get(rel, 0.0) + float(entry.get("collect_s", 0.0)), 6)
+        files[rel] = round(files.get(rel, 0.0) + collected + seconds(entry.get("tests_s"), entry.get("tests_cpu_s")), 6)
+        collect[rel] = round(collect.get(rel, 0.0) + collected, 6)
     tests: dict[str, dict[str, float]] = {}
+    cpu_tests = raw.get("tests_cpu") or {}
     for name, nodes in (raw.get("tests") or {}).items():
         if isinstance(nodes, dict):
-            tests.setdefault(_relative(name, root), {}).update({str(k): float(v) for k, v in nodes.items()})
-    fixed = max(0.0, wall_s - sum(files.values()))
+            cpu_nodes = cpu_tests.get(name) or {}
+            tests.setdefault(_relative(name, root), {}).update(
+                {str(k): round(seconds(v, cpu_nodes.get(k)), 6) for k, v in nodes.items()}
+            )
+    worker_s = uncontended(wall_s, cpu_s, contention) if cpu_s is not None else wall_s
+    fixed = max(0.0, worker_s - sum(files.values()))
     fsio.write_json(
         path,
         {
@@ -55,6 +94,8 @@ def record(raw_path: Path, path: Path, root: Path, worker: str, wall_s: float) -
             "worker": worker,
             "wall_s": round(wall_s, 6),
             "fixed_s": round(fixed, 6),
+            # Processes per core while it ran: above 1, every figure below had the crowd's wait taken out.
+            "contention": round(contention, 3),
             "files": files,
             # Seconds collecting each file (in `files` too), and each test's own seconds by node id.
             "collect": collect,

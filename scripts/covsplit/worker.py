@@ -356,7 +356,10 @@ def _run_locked(
         if junit_problem and _keep_saved_coverage(python, paths, cfg.root, pytest_env):
             message += "; coverage measured up to the last save before it is kept (partial)"
         final.update(state=state, message=message, outcomes=outcomes)
-        durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration)
+        # Processes per core at most while it ran: its own (xdist's) times the workers sharing the machine.
+        contention = max(1.0, sharing * max(1, processes) / (os.cpu_count() or 1))
+        cpu = final["pytest_cpu_s"] / max(1, processes) if final["pytest_cpu_s"] is not None else None
+        durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)
         if state in (status.PASSED, status.FAILED):
             _record_inputs(cfg, worker, paths, base["started_at"], started_ns)
         # A run that did not finish records no inputs: it runs again whatever changed.

@@ -35,3 +35,7 @@ def test_combined_coverage_with_xdist_equals_one_serial_run(tmp_path: Path, nox_
         assert line_facts(combined, file) == line_facts(serial.coverage, file), file
     passed = sum(suite.read_json(f"worker{n}_status.json")["outcomes"]["passed"] for n in range(1, 6))
     assert passed == serial.outcomes["passed"]
+    # Every xdist process's tests are in the worker's durations, not only the last process's to finish.
+    measured = suite.read_json("worker5_durations.json")
+    timed = sum(len(nodes) for nodes in measured["tests"].values())
+    assert timed == status["outcomes"]["passed"] + status["outcomes"]["skipped"] > 0

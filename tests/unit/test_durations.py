@@ -53,3 +53,52 @@ def test_seconds_for_uses_the_mean_for_unmeasured_files() -> None:
     seconds, average = durations.seconds_for(["a.py", "b.py", "c.py"], {"a.py": 1.0, "b.py": 3.0})
     assert seconds == {"a.py": 1.0, "b.py": 3.0, "c.py": 2.0} and average == 2.0
     assert durations.seconds_for(["a.py"], {}) == ({"a.py": 1.0}, None)
+
+
+@pytest.mark.parametrize(
+    ("wall", "cpu", "contention", "expected"),
+    [
+        (10.0, 4.0, 2.5, 4.0),  # computing only: the crowd explains the wall time
+        (10.0, 0.0, 2.5, 10.0),  # sleeping: the crowd does not slow a sleep
+        (10.0, 2.0, 2.5, 7.0),  # 5 s of computing in the crowd plus 5 s waiting on I/O
+        (10.0, 4.0, 1.0, 10.0),  # alone: the wall time, whatever the CPU says
+        (3.0, 6.0, 2.5, 3.0),  # threads used more CPU than wall time: never more than the wall
+    ],
+)
+def test_uncontended_takes_the_crowds_wait_out(wall: float, cpu: float, contention: float, expected: float) -> None:
+    assert durations.uncontended(wall, cpu, contention) == pytest.approx(expected)
+
+
+def test_a_record_measured_in_a_crowd_agrees_with_one_measured_alone(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    test_a = str(root / "tests" / "test_a.py")
+
+    def raw(scale: float) -> Path:
+        path = tmp_path / f"raw{scale}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "schema": 1,
+                    "files": {
+                        test_a: {
+                            "collect_s": 1.0 * scale,
+                            "tests_s": 2.0 * scale,
+                            "collect_cpu_s": 1.0,
+                            "tests_cpu_s": 2.0,
+                        }
+                    },
+                    "tests": {test_a: {"tests/test_a.py::t1": 0.5 * scale, "tests/test_a.py::t2": 1.5 * scale}},
+                    "tests_cpu": {test_a: {"tests/test_a.py::t1": 0.5, "tests/test_a.py::t2": 1.5}},
+                }
+            )
+        )
+        return path
+
+    alone, crowd = tmp_path / "alone" / "worker1_durations.json", tmp_path / "crowd" / "worker1_durations.json"
+    durations.record(raw(1.0), alone, root, "worker1", wall_s=4.0, cpu_s=4.0, contention=1.0)
+    durations.record(raw(2.5), crowd, root, "worker1", wall_s=10.0, cpu_s=4.0, contention=2.5)
+    first, second = json.loads(alone.read_text()), json.loads(crowd.read_text())
+    for key in ("files", "collect", "tests", "fixed_s"):
+        assert first[key] == second[key], key
+    assert first["files"] == {"tests/test_a.py": 3.0} and first["fixed_s"] == pytest.approx(1.0)
+    assert second["contention"] == 2.5 and second["wall_s"] == 10.0
