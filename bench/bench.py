@@ -25,8 +25,13 @@ all of them alike.  Measured per run: wall seconds, CPU seconds of the whole
 process tree (user + system, from the children's resource usage), and the
 peak of the tree's summed resident memory (sampled every 0.2 s from /proc).
 
-Writes ``coverage_output/bench.json`` (the shape other tools read) and
-``bench.md``.  Timing lives here, never in tests.
+The whole field runs twice: with ``PYTHONDONTWRITEBYTECODE`` set (as in
+many CI images; the bytecode earlier runs wrote is removed first) and
+unset (as on a developer's machine), since start-up costs differ by the
+setting and covsplit starts more interpreters than its baselines.
+
+Writes ``coverage_output/bench.json`` (the shape other tools read: one
+record per setting) and ``bench.md``.  Timing lives here, never in tests.
 """
 
 from __future__ import annotations
@@ -329,7 +334,7 @@ def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal:
         )
         if "covsplit-cold" in results:
             cold = results["covsplit-cold"]["wall_s"]
-            verdict(cold <= 1.5 * faster, f"cold {cold:.2f} s <= 1.5 x the faster baseline ({cold / faster:.2f}x)")
+            verdict(cold <= 1.3 * faster, f"cold {cold:.2f} s <= 1.3 x the faster baseline ({cold / faster:.2f}x)")
     else:
         verdict(warm["wall_s"] <= 1.2 * faster, f"warm {warm['wall_s']:.2f} s <= 1.2 x the faster baseline "
                 f"{faster:.2f} s ({warm['wall_s'] / faster:.2f}x; serial run under {LONG_RUN_S:g} s)")  # fmt: skip
@@ -352,10 +357,10 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
     serial = results["serial"]
     faster = min(serial["wall_s"], results["xdist"]["wall_s"])
     lines = [
-        "# covsplit benchmark",
+        f"## {_bytecode(record['bytecode_written'])[0].upper()}{_bytecode(record['bytecode_written'])[1:]}",
         "",
         f"Project `{record['project']}`, {record['workers']} workers, {record['cpus']} CPUs, "
-        f"median of {record['runs']} alternating runs, {_bytecode(record['bytecode_written'])}.  "
+        f"median of {record['runs']} alternating runs.  "
         f"Rerun: `make bench CONFIG={record['config']}`.",
         "",
         "| Contender | Wall s | CPU s | Peak MiB | Wall / faster of serial, xdist | CPU / serial | Wall / warm |",
@@ -369,19 +374,34 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         )
     if record.get("edited"):
         lines += ["", f"covsplit-edit appends a comment to `{record['edited']}` before each run."]
-    lines += ["", "## Targets", "", *notes, "", "## Where covsplit's own time goes (CPU seconds, warm run)", ""]
+    lines += ["", "### Targets", "", *notes, "", "### Where covsplit's own time goes (CPU seconds, warm run)", ""]
     lines += record["overhead_lines"]
     if record.get("simulation"):
-        lines += ["", "## A larger fleet, simulated from the measured seconds (covsplit.schedule.simulate)", ""]
+        lines += ["", "### A larger fleet, simulated from the measured seconds (covsplit.schedule.simulate)", ""]
         lines += [
             f"- {row['workers']} workers: heaviest {row['heaviest_s']:.2f} s, ideal {row['ideal_s']:.2f} s "
             f"({row['heaviest_s'] / row['ideal_s']:.2f}x)"
             for row in record["simulation"]
         ]
     if record["differences"]:
-        lines += ["", "## Coverage that differs from the serial run", ""]
+        lines += ["", "### Coverage that differs from the serial run", ""]
         lines += [f"- `{name}`" for name in record["differences"]]
     return "\n".join(lines) + "\n"
+
+
+BYTECODE_SETTINGS = {"set": False, "unset": True}
+
+
+def forget_bytecode(cfg: config.Config) -> None:
+    """Remove the bytecode earlier runs wrote, so a run with PYTHONDONTWRITEBYTECODE set compiles as a CI image does.
+
+    Python reads a ``.pyc`` it finds whatever the variable says: after a
+    pass that wrote them, the next pass would measure a developer's machine.
+    """
+    places = [cfg.root, REPO / "scripts", REPO / "bench", REPO / ".nox" / envdir_name(cfg.path, cfg.root)]
+    for place in places:
+        for cache in sorted(place.rglob("__pycache__"), reverse=True) if place.is_dir() else ():
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -391,10 +411,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skip", action="append", default=[], choices=CONTENDERS[2:], help="leave out this contender (repeatable)"
     )
+    parser.add_argument(
+        "--bytecode",
+        choices=["both", *BYTECODE_SETTINGS],
+        default="both",
+        help="PYTHONDONTWRITEBYTECODE set (as in many CI images), unset (as on a developer's machine), or both "
+        "(default: one pass each, set first)",
+    )
     args = parser.parse_args(argv)
 
     cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
+    settings = list(BYTECODE_SETTINGS) if args.bytecode == "both" else [args.bytecode]
+    records, texts = [], []
+    saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    try:
+        for setting in settings:
+            # Every contender and everything it starts inherits this process's environment.
+            if BYTECODE_SETTINGS[setting]:
+                os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+            else:
+                os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+                forget_bytecode(cfg)
+            record, text = one_pass(cfg, args)
+            records.append(record)
+            texts.append(text)
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        else:
+            os.environ["PYTHONDONTWRITEBYTECODE"] = saved
+    fsio.write_json(
+        cfg.layout.bench_json,
+        {"project": cfg.root.name, "cpus": os.cpu_count() or 1, "runs": args.repeat, "settings": records},
+    )
+    text = "# covsplit benchmark\n\n" + "\n".join(texts)
+    fsio.write_text(cfg.layout.bench_md, text)
+    print(text)
+    return 0
+
+
+def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """Every contender, alternating and repeated, under this process's bytecode setting: the record and its text."""
     scratch = Path(tempfile.mkdtemp(prefix="covsplit-bench-"))
     log = scratch / "bench.log"
     edited = EditedTestFile(cfg)
@@ -426,15 +484,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         differences = coverage_differences(fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
         overhead = statistics.median(overheads)
         record: dict[str, Any] = {
-            "project": cfg.root.name,
-            "cpus": os.cpu_count() or 1,
-            "runs": args.repeat,
+            "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
             "contenders": [{"name": name, **values} for name, values in results.items()],
             "combined_equals_serial": not differences,
             "edited": str(edited.path.relative_to(cfg.root)) if edited.path else None,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
-            "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
             "simulation": simulation(cfg),
         }
         notes = verdicts(results, overhead, not differences)
@@ -444,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = render(
             {
                 **record,
+                "project": cfg.root.name,
+                "cpus": os.cpu_count() or 1,
+                "runs": args.repeat,
                 "workers": len(cfg.workers),
                 "config": cfg.path,
                 "overhead_lines": [
@@ -454,13 +512,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results,
             notes,
         )
-        fsio.write_json(cfg.layout.bench_json, record)
-        fsio.write_text(cfg.layout.bench_md, text)
-        print(text)
+        return record, text
     finally:
         edited.restore()
         shutil.rmtree(scratch, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

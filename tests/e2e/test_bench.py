@@ -28,25 +28,28 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    record = json.loads((config.parent / "coverage_output" / "bench.json").read_text())
-    assert set(record) >= {"project", "cpus", "runs", "contenders", "combined_equals_serial", "overhead_s_per_worker"}
-    assert record["project"] == "tiny" and record["runs"] == 1 and record["cpus"] == os.cpu_count()
-    names = [c["name"] for c in record["contenders"]]
-    assert names == [
-        "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
-    ]  # fmt: skip
-    # The edited test file is restored afterwards.
-    assert record["edited"].startswith("tests/")
-    assert not (config.parent / record["edited"]).read_text().count("covsplit bench edit")
-    for contender in record["contenders"]:
-        assert set(contender) == {"name", "wall_s", "cpu_s", "peak_mib"}
-        assert all(isinstance(contender[k], float) and contender[k] > 0 for k in ("wall_s", "cpu_s", "peak_mib"))
-    assert record["combined_equals_serial"] is True and record["differences"] == []
-    assert isinstance(record["overhead_s_per_worker"], float) and record["overhead_s_per_worker"] > 0
+    bench = json.loads((config.parent / "coverage_output" / "bench.json").read_text())
+    assert bench["project"] == "tiny" and bench["runs"] == 1 and bench["cpus"] == os.cpu_count()
+    # Both bytecode settings, the CI image's first.
+    assert [record["bytecode_written"] for record in bench["settings"]] == [False, True]
+    for record in bench["settings"]:
+        assert set(record) >= {"contenders", "combined_equals_serial", "overhead_s_per_worker", "simulation"}
+        names = [c["name"] for c in record["contenders"]]
+        assert names == [
+            "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
+        ]  # fmt: skip
+        # The edited test file is restored afterwards.
+        assert record["edited"].startswith("tests/")
+        assert not (config.parent / record["edited"]).read_text().count("covsplit bench edit")
+        for contender in record["contenders"]:
+            assert set(contender) == {"name", "wall_s", "cpu_s", "peak_mib"}
+            assert all(isinstance(contender[k], float) and contender[k] > 0 for k in ("wall_s", "cpu_s", "peak_mib"))
+        assert record["combined_equals_serial"] is True and record["differences"] == []
+        assert isinstance(record["overhead_s_per_worker"], float) and record["overhead_s_per_worker"] > 0
+        # The schedule simulated for a larger fleet, from the seconds the runs measured.
+        assert [row["workers"] for row in record["simulation"]] == [16, 64]
+        assert all(row["heaviest_s"] >= row["ideal_s"] > 0 for row in record["simulation"])
     text = (config.parent / "coverage_output" / "bench.md").read_text()
-    assert "| covsplit-warm |" in text and "Wall / faster of serial, xdist" in text and "## Targets" in text
-    assert "covsplit-unchanged" in text and "x warm" in text
-    # The schedule simulated for a larger fleet, from the seconds the runs measured.
-    assert [row["workers"] for row in record["simulation"]] == [16, 64]
-    assert all(row["heaviest_s"] >= row["ideal_s"] > 0 for row in record["simulation"])
-    assert record["bytecode_written"] is not bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    assert text.count("| covsplit-warm |") == 2 and "Wall / faster of serial, xdist" in text
+    assert "## PYTHONDONTWRITEBYTECODE set" in text and "## Bytecode written (PYTHONDONTWRITEBYTECODE unset)" in text
+    assert text.count("### Targets") == 2 and "covsplit-unchanged" in text and "x warm" in text
