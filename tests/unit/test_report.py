@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from covsplit import config, fsio, report, status
-from covsplit.report import model as report_model
-from covsplit.report.model import AddTests
+from covsplit.report.steps import AddTests
+from covsplit.report.views import Piece, SlowFile
 
 # Statements per module of the fixture project; pkg/__init__.py is blank.
 SIZES = {"pkg/a.py": 100, "pkg/b.py": 60, "pkg/c.py": 40}
@@ -257,7 +257,7 @@ def test_balance_shares_and_max_mean(tmp_path: Path) -> None:
     assert (model.heaviest, model.lightest) == ("worker1", "worker2")
     assert "| **worker1** | `pkg/` | 150 | 1 | 150.00% | High |" in md
     # pkg/a.py alone is 150 of 200 statements: no split of two workers gets below 1.50, so none is asked for.
-    assert model.floor == report_model.Piece("pkg/a.py", 150, Fraction(3, 2))
+    assert model.floor == Piece("pkg/a.py", 150, Fraction(3, 2))
     assert (
         "**Max/mean (statements)**: 1.50, within the tolerance of 1.25 times the floor of 1.50 "
         "(`pkg/a.py` alone is 150 statements, and no split divides a module)"
@@ -312,7 +312,7 @@ def test_a_test_file_slower_than_a_share_sets_the_seconds_floor(tmp_path: Path) 
     write_durations(cfg, {"tests/test_a.py": 28.0}, {"tests/test_b.py": 4.0, "tests/sub/test_c.py": 4.0})
     model, md, _ = render(cfg)
     # (2 + 28) / (2 + 36 / 2) = 1.5: the split is as good as a split of whole test files can be.
-    assert model.seconds_floor == report_model.SlowFile("tests/test_a.py", 28.0, Fraction(3, 2))
+    assert model.seconds_floor == SlowFile("tests/test_a.py", 28.0, Fraction(3, 2))
     assert (
         "**Max/mean (seconds)**: 1.50, within the tolerance times the floor of 1.50 (`tests/test_a.py` alone takes "
         "28.00 s) (mean 20.00 s)"

@@ -20,8 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from covsplit.numbers import Gate, Percent, format_percent, format_shortfall
-from covsplit.report.model import (
-    EARLIER,
+from covsplit.report.figures import (
     format_amount,
     format_count,
     format_ratio,
@@ -31,6 +30,7 @@ from covsplit.report.model import (
     outcome_word,
     percent_text,
 )
+from covsplit.report.views import EARLIER
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell, md_code
 
 TEMPLATES = Path(__file__).with_name("templates")
