@@ -78,6 +78,11 @@ def format_shortfall(value: Percent) -> str:
     return f"{units // 100}.{units % 100:02d}"
 
 
+def percent_text(value: Percent | None, missing: str = "n/a") -> str:
+    """A percentage with its sign ("54.17%"), by :func:`format_percent`'s rule; ``missing`` when there is none."""
+    return missing if value is None else f"{format_percent(value)}%"
+
+
 def exact(threshold: float) -> Fraction:
     """A threshold as written in workers.toml, exactly: 33.3 is 333/10, not the float nearest it."""
     return Fraction(repr(float(threshold)))

@@ -17,7 +17,7 @@ import pytest
 from test_report import make_project
 
 from covsplit import config, status
-from covsplit.numbers import Counts
+from covsplit.numbers import Counts, percent_text
 from covsplit.report.build import build_model
 from covsplit.report.figures import (
     format_amount,
@@ -27,7 +27,6 @@ from covsplit.report.figures import (
     format_threshold,
     format_time,
     outcome_word,
-    percent_text,
 )
 from covsplit.report.model import ReportModel
 from covsplit.report.readers import as_dict, float_field, int_field, parse_time

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import format_percent, format_shortfall, percent
+from covsplit.numbers import format_percent, format_shortfall, percent, percent_text
 from covsplit.report.build import build_model
 from covsplit.report.figures import (
     format_amount,
@@ -32,7 +32,6 @@ from covsplit.report.figures import (
     format_ratio,
     format_threshold,
     outcome_word,
-    percent_text,
 )
 from covsplit.report.html import render_html
 from covsplit.report.inputs import collect_inputs, model_for

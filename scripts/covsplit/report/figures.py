@@ -1,4 +1,7 @@
-"""How the report writes a figure: counts, percentages, ratios, amounts, thresholds, seconds and times."""
+"""How the report writes a figure: counts, ratios, amounts, thresholds, seconds and times.
+
+Percentages are written by :mod:`covsplit.numbers`' one rule (``format_percent``, ``percent_text``).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,13 @@ from datetime import UTC
 from fractions import Fraction
 from typing import Any
 
-from covsplit.numbers import Percent, format_floor, format_percent
+from covsplit.numbers import Percent, format_floor
 from covsplit.report.readers import parse_time
 
 
 def format_ratio(value: Percent | None) -> str:
     """A max/mean ratio, floored so 1.2499 never reads as 1.25 against a tolerance of 1.25."""
     return format_floor(value)
-
-
-def percent_text(value: Percent | None) -> str:
-    """A percentage with its sign, as coverage.py shows it; "n/a" when there is nothing to measure."""
-    return "n/a" if value is None else f"{format_percent(value)}%"
 
 
 def outcome_word(key: str, count: int) -> str:
