@@ -19,7 +19,6 @@ settings and for each worker's own keys, and discover.py for what exists.
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -390,9 +389,8 @@ def run(config_path: str | Path, by: str = plan.BY_STATEMENTS) -> int:
     """``covsplit check``: 0 and one OK line, or 1 and the list of problems (2: unusable config)."""
     try:
         report = check(config_path, by)
-    except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
-        print(exc, file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+    except config.ConfigError as exc:
+        return config.complain(exc)
     except StatementCountError as exc:
         print(f"covsplit check: {exc}", file=sys.stderr)
         return PROBLEM_EXIT_STATUS

@@ -88,31 +88,13 @@ class Settings:
 
 
 def load_settings(path: str | Path) -> Settings:
-    """Validate ``[project]`` and ``[thresholds]`` with config.py, whatever state the workers are in.
-
-    config.load would reject a split whose module was since renamed, and a
-    stale split is exactly what ``plan`` must be able to replace.  So the
-    settings are validated with a stand-in worker that owns every source
-    package, and the real workers are read as they are.
-    """
-    path = Path(path).resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise config.ConfigError(
-            path, "(file)", "file not found", "create it (see README.md) or pass --config"
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        config.load(path)  # raises config.py's own, more precise, error (e.g. a worker defined twice)
-        raise
-    project = data.get("project")
-    source = project.get("source") if isinstance(project, dict) else None
-    stand_in = {"covsplit-plan": {"modules": list(source) if isinstance(source, list) else []}}
-    cfg = config.parse(path, {**data, "workers": stand_in})
+    """The settings (config.read, lenient: whatever state the workers are in) and the workers as written."""
+    loaded = config.read(path, lenient=True)
+    cfg = loaded.cfg
     tests = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
-    return Settings(path=path, cfg=cfg, data=data, text=text, old=read_old_workers(cfg, data, tests))
+    return Settings(
+        path=cfg.path, cfg=cfg, data=loaded.data, text=loaded.text, old=read_old_workers(cfg, loaded.data, tests)
+    )
 
 
 def read_old_workers(cfg: config.Config, data: Mapping[str, Any], test_files: Sequence[str]) -> tuple[OldWorker, ...]:
@@ -1280,8 +1262,7 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     try:
         settings = load_settings(config_path)
     except config.ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+        return config.complain(exc)
     n = workers if workers is not None else len(settings.old)
     if n == 0 and workers is None:
         print(f"{settings.path}: no [workers.*] tables: say how many with --workers N", file=sys.stderr)
