@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from covsplit import plan_toml
-from covsplit.plan import Plan, PlannedWorker
+from covsplit.plan_model import Plan, PlannedWorker
 
 TEXT = """\
 # The example project.
