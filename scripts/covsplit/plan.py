@@ -44,7 +44,7 @@ from typing import Any
 
 from covsplit import config, discover, durations, fsio, schedule, sharing
 from covsplit import titles as titles_module
-from covsplit.packing import PlanError, balance, cut_cost, partition, ratio, ratio_floor
+from covsplit.packing import PlanError, balance, cut_cost, partition, ratio, ratio_floor, within_tolerance
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
 from covsplit.statements import StatementCountError, count_statements
 
@@ -830,7 +830,7 @@ def _kept(old: Sequence[OldWorker], n: int, inputs: Inputs) -> bool:
         return False
     loads = [sum(inputs.statements.get(f, 0) for f in w.files) for w in old]
     # As check counts it, from the floor a module heavier than a share sets: what check passes stands.
-    return all(loads) and ratio(loads) <= inputs.tolerance * float(_floor(old, n, inputs)) + 1e-9
+    return all(loads) and within_tolerance(loads, inputs.tolerance, _floor(old, n, inputs))
 
 
 def _floor(old: Sequence[OldWorker], n: int, inputs: Inputs) -> Fraction:
