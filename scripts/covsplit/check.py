@@ -86,7 +86,7 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
             Problem(
                 "balance",
                 f"cannot check the balance by duration: no measured durations (no *_durations.json in "
-                f"{cfg.output_dir}); run the workers first, or check --by statements",
+                f"{cfg.layout.output_dir}); run the workers first, or check --by statements",
             )
         )
     else:
@@ -315,7 +315,7 @@ def _loads(
         pieces = {file: float(statements.get(file, 0)) for file in owners}
         fixed = 0.0
     else:
-        measured = durations.read(cfg.output_dir)
+        measured = durations.read(cfg.layout.output_dir)
         seconds, average = durations.seconds_for(runners, measured.files)
         if average is None:
             return None

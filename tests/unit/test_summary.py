@@ -17,7 +17,7 @@ from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import Layout
-from covsplit.numbers import Counts, floor_percent
+from covsplit.numbers import Counts
 from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, format_percent, render_summary
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
@@ -109,9 +109,6 @@ def test_percent_is_shown_as_coverage_py_shows_it() -> None:
     assert format_percent(2, 3) == "66.67%"
     assert format_percent(0, 7) == "0.00%"
     assert format_percent(3, 0) == "—"
-    assert floor_percent(29, 10000) == 0.29  # math.floor(0.29 * 100) / 100 would give 0.28
-    assert floor_percent(13, 24) == 54.16
-    assert floor_percent(0, 0) is None
 
 
 def test_coverage_figures_from_real_json(coverage: dict[str, Any]) -> None:
