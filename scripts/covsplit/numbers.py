@@ -57,13 +57,6 @@ def format_percent(value: Percent | None, missing: str = "n/a") -> str:
     return f"{pc:.{DISPLAY_PRECISION}f}"
 
 
-def floor_percent(numerator: int, denominator: int) -> float | None:
-    """The floored percentage as a number, for machine-readable output; None when undefined."""
-    if not denominator:
-        return None
-    return (numerator * 10000 // denominator) / 100
-
-
 def format_floor(value: Percent | None, missing: str = "n/a") -> str:
     """Two decimals, floored: for ratios checked against a tolerance, so 1.2499 never reads as 1.25."""
     if value is None:

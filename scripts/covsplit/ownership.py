@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 from covsplit.folder_packing import coherence, folder_runs, heaviest_load
-from covsplit.packing import PlanError, balance, ratio, ratio_floor
+from covsplit.packing import PlanError, balance, ratio_floor, within_tolerance
 from covsplit.plan_inputs import Inputs, OldWorker
 from covsplit.source_tree import (
     Node,
@@ -111,7 +111,7 @@ def ownership_stands(old: Sequence[OldWorker], n: int, inputs: Inputs) -> bool:
         return False
     loads = [sum(inputs.statements.get(f, 0) for f in w.files) for w in old]
     # As check counts it, from the floor a module heavier than a share sets: what check passes stands.
-    return all(loads) and ratio(loads) <= inputs.tolerance * float(split_floor(old, n, inputs)) + 1e-9
+    return all(loads) and within_tolerance(loads, inputs.tolerance, split_floor(old, n, inputs))
 
 
 def split_floor(old: Sequence[OldWorker], n: int, inputs: Inputs) -> Fraction:

@@ -17,7 +17,7 @@ from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import Layout
-from covsplit.numbers import Counts, floor_percent, percent, percent_text
+from covsplit.numbers import Counts, percent, percent_text
 from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, render_summary
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
@@ -114,9 +114,6 @@ def test_percent_is_shown_as_coverage_py_shows_it() -> None:
     assert shown(2, 3) == "66.67%"
     assert shown(0, 7) == "0.00%"
     assert shown(3, 0) == "—"
-    assert floor_percent(29, 10000) == 0.29  # math.floor(0.29 * 100) / 100 would give 0.28
-    assert floor_percent(13, 24) == 54.16
-    assert floor_percent(0, 0) is None
 
 
 def test_coverage_figures_from_real_json(coverage: dict[str, Any]) -> None:
