@@ -30,8 +30,7 @@ CONFIG_PATH = Path(os.environ.get("COVSPLIT_CONFIG", HERE / "workers.toml")).res
 try:
     CONFIG = config.load(CONFIG_PATH)
 except config.ConfigError as exc:
-    print(f"error: {exc}", file=sys.stderr)
-    sys.exit(config.CONFIG_EXIT_STATUS)
+    sys.exit(config.complain(exc))
 
 # The parallel runner (-j, allow_parallel) and the uv backend as this noxfile uses them.
 nox.needs_version = ">=2026.10.20"

@@ -292,7 +292,7 @@ def coverage_differences(combined: Mapping[str, Any], serial: Mapping[str, Any])
 
 def simulation(cfg: config.Config, fleets: Sequence[int] = (16, 64)) -> list[dict[str, float]]:
     """The heaviest worker against the ideal on larger fleets, from the seconds this run measured: no machine needed."""
-    measured = durations.read(cfg.output_dir)
+    measured = durations.read(cfg.layout.output_dir)
     files = {t: s for t, s in measured.files.items() if (cfg.root / t).is_file()}
     rows = []
     for workers in fleets:
@@ -421,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
-    cfg.output_dir.mkdir(parents=True, exist_ok=True)
+    cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
     settings = list(BYTECODE_SETTINGS) if args.bytecode == "both" else [args.bytecode]
     records, texts = [], []
     saved = os.environ.get("PYTHONDONTWRITEBYTECODE")

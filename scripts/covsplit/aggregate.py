@@ -28,9 +28,8 @@ from typing import Any, NotRequired, TypedDict, cast
 from covsplit import fsio, inputs, lock, status
 from covsplit.config import Config
 from covsplit.digests import DigestCache
-from covsplit.numbers import Counts, Gate, exact
-from covsplit.numbers import format_percent as pct
-from covsplit.summary import md_cell, md_code
+from covsplit.markdown_escape import md_cell, md_code
+from covsplit.numbers import Counts, Gate, exact, format_percent
 
 # aggregate.json's shape; bumped when it changes, so a reader never misreads another version's.
 SCHEMA = 1
@@ -214,8 +213,8 @@ def render_summary(
         "",
         "| | Covered | Total | % |",
         "| --- | ---: | ---: | ---: |",
-        f"| Lines | {totals.covered_lines} | {totals.statements} | {pct(totals.line_percent)} |",
-        f"| Branches | {totals.covered_branches} | {totals.branches} | {pct(totals.branch_percent)} |",
+        f"| Lines | {totals.covered_lines} | {totals.statements} | {format_percent(totals.line_percent)} |",
+        f"| Branches | {totals.covered_branches} | {totals.branches} | {format_percent(totals.branch_percent)} |",
         f"| Files | | {totals.files} | |",
         "",
         "## Gates",
@@ -231,14 +230,14 @@ def render_summary(
     for name, fig in per_worker.items():
         lines.append(
             f"| {md_cell(name)} | {md_cell(titles.get(name, ''))} | {fig.files} | {fig.statements} "
-            f"| {pct(fig.line_percent)} | {pct(fig.branch_percent)} |"
+            f"| {format_percent(fig.line_percent)} | {format_percent(fig.branch_percent)} |"
         )
     lines += ["", "## Per package", "", "| Package | Files | Statements | Line % | Branch % |"]
     lines.append("| --- | ---: | ---: | ---: | ---: |")
     for package, fig in per_package.items():
         lines.append(
             f"| {md_cell(package)} | {fig.files} | {fig.statements} "
-            f"| {pct(fig.line_percent)} | {pct(fig.branch_percent)} |"
+            f"| {format_percent(fig.line_percent)} | {format_percent(fig.branch_percent)} |"
         )
     below = furthest_below(rows, cfg.line_threshold)
     lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
@@ -251,7 +250,8 @@ def render_summary(
             row = rows[name]
             lines.append(
                 f"| {md_cell(md_code(name))} | {md_cell(row.owner or '(none)')} | {row.counts.missed_lines} "
-                f"| {row.counts.statements} | {pct(row.counts.line_percent)} | {pct(row.counts.branch_percent)} |"
+                f"| {row.counts.statements} | {format_percent(row.counts.line_percent)} "
+                f"| {format_percent(row.counts.branch_percent)} |"
             )
     else:
         lines.append("None: every file meets the line threshold.")
@@ -353,7 +353,8 @@ def _run_locked(cfg: Config) -> int:
 
     label = "PARTIAL " if missing else ""
     print(
-        f"{label}combined: {pct(totals.line_percent)}% lines, {pct(totals.branch_percent)}% branches, "
+        f"{label}combined: {format_percent(totals.line_percent)}% lines, "
+        f"{format_percent(totals.branch_percent)}% branches, "
         f"{totals.files} files ({cfg.layout.aggregate_summary})"
     )
     failed = False

@@ -19,7 +19,6 @@ settings and for each worker's own keys, and discover.py for what exists.
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from covsplit import config, discover, durations, plan, sharing, titles
-from covsplit.packing import ratio_floor
+from covsplit.packing import ratio_floor, within_tolerance
 from covsplit.statements import StatementCountError, count_statements
 
 PROBLEM_EXIT_STATUS = 1
@@ -87,7 +86,7 @@ def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
             Problem(
                 "balance",
                 f"cannot check the balance by duration: no measured durations (no *_durations.json in "
-                f"{cfg.output_dir}); run the workers first, or check --by statements",
+                f"{cfg.layout.output_dir}); run the workers first, or check --by statements",
             )
         )
     else:
@@ -316,7 +315,7 @@ def _loads(
         pieces = {file: float(statements.get(file, 0)) for file in owners}
         fixed = 0.0
     else:
-        measured = durations.read(cfg.output_dir)
+        measured = durations.read(cfg.layout.output_dir)
         seconds, average = durations.seconds_for(runners, measured.files)
         if average is None:
             return None
@@ -371,7 +370,7 @@ def _balance(cfg: config.Config, loads: _Loads, by: str) -> tuple[Problem | None
         )
         why = f"no split gets below {float(loads.floor):.2f}, since {loads.heaviest} alone is {amount}"
         text = f"balance max/mean {value:.2f} by {by} (tolerance {tolerance:g} times the floor: {why})"
-    if len(loads.by_worker) < 2 or value <= tolerance * float(loads.floor) + 1e-9:
+    if len(loads.by_worker) < 2 or within_tolerance(list(loads.by_worker.values()), tolerance, loads.floor):
         return None, text
     listed = ", ".join(
         f"{name} {load:,.0f} {unit}" if by == plan.BY_STATEMENTS else f"{name} {load:,.1f} {unit}"
@@ -390,9 +389,8 @@ def run(config_path: str | Path, by: str = plan.BY_STATEMENTS) -> int:
     """``covsplit check``: 0 and one OK line, or 1 and the list of problems (2: unusable config)."""
     try:
         report = check(config_path, by)
-    except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
-        print(exc, file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+    except config.ConfigError as exc:
+        return config.complain(exc)
     except StatementCountError as exc:
         print(f"covsplit check: {exc}", file=sys.stderr)
         return PROBLEM_EXIT_STATUS

@@ -102,8 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, _load(path))
     except config.ConfigError as exc:
         # A bad file, or a name it does not have (`covsplit pending worker9`).
-        print(f"error: {exc}", file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+        return config.complain(exc)
 
 
 def _run(args: argparse.Namespace, cfg: config.Config) -> int:

@@ -125,7 +125,7 @@ def readable(cfg: Config, line: str) -> str:
     checkout (``PYTHONPATH``) stays absolute: it is no part of the project.
     """
     # Every path the driver puts there is a file inside one of these folders.
-    for folder in sorted((cfg.output_dir, cfg.html_dir), key=lambda p: -len(str(p))):
+    for folder in sorted((cfg.layout.output_dir, cfg.layout.html_dir), key=lambda p: -len(str(p))):
         line = line.replace(f"{folder}/", f"{os.path.relpath(folder, cfg.root)}/")
     return line
 

@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 import shlex
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,6 +86,12 @@ class ConfigError(Exception):
         error.problems = list(problems)
         error.args = ("\n".join(str(problem) for problem in problems),)
         return error
+
+
+def complain(error: ConfigError) -> int:
+    """Print a config error as every command prints it; return the exit status that goes with it."""
+    print(f"error: {error}", file=sys.stderr)
+    return CONFIG_EXIT_STATUS
 
 
 class _Problems:
@@ -165,13 +172,11 @@ class Config:
         """Where this config's outputs go (covsplit.layout)."""
         return Layout.beside(self.suite_dir)
 
+    # Left for plan.gather and report/ (model.py, inputs.py), which read cfg.output_dir: they move to
+    # cfg.layout.output_dir as those modules are split (issue 18); then this property goes.
     @property
     def output_dir(self) -> Path:
         return self.layout.output_dir
-
-    @property
-    def html_dir(self) -> Path:
-        return self.layout.html_dir
 
     @property
     def source_root(self) -> Path:
@@ -350,11 +355,35 @@ def _balance(path: Path, thresholds: dict[str, Any]) -> float:
     return balance
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """``workers.toml`` as one loader read it: the checked settings, and the file as written."""
+
+    cfg: Config
+    # The TOML data and the text (byte order mark dropped, line endings normalised) the settings came from.
+    data: dict[str, Any]
+    text: str
+
+
 def load(path: str | Path) -> Config:
-    """Load and validate a ``workers.toml``; raise :class:`ConfigError` on any problem."""
+    """Load and validate a ``workers.toml`` strictly; raise :class:`ConfigError` on any problem."""
+    return read(path).cfg
+
+
+def read(path: str | Path, *, lenient: bool = False) -> Loaded:
+    """The one reader of ``workers.toml``: every command sees the file the same way.
+
+    Strict (the default): the settings and every worker must hold, as a run
+    needs them.  Lenient: the settings must hold, the workers are taken as
+    written, whatever state they are in (missing, empty, naming modules
+    since renamed): a stale split is exactly what ``plan`` must be able to
+    replace, and what ``check`` must be able to list problem by problem.
+    The lenient config has one stand-in worker owning every source package.
+    """
     path = Path(path).resolve()
     try:
-        # utf-8-sig: a byte order mark (as Windows editors write) is not part of the TOML.
+        # utf-8-sig: a byte order mark (as Windows editors write) is not part of the TOML; read_text turns
+        # Windows line endings into newlines, so a file edited on Windows loads, and is rewritten, the same.
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "file not found", "create it (see README.md) or pass --config") from None
@@ -363,8 +392,13 @@ def load(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"malformed TOML: {exc}", "fix the TOML syntax at that line") from None
+    if lenient:
+        project = data.get("project")
+        source = project.get("source") if isinstance(project, dict) else None
+        stand_in = {"covsplit-plan": {"modules": list(source) if isinstance(source, list) else []}}
+        return Loaded(parse(path, {**data, "workers": stand_in}), data, text)
     cfg = parse(path, data)
-    return replace(cfg, shared=_shared_files(cfg))
+    return Loaded(replace(cfg, shared=_shared_files(cfg)), data, text)
 
 
 def _shared_files(cfg: Config) -> dict[str, SharedFile]:
@@ -570,13 +604,12 @@ def _parse_workers(
     every: set[str],
     test_paths: tuple[str, ...],
     default_timeout: float,
-    default_xdist: int | str = 0,
-    problems: _Problems | None = None,
-    default_test_timeout: float | None = None,
-    default_memory_limit: int | None = None,
+    default_xdist: int | str,
+    collected: _Problems,
+    default_test_timeout: float | None,
+    default_memory_limit: int | None,
 ) -> tuple[Worker, ...]:
-    """The workers, each checked in full: every problem of every worker goes to ``problems``."""
-    collected = problems or _Problems()
+    """The workers, each checked in full: every problem of every worker goes to ``collected``."""
     if "workers" not in data:
         collected.add(
             ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
@@ -661,8 +694,6 @@ def _parse_workers(
                 }
             )
         )
-    if problems is None:
-        collected.raise_any()
     return tuple(workers)
 
 

@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from covsplit.junit import COLLECTION, ERROR, FAILED, INTERNAL, SETUP, TEARDOWN, TestResult, count_outcomes
-from covsplit.summary import format_percent, md_cell, md_code
+from covsplit.markdown_escape import md_cell, md_code
+from covsplit.numbers import percent, percent_text
 
 IMPORT_LABEL = "ImportError/ModuleNotFoundError"
 DID_NOT_RAISE = "DID NOT RAISE"
@@ -226,7 +227,7 @@ def render_failure_analysis(worker: str, title: str, results: Sequence[TestResul
         "| Tests | Passed | Failed | Errors | Skipped | Pass rate |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {counts['tests']} | {counts['passed']} | {counts['failed']} | {counts['errors']} | {counts['skipped']} "
-        f"| {format_percent(counts['passed'], counts['tests'])} |",
+        f"| {percent_text(percent(counts['passed'], counts['tests']), '—')} |",
         "",
         "Pass rate is passed / tests.  A test that fails and then errors in teardown counts as one test, "
         "once in Failed and once in Errors, as pytest counts it; xfail counts as skipped, xpass as passed.",
@@ -255,7 +256,7 @@ def render_failure_analysis(worker: str, title: str, results: Sequence[TestResul
         "| ---: | --- | ---: | ---: |",
     ]
     for index, (name, count) in enumerate(ordered, start=1):
-        lines.append(f"| {index} | {md_cell(name)} | {count} | {format_percent(count, total)} |")
+        lines.append(f"| {index} | {md_cell(name)} | {count} | {percent_text(percent(count, total), '—')} |")
     lines.append("")
 
     lines += ["## Messages by category", ""]
@@ -265,7 +266,7 @@ def render_failure_analysis(worker: str, title: str, results: Sequence[TestResul
     )
     lines.append("")
     for index, (name, count) in enumerate(ordered, start=1):
-        lines.append(f"### {index}. {name} ({count}, {format_percent(count, total)})")
+        lines.append(f"### {index}. {name} ({count}, {percent_text(percent(count, total), '—')})")
         lines.append("")
         for message, nodeids in clusters(by_category[name]):
             lines.append(f"- **{len(nodeids)} ×** {md_code(_shorten(message))}")

@@ -40,7 +40,7 @@ from typing import Any
 from covsplit import digests, fsio
 from covsplit.config import Config, Worker
 from covsplit.digests import ABSENT, DigestCache
-from covsplit.nox_support import install_inputs
+from covsplit.install_files import install_inputs
 
 SCHEMA = 1
 # Recorded for a file modified while the worker ran: it matches no content, so the worker is stale.

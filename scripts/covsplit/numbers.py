@@ -57,13 +57,6 @@ def format_percent(value: Percent | None, missing: str = "n/a") -> str:
     return f"{pc:.{DISPLAY_PRECISION}f}"
 
 
-def floor_percent(numerator: int, denominator: int) -> float | None:
-    """The floored percentage as a number, for machine-readable output; None when undefined."""
-    if not denominator:
-        return None
-    return (numerator * 10000 // denominator) / 100
-
-
 def format_floor(value: Percent | None, missing: str = "n/a") -> str:
     """Two decimals, floored: for ratios checked against a tolerance, so 1.2499 never reads as 1.25."""
     if value is None:
@@ -76,6 +69,11 @@ def format_shortfall(value: Percent) -> str:
     """Points missing to a threshold, rounded up: a failed gate never reads "short by 0.00"."""
     units = hundredths(value, math.ceil)
     return f"{units // 100}.{units % 100:02d}"
+
+
+def percent_text(value: Percent | None, missing: str = "n/a") -> str:
+    """A percentage with its sign ("54.17%"), by :func:`format_percent`'s rule; ``missing`` when there is none."""
+    return missing if value is None else f"{format_percent(value)}%"
 
 
 def exact(threshold: float) -> Fraction:

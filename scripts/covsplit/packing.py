@@ -336,6 +336,26 @@ def ratio_floor(total: float, workers: int, heaviest_piece: float, fixed: float 
 _FLOOR_NOTICED = Fraction(101, 100)
 
 
+def allowed_max_mean(tolerance: float, floor: Fraction | None = None) -> Fraction:
+    """The highest max/mean a split may reach: ``thresholds.balance``, times the floor when there is one.
+
+    The one rule of the tolerance, for plan (does today's split stand?),
+    check and the report.  Exact, with the tolerance as written: 1.1 is
+    11/10, so loads of 11 and 9 statements are within it, not above the
+    float just below or above 1.1.
+    """
+    return Fraction(repr(float(tolerance))) * (floor if floor is not None else 1)
+
+
+def within_tolerance(loads: Sequence[float], tolerance: float, floor: Fraction | None = None) -> bool:
+    """Whether the loads' max/mean, computed exactly, is within :func:`allowed_max_mean`."""
+    exact = [Fraction(load) for load in loads]
+    total = sum(exact, Fraction(0))
+    if total <= 0:
+        return True  # as ratio() says: nothing to balance is a perfect split
+    return max(exact) * len(exact) / total <= allowed_max_mean(tolerance, floor)
+
+
 @dataclass(frozen=True)
 class Partition:
     """Ordered units cut into one run per worker: where the cuts fall, the folders they split, the heaviest load."""

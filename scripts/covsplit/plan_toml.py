@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomlkit
 from tomlkit.items import Comment, Null, Whitespace
 
-if TYPE_CHECKING:
-    from covsplit.plan import Plan
+from covsplit.plan_model import Plan
 
 
 def render_toml(text: str, plan: Plan) -> str:

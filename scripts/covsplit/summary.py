@@ -22,9 +22,11 @@ from covsplit import numbers, status
 from covsplit.commands import Invocation
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
+from covsplit.markdown_escape import md_cell, md_code
 
 TOP_FILES = 10
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+# What a figure with nothing to measure reads as.
+NONE = "—"
 
 # Which coverage a worker's summary shows.  The spec's per-worker figure is its modules under the
 # whole suite; a worker run alone can only show what its own tests execute, and says so.
@@ -79,39 +81,6 @@ class SummaryInput:
     config: str = ""  # the workers.toml this run came from
 
 
-def format_percent(numerator: int, denominator: int) -> str:
-    """``numerator / denominator`` as "54.17%", as coverage.py shows it; "—" when the denominator is 0."""
-    return _percent(numbers.percent(numerator, denominator))
-
-
-def md_code(text: str) -> str:
-    """``text`` as inline code that survives backticks inside it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def md_cell(text: str) -> str:
-    """``text`` made safe for Markdown, in a table cell or anywhere: the one escaping rule of every writer.
-
-    A "|" would end a table cell and a newline its row; ``<`` and ``&`` would
-    start HTML (a title like ``parsing <fast>`` must not become a tag).
-    """
-    # Code spans show their text as it is: entities there would print literally.
-    pieces: list[str] = []
-    done = 0
-    for span in _CODE_SPAN.finditer(text):
-        pieces += [_html_escape(text[done : span.start()]), span.group(0)]
-        done = span.end()
-    escaped = "".join([*pieces, _html_escape(text[done:])])
-    return escaped.replace("|", "\\|").replace("\n", " ")
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def coverage_figures(coverage: dict[str, Any] | None) -> numbers.Counts:
     """The totals of a coverage.py JSON report.
 
@@ -157,7 +126,8 @@ def _coverage_table(rows: Sequence[_FileRow]) -> list[str]:
     for row in rows:
         lines.append(
             f"| {md_cell(md_code(row.file))} | {row.statements} | {row.missed} "
-            f"| {_percent(row.counts.line_percent)} | {_percent(row.counts.branch_percent)} |"
+            f"| {numbers.percent_text(row.counts.line_percent, NONE)} "
+            f"| {numbers.percent_text(row.counts.branch_percent, NONE)} |"
         )
     return lines
 
@@ -211,7 +181,7 @@ def _coverage_sections(info: SummaryInput) -> list[str]:
         for index, row in enumerate(improve, start=1):
             lines.append(
                 f"| {index} | {md_cell(md_code(row.file))} | {row.missed} | {row.statements} "
-                f"| {_percent(row.counts.line_percent)} |"
+                f"| {numbers.percent_text(row.counts.line_percent, NONE)} |"
             )
     else:
         lines.append("None: no measured file has a missed statement.")
@@ -337,15 +307,11 @@ def render_summary(info: SummaryInput) -> str:
 
 
 def _count(value: int | None) -> str:
-    return "—" if value is None else str(value)
-
-
-def _percent(value: numbers.Percent | None) -> str:
-    return "—" if value is None else f"{numbers.format_percent(value)}%"
+    return NONE if value is None else str(value)
 
 
 def _percent_cell(value: numbers.Percent | None, threshold: float) -> str:
     if value is None:
-        return "—"
+        return NONE
     verdict = "meets" if numbers.Gate("", threshold, value).passed else "below"
-    return f"{_percent(value)} ({verdict} {_threshold_text(threshold)})"
+    return f"{numbers.percent_text(value, NONE)} ({verdict} {_threshold_text(threshold)})"

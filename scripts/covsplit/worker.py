@@ -298,7 +298,7 @@ def _run_locked(
     env: Mapping[str, str] | None,
     concurrent: int | None,
 ) -> int:
-    cfg.output_dir.mkdir(parents=True, exist_ok=True)
+    cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
     junit_partial, durations_partial = partial_path(paths.junit), partial_path(paths.durations)
     sharing = concurrent or capacity.concurrent_workers()
     processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, sharing)

@@ -111,18 +111,18 @@ def build_sample(root: Path) -> config.Config:
             },
         )
         for artifact in ("test_output", "summary", "junit"):
-            (cfg.output_dir / paths.artifacts()[artifact]).write_text("...")
+            (cfg.layout.output_dir / paths.artifacts()[artifact]).write_text("...")
         paths.html_dir.mkdir(parents=True)
         (paths.html_dir / "index.html").write_text(f"<html><body>{name}</body></html>")
-    (cfg.html_dir / "combined").mkdir(parents=True)
-    (cfg.html_dir / "combined" / "index.html").write_text("<html><body>combined</body></html>")
+    (cfg.layout.html_dir / "combined").mkdir(parents=True)
+    (cfg.layout.html_dir / "combined" / "index.html").write_text("<html><body>combined</body></html>")
     owners = {f: w.name for w in cfg.workers for f in w.files}
     files = {
         f: {"owner": owners[f], "statements": s, "covered_lines": c, "branches": b, "covered_branches": cb}
         for f, (s, c, b, cb) in MODULES.items()
     }
     fsio.write_json(
-        cfg.output_dir / "aggregate.json",
+        cfg.layout.output_dir / "aggregate.json",
         {
             "schema": 1,
             "generated_at": "2026-11-24T12:01:00+00:00",
@@ -230,7 +230,7 @@ def _has_colour(colours: set[tuple[int, ...]], rgb: tuple[int, int, int], tolera
 def test_report_html_renders_in_chromium(tmp_path: Path) -> None:
     cfg = build_sample(tmp_path / "project")
     assert report.write_report(cfg) == 0
-    page = cfg.output_dir / "report.html"
+    page = cfg.layout.output_dir / "report.html"
     profile = tmp_path / "profile"
 
     dom = _chromium(profile, "--dump-dom", page.as_uri())
@@ -267,7 +267,7 @@ def test_report_html_renders_in_chromium(tmp_path: Path) -> None:
     assert {"../htmlcov/worker1/index.html", "../htmlcov/worker2/index.html", "../htmlcov/combined/index.html"} <= links
     assert not any(href.startswith(("http:", "https:", "//")) for href in links)
     for href in links:
-        assert (cfg.output_dir / href).is_file(), f"dead link {href}"
+        assert (cfg.layout.output_dir / href).is_file(), f"dead link {href}"
     assert any(a.get("id") == "partial" for _, a in elements)
     assert any(a.get("class") == "missing-worker" and a.get("data-worker") == "worker3" for _, a in elements)
     # Escaped title survives as text, not markup.
@@ -286,5 +286,5 @@ def test_report_html_renders_in_chromium(tmp_path: Path) -> None:
     assert _has_colour(colour_tuples, BELOW_RED), "no below-threshold bar drawn"
     assert _has_colour(colour_tuples, BRANCH_PURPLE), "no branch-coverage bar drawn"
     # Keep the picture next to the report for a person to look at.
-    shutil.copy(shot, cfg.output_dir / "report.png")
+    shutil.copy(shot, cfg.layout.output_dir / "report.png")
     assert re.search(r"PARTIAL", page.read_text(encoding="utf-8"))

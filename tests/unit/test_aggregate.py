@@ -126,7 +126,7 @@ def test_a_running_worker_on_another_host_is_missing(tmp_path: Path, state: str)
 
 def test_titles_with_pipes_and_tags_keep_the_aggregate_table_whole(tmp_path: Path) -> None:
     from covsplit import config
-    from covsplit.summary import md_cell, md_code
+    from covsplit.markdown_escape import md_cell, md_code
 
     (tmp_path / "proj" / "pkg").mkdir(parents=True)
     (tmp_path / "proj" / "pkg" / "m.py").write_text("X = 1\n")

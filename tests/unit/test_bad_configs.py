@@ -1,7 +1,10 @@
 """A table of bad workers.toml files: each stops with status 2, one message naming the file, key and fix.
 
-Run through the command line, as a user meets them; earlier artifacts are
-left exactly as they were.
+Run through the command line, as a user meets them, with each command that
+reads the file (validate, check, plan): they read it with one loader, so a
+mistake in the settings gives each of them the same message.  Mistakes in
+the workers are what check lists (status 1) and what plan repairs.  Earlier
+artifacts are left exactly as they were.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config
+from covsplit import check, config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,7 @@ tests = ["tests/test_core.py"]
 [workers.worker2]
 title = "Pkg (Extra)"
 modules = ["pkg.extra"]
+tests = ["tests/test_extra.py"]
 """
 
 
@@ -89,7 +93,23 @@ CASES = [
      "project.pytest_args", "list of strings"),
     ("worker-not-a-table", GOOD + '\n[workers]\nworker3 = "everything"\n', "workers.worker3", "expected a table"),
     ("too-many-workers", many_workers(200), "workers", "200 workers"),
+    # What Windows editors write does not hide a mistake, nor move it.
+    ("bom-and-unknown-key", "\ufeff" + GOOD.replace('source = ["pkg"]', 'sorce = ["pkg"]'), "project.sorce",
+     "did you mean 'source'"),
+    ("crlf-and-unknown-key", GOOD.replace('source = ["pkg"]', 'sorce = ["pkg"]').replace("\n", "\r\n"),
+     "project.sorce", "did you mean 'source'"),
+    ("crlf-and-duplicate-worker", (GOOD + '\n[workers.worker1]\nmodules = ["pkg.extra"]\n').replace("\n", "\r\n"),
+     "workers.worker1", "lines 6 and 16"),
 ]  # fmt: skip
+
+# Mistakes in a worker's table: validate stops on them; check lists them with everything else that does not
+# hold (status 1); plan replaces the workers, so it either repairs them or says why it cannot.
+IN_A_WORKER = {
+    "missing-workers", "unknown-worker-key", "title-not-a-string", "modules-not-a-list", "module-missing",
+    "overlapping-ownership", "named-like-aggregate", "named-like-report", "name-with-spaces", "test-path-missing",
+    "test-path-escapes", "test-timeout-string", "worker-not-a-table", "too-many-workers",
+}  # fmt: skip
+COMMANDS = {"validate": ["validate"], "check": ["check"], "plan": ["plan", "--dry-run"]}
 
 
 @pytest.fixture
@@ -101,6 +121,7 @@ def suite(tmp_path: Path) -> Path:
     (root / "pkg" / "extra.py").write_text("Y = 2\n")
     (root / "tests").mkdir()
     (root / "tests" / "test_core.py").write_text("def test_x():\n    pass\n")
+    (root / "tests" / "test_extra.py").write_text("def test_y():\n    pass\n")
     # What an earlier run produced: a bad config must not touch it.
     (tmp_path / "coverage_output").mkdir()
     (tmp_path / "coverage_output" / "worker1_summary.md").write_text("from an earlier run\n")
@@ -113,9 +134,9 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def validate(path: Path) -> subprocess.CompletedProcess[str]:
+def covsplit(path: Path, command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "covsplit", "--config", str(path), "validate"],
+        [sys.executable, "-m", "covsplit", "--config", str(path), *COMMANDS[command]],
         env={**os.environ, "PYTHONPATH": str(REPO / "scripts")},
         capture_output=True,
         text=True,
@@ -127,26 +148,55 @@ def test_there_are_at_least_25_distinct_bad_files() -> None:
     assert len({text for _id, text, _key, _words in CASES}) >= 25
 
 
-@pytest.mark.parametrize(("text", "key", "words"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_a_bad_file_stops_with_2_naming_file_key_and_fix(suite: Path, text: str, key: str, words: str) -> None:
+# A worker's mistake stops validate only: check lists it, plan repairs it (the test after this one).
+STOPPING = [
+    pytest.param(command, text, key, words, id=f"{case}-{command}")
+    for case, text, key, words in CASES
+    for command in COMMANDS
+    if command == "validate" or case not in IN_A_WORKER
+]
+
+
+@pytest.mark.parametrize(("command", "text", "key", "words"), STOPPING)
+def test_a_bad_file_stops_with_2_naming_file_key_and_fix(
+    suite: Path, command: str, text: str, key: str, words: str
+) -> None:
     path = suite / "workers.toml"
     path.write_text(text, encoding="utf-8")
     before = snapshot(suite / "coverage_output") | snapshot(suite / "htmlcov")
 
-    result = validate(path)
+    result = covsplit(path, command)
 
     assert result.returncode == config.CONFIG_EXIT_STATUS, result.stdout + result.stderr
     assert not result.stdout
     message = result.stderr
-    assert f"{path}: {key}:" in message, message
+    assert message.startswith(f"error: {path}: {key}:"), message
     assert words in message, message
     assert "fix:" in message, message
     assert snapshot(suite / "coverage_output") | snapshot(suite / "htmlcov") == before
 
 
+@pytest.mark.parametrize("case", sorted(IN_A_WORKER))
+def test_a_workers_mistake_is_listed_by_check_and_never_crashes_plan(suite: Path, case: str) -> None:
+    text = next(text for id_, text, _key, _words in CASES if id_ == case)
+    path = suite / "workers.toml"
+    path.write_text(text, encoding="utf-8")
+    before = snapshot(suite)
+
+    checked = covsplit(path, "check")
+    planned = covsplit(path, "plan")
+
+    assert checked.returncode == check.PROBLEM_EXIT_STATUS, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("covsplit check: ") and "problem" in checked.stdout.splitlines()[0]
+    assert planned.returncode in (0, 1, config.CONFIG_EXIT_STATUS), planned.stderr
+    assert "Traceback" not in planned.stderr, planned.stderr
+    assert snapshot(suite) == before  # a dry run writes nothing
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("variant", ["bom", "crlf", "bom-and-crlf"])
-def test_a_byte_order_mark_or_windows_line_endings_still_load(suite: Path, variant: str) -> None:
-    # What Windows editors write: a user expects the file to load, not a syntax error.
+def test_a_byte_order_mark_or_windows_line_endings_still_load(suite: Path, variant: str, command: str) -> None:
+    # What Windows editors write: a user expects the file to load, in every command, not a syntax error.
     text = GOOD.replace("\n", "\r\n") if "crlf" in variant else GOOD
     data = text.encode("utf-8")
     path = suite / "workers.toml"
@@ -154,3 +204,6 @@ def test_a_byte_order_mark_or_windows_line_endings_still_load(suite: Path, varia
     cfg = config.load(path)
     assert [w.name for w in cfg.workers] == ["worker1", "worker2"]
     assert cfg.workers[0].title == "Pkg (Core)"
+    result = covsplit(path, command)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stderr

@@ -69,7 +69,7 @@ def test_valid_file_resolves_modules_tests_and_defaults(project: Path) -> None:
     # No tests key: the whole test root, as the spec's literal command.
     assert cfg.workers[1].tests == ("tests",)
     assert (cfg.line_threshold, cfg.branch_threshold) == (80.0, 90.0)
-    assert cfg.output_dir == project / "coverage_output"
+    assert cfg.layout.output_dir == project / "coverage_output"
     # other/__init__.py has code and no owner: a warning, not an error.
     assert cfg.unowned == ("other/__init__.py",)
     assert "other/__init__.py" in cfg.warnings[0]

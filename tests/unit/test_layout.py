@@ -24,6 +24,6 @@ def test_worker_artifacts_are_named_as_the_spec_names_them(tmp_path: Path) -> No
 def test_a_configs_outputs_sit_beside_its_workers_toml() -> None:
     cfg = config.load(REPO / "workers.toml")
     assert cfg.layout == Layout.beside(REPO)
-    assert (cfg.output_dir, cfg.html_dir) == (REPO / "coverage_output", REPO / "htmlcov")
-    assert cfg.layout.report_html.parent == cfg.output_dir
+    assert (cfg.layout.output_dir, cfg.layout.html_dir) == (REPO / "coverage_output", REPO / "htmlcov")
+    assert cfg.layout.report_html.parent == cfg.layout.output_dir
     assert cfg.layout.combined_html == REPO / "htmlcov" / "combined"

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from coverage.results import display_covered
 
-from covsplit.numbers import format_percent, format_shortfall, percent
+from covsplit.numbers import format_percent, format_shortfall, percent, percent_text
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,13 @@ def test_display_matches_coverage_py_everywhere_it_is_hard() -> None:
 def test_floats_read_back_from_json_display_the_same() -> None:
     assert format_percent(86.638) == "86.64"
     assert format_percent(None) == "n/a"
+
+
+def test_percent_text_is_the_same_rule_with_its_sign() -> None:
+    assert percent_text(percent(13, 24)) == "54.17%"
+    assert percent_text(percent(99996, 100000)) == "99.99%"  # never 100 unless complete
+    assert percent_text(percent(3, 0)) == "n/a"  # nothing to measure
+    assert percent_text(None, "—") == "—"
 
 
 def test_gates_stay_exact_and_shortfalls_round_up() -> None:

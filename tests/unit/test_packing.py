@@ -62,3 +62,20 @@ def test_the_ratio_floor_is_one_unless_a_piece_outweighs_a_share() -> None:
     # dateutil's rrule.py, 996 statements against a share of 992.5: within any tolerance, so no floor.
     assert packing.ratio_floor(3970, 4, 996) == 1
     assert packing.ratio_floor(400, 4, 101) == Fraction(101, 100)
+
+
+def test_the_tolerance_is_counted_exactly_as_written() -> None:
+    # 11/10 exactly: loads of 11 and 9 are at the tolerance, not above a float that rounds either way.
+    assert packing.allowed_max_mean(1.1) == Fraction(11, 10)
+    assert packing.within_tolerance([11, 9], 1.1)
+    assert packing.within_tolerance([13, 7], 1.3)  # Fraction(1.3) alone is below 13/10
+    assert not packing.within_tolerance([111, 89], 1.1)
+    assert packing.within_tolerance([0, 0], 1.0)
+
+
+def test_the_tolerance_counts_from_the_floor() -> None:
+    floor = packing.ratio_floor(total=10, workers=2, heaviest_piece=8)
+    assert floor == Fraction(8, 5)
+    assert packing.allowed_max_mean(1.25, floor) == 2
+    assert packing.within_tolerance([8, 2], 1.0, floor)  # the best any split can do
+    assert not packing.within_tolerance([8, 2], 1.0)

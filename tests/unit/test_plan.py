@@ -9,8 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import check, cli, config, durations, plan, plan_toml, sharing
-from covsplit.plan import Inputs, PlanError, balance, make_plan, ratio
+from covsplit import (
+    check,
+    cli,
+    config,
+    discover,
+    durations,
+    naming,
+    plan_inputs,
+    plan_model,
+    plan_toml,
+    schedule,
+    sharing,
+    source_tree,
+    tests_to_modules,
+)
+from covsplit.packing import PlanError, balance, ratio
+from covsplit.plan_inputs import Inputs
+from covsplit.planner import make_plan
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
 TITLE_STYLE = re.compile(r"^[A-Z][\w ]* \([A-Z][\w ]*\)( \+ [A-Z][\w ]*)*$")
@@ -175,7 +191,7 @@ def test_spec_modules_balance_far_better_than_the_hand_made_split() -> None:
     assert any(note.startswith("folders first:") for note in coherent.notes)
 
 
-def scattered(result: plan.Plan) -> int:
+def scattered(result: plan_model.Plan) -> int:
     """How many (worker, top folder) pairs a plan has: 5 when each of 5 workers keeps to one folder."""
     return sum(len({m.split(".")[0] for m in w.modules}) for w in result.workers)
 
@@ -222,7 +238,7 @@ def test_workers_draw_on_few_folders() -> None:
 def test_unnameable_module_keeps_its_folder_whole(tmp_path: Path) -> None:
     modules = {"evaluation/8-ball-eval.py": 50, "evaluation/a.py": 50, "evaluation/b.py": 50, "other/x.py": 10}
     write_project(tmp_path, modules, conventional_tests(modules))
-    inputs = inputs_for(modules, conventional_tests(modules), nameable=plan.resolver_check(tmp_path, "."))
+    inputs = inputs_for(modules, conventional_tests(modules), nameable=plan_inputs.resolver_check(tmp_path, "."))
     result = make_plan(inputs, 2)
     assert ("evaluation",) in [w.modules for w in result.workers]
     assert any("evaluation/ is heavier than the target but is kept whole" in note for note in result.notes)
@@ -236,7 +252,7 @@ def test_convention_maps_test_files_to_modules() -> None:
     stmts = {"training/losses.py": 5, "evaluation/toy/big.py": 9, "evaluation/toy/small.py": 1}
 
     def target(test: str) -> str | None:
-        return plan.convention_target(test, "tests", ".", files, stmts)
+        return tests_to_modules.convention_target(test, "tests", ".", files, stmts)
 
     assert target("tests/training/test_losses.py") == "training/losses.py"
     assert target("tests/unit/training/test_losses.py") == "training/losses.py"
@@ -264,7 +280,7 @@ def test_convention_maps_a_flat_suite_into_its_package() -> None:
     stmts = {"src/dateutil/parser/_parser.py": 996, "src/dateutil/parser/isoparser.py": 200, "src/dateutil/tz/tz.py": 9}
 
     def target(test: str) -> str | None:
-        return plan.convention_target(test, "tests", "src", files, stmts)
+        return tests_to_modules.convention_target(test, "tests", "src", files, stmts)
 
     assert target("tests/test_rrule.py") == "src/dateutil/rrule.py"
     assert target("tests/test_parser.py") == "src/dateutil/parser/_parser.py"  # the package's biggest module
@@ -285,13 +301,13 @@ def test_every_test_file_runs_in_exactly_one_worker(tmp_path: Path) -> None:
         runs = [t for w in result.workers for t in w.test_files]
         assert sorted(runs) == sorted(tests)  # complete and disjoint
         # The written entries (folders collapsed) expand to the same partition.
-        expanded = [t for w in result.workers for e in w.tests for t in plan.expand_tests(tmp_path, e, tests)]
+        expanded = [t for w in result.workers for e in w.tests for t in plan_inputs.expand_tests(tmp_path, e, tests)]
         assert sorted(expanded) == sorted(tests)
         assert all(w.tests and w.modules for w in result.workers)
         for worker in result.workers:
             mine = set(worker.files)
             for test in worker.test_files:
-                source = plan.convention_target(test, "tests", ".", list(modules), modules)
+                source = tests_to_modules.convention_target(test, "tests", ".", list(modules), modules)
                 assert source is None or source in mine
 
 
@@ -321,7 +337,7 @@ def test_by_duration_makespan_within_5_percent_of_ideal(tmp_path: Path) -> None:
     expected = {t: seconds.get(t, average) for t in tests}
     for n in (2, 3, 5):
         inputs = inputs_for(modules, tests, durations=seconds, fixed=2.0)
-        result = make_plan(inputs, n, plan.BY_DURATION)
+        result = make_plan(inputs, n, schedule.BY_DURATION)
         times = [2.0 + sum(expected[t] for t in w.test_files) for w in result.workers]
         ideal = 2.0 + max(sum(expected.values()) / n, max(expected.values()))
         assert max(times) <= 1.05 * ideal
@@ -340,7 +356,7 @@ def test_tests_of_one_module_executed_by_every_test_spread_over_all_workers() ->
     rng = random.Random(3)
     seconds = {t: round(rng.uniform(0.5, 4.0), 3) for t in tests}
     for n in (3, 5):
-        result = make_plan(inputs_for(modules, tests, durations=seconds, fixed=0.8), n, plan.BY_DURATION)
+        result = make_plan(inputs_for(modules, tests, durations=seconds, fixed=0.8), n, schedule.BY_DURATION)
         loads = [w.seconds for w in result.workers]
         assert max(loads) <= 1.10 * result.ideal
         owners = [w.name for w in result.workers if "attrlib/_make.py" in w.files]
@@ -352,11 +368,11 @@ def test_by_duration_keeps_the_ownership_of_workers_toml() -> None:
     modules = {"a/x.py": 30, "a/y.py": 40, "b/z.py": 50}
     tests = ["tests/a/test_x.py", "tests/a/test_y.py", "tests/b/test_z.py", "tests/test_slow.py"]
     old = [
-        plan.OldWorker("w1", "A Things (hand named)", ("a",), ("a/x.py", "a/y.py"), tuple(tests[:2])),
-        plan.OldWorker("w2", "Yours", ("b",), ("b/z.py",), tuple(tests[2:])),
+        plan_inputs.OldWorker("w1", "A Things (hand named)", ("a",), ("a/x.py", "a/y.py"), tuple(tests[:2])),
+        plan_inputs.OldWorker("w2", "Yours", ("b",), ("b/z.py",), tuple(tests[2:])),
     ]
     seconds = {tests[0]: 1.0, tests[1]: 1.0, tests[2]: 1.0, tests[3]: 9.0}
-    result = make_plan(inputs_for(modules, tests, durations=seconds), 2, plan.BY_DURATION, old)
+    result = make_plan(inputs_for(modules, tests, durations=seconds), 2, schedule.BY_DURATION, old)
     # A hand-written title stays while it names what the worker owns; "Yours" never did.
     assert [(w.name, w.title, w.modules) for w in result.workers] == [
         ("w1", "A Things (hand named)", ("a",)),
@@ -369,7 +385,7 @@ def test_by_duration_keeps_the_ownership_of_workers_toml() -> None:
 def test_by_duration_without_recorded_durations_is_an_error() -> None:
     modules = {"a/x.py": 3, "a/y.py": 4}
     with pytest.raises(PlanError, match="no measured durations"):
-        make_plan(inputs_for(modules, conventional_tests(modules)), 2, plan.BY_DURATION)
+        make_plan(inputs_for(modules, conventional_tests(modules)), 2, schedule.BY_DURATION)
 
 
 # --------------------------------------------------------------------------- workers.toml
@@ -501,7 +517,7 @@ def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.Ca
     cfg = config.load(suite)
     slow = next(w for w in cfg.workers if "tests/models/test_gqa.py" in w.tests or "tests/models" in w.tests)
     # The slow file runs alone: LPT gives it a worker of its own.
-    assert [t for e in slow.tests for t in plan.expand_tests(root, e, tests)] == ["tests/models/test_gqa.py"]
+    assert [t for e in slow.tests for t in plan_inputs.expand_tests(root, e, tests)] == ["tests/models/test_gqa.py"]
     out = capsys.readouterr().out
     assert "max/mean seconds" in out
     # 37 s of tests in 8 files, 30 s in one, 0.5 s fixed per worker: the ideal is that file, and the plan reaches it.
@@ -518,11 +534,11 @@ def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
         'tests = ["tests/c"]   # why these tests\n'
     )
 
-    def worker(name: str, modules: list[str], tests: list[str], survives: bool) -> plan.PlannedWorker:
-        return plan.PlannedWorker(name, f"New {name}", tuple(modules), tuple(tests), (), (), 0, 0.0,
+    def worker(name: str, modules: list[str], tests: list[str], survives: bool) -> plan_model.PlannedWorker:
+        return plan_model.PlannedWorker(name, f"New {name}", tuple(modules), tuple(tests), (), (), 0, 0.0,
                                   name if survives else None, title_kept=survives)  # fmt: skip
 
-    result = plan.Plan(
+    result = plan_model.Plan(
         "statements",
         (worker("worker1", ["a", "b"], ["tests/a"], True), worker("worker3", ["c"], ["tests/c", "tests/d"], False)),
         1.0,
@@ -538,9 +554,9 @@ def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:
     modules = {"alpha/a.py": 50, "beta/b.py": 50, "gamma/c.py": 50, "delta/d.py": 50, "omega/o.py": 400}
     tests = conventional_tests(modules)
     old = [
-        plan.OldWorker("w1", "Greek (Large Core Modules)", ("alpha", "beta", "gamma", "delta"),
+        plan_inputs.OldWorker("w1", "Greek (Large Core Modules)", ("alpha", "beta", "gamma", "delta"),
                        ("alpha/a.py", "beta/b.py", "delta/d.py", "gamma/c.py"), ()),
-        plan.OldWorker("w2", "Greek (Large Core Modules)", ("omega",), ("omega/o.py",), ()),
+        plan_inputs.OldWorker("w2", "Greek (Large Core Modules)", ("omega",), ("omega/o.py",), ()),
     ]  # fmt: skip
     result = make_plan(inputs_for(modules, tests), 2, old=old)
     titles = {w.name: w.title for w in result.workers}
@@ -554,7 +570,7 @@ def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
     # Every worker shares the one package, so "Large Core Modules" would tell them apart but not say
     # where their modules are: the sub-folders do ("Part of" where a worker has only some of one), or its
     # heaviest module when it has none.
-    top = plan.Node(
+    top = source_tree.Node(
         "lib",
         "lib",
         ("lib/core.py", "lib/util.py", "lib/rules/a.py", "lib/rules/b.py", "lib/io/x.py", "lib/io/y.py"),
@@ -565,15 +581,15 @@ def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
         {"files": ["lib/rules/b.py", "lib/io/x.py", "lib/io/y.py", "lib/util.py"]},
         {"files": ["lib/core.py", "lib/util.py"]},
     ]
-    assert plan.make_titles(drafts, statements, [top]) == [
+    assert naming.make_titles(drafts, statements, [top]) == [
         "Lib (Part of Rules + 1 Top-level Module)",
         "Lib (Io, Part of Rules + 1 Top-level Module)",
         # No sub-folder: named after its heaviest module.
         "Lib (Core + 1 Top-level Module)",
     ]
     # Where workers draw on several packages, the spec's wording stays.
-    other = plan.Node("app", "app", ("app/main.py",))
-    assert plan.make_titles(
+    other = source_tree.Node("app", "app", ("app/main.py",))
+    assert naming.make_titles(
         [{"files": ["lib/rules/a.py", "lib/rules/b.py"]}, {"files": ["app/main.py"]}], statements, [top, other]
     ) == ["Lib (All Modules)", "App (All Modules)"]
 
@@ -584,7 +600,7 @@ def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
     from dataclasses import replace
 
     repo = Path(__file__).resolve().parents[2]
-    inputs = replace(plan.gather(config.load(repo / "workers.toml")), tolerance=1.10)
+    inputs = replace(plan_inputs.gather(config.load(repo / "workers.toml")), tolerance=1.10)
     result = make_plan(inputs, 5)
     assert result.ratio <= 1.10
     tops = [{m.split(".")[0] for m in w.modules} for w in result.workers]
@@ -597,8 +613,10 @@ def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
 
 def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> None:
     # attrs: one worker came to own attr/_make.py alone; "Attr (Largest Modules)" was true but said less.
-    attr = plan.Node("attr", "attr", ("attr/_make.py", "attr/_funcs.py", "attr/validators.py", "attr/__init__.py"))
-    other = plan.Node("attrs", "attrs", ("attrs/__init__.py",))
+    attr = source_tree.Node(
+        "attr", "attr", ("attr/_make.py", "attr/_funcs.py", "attr/validators.py", "attr/__init__.py")
+    )
+    other = source_tree.Node("attrs", "attrs", ("attrs/__init__.py",))
     statements = {"attr/_make.py": 900, "attr/_funcs.py": 100, "attr/validators.py": 200, "attr/__init__.py": 20}
     statements["attrs/__init__.py"] = 10
     drafts = [
@@ -607,7 +625,7 @@ def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> Non
         {"files": ["attr/__init__.py"]},
         {"files": ["attrs/__init__.py"]},
     ]
-    assert plan.make_titles(drafts, statements, [attr, other]) == [
+    assert naming.make_titles(drafts, statements, [attr, other]) == [
         "Attr (Make)",
         "Attr (Medium Core Modules)",
         # A package's __init__ says nothing about what it holds: the size wording stays.
@@ -615,7 +633,7 @@ def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> Non
         "Attrs (All Modules)",
     ]
     # In a one-package project the same holds for the module a worker is named after.
-    assert plan.make_titles(drafts[:3], statements, [attr]) == [
+    assert naming.make_titles(drafts[:3], statements, [attr]) == [
         "Attr (Make)",
         "Attr (Validators + 1 Top-level Module)",
         "Attr (Small Modules)",
@@ -628,9 +646,9 @@ def test_a_split_held_up_by_one_heavy_module_is_kept() -> None:
     modules = {"a/big.py": 300, "a/x.py": 50, "b/y.py": 50, "b/z.py": 50}
     tests = conventional_tests(modules)
 
-    def old(*groups: tuple[str, ...]) -> list[plan.OldWorker]:
+    def old(*groups: tuple[str, ...]) -> list[plan_inputs.OldWorker]:
         return [
-            plan.OldWorker(
+            plan_inputs.OldWorker(
                 f"worker{i}", f"W{i}", tuple(f.removesuffix(".py").replace("/", ".") for f in files), files, ()
             )
             for i, files in enumerate(groups, 1)
@@ -693,7 +711,7 @@ def test_before_any_run_a_file_holding_most_tests_is_shared_by_its_test_counts(t
         f"class TestK{k}:\n" + "".join(f"    def test_{i}(self):\n        pass\n" for i in range(20)) for k in range(3)
     )
     (tmp_path / big).write_text(body)
-    estimates = {t: {k: float(v) for k, v in plan.discover.estimated_tests(tmp_path, t).items()} for t in tests}
+    estimates = {t: {k: float(v) for k, v in discover.estimated_tests(tmp_path, t).items()} for t in tests}
     result = make_plan(inputs_for(modules, tests, estimates=estimates), 3)
     assert big in result.shared
     counts = {w.name: 0 for w in result.workers}
@@ -708,7 +726,7 @@ def test_before_any_run_a_file_holding_most_tests_is_shared_by_its_test_counts(t
 
     # A suite whose files are alike keeps following the modules they are named after.
     (tmp_path / big).write_text("def test_ok():\n    assert True\n")
-    estimates = {t: {k: float(v) for k, v in plan.discover.estimated_tests(tmp_path, t).items()} for t in tests}
+    estimates = {t: {k: float(v) for k, v in discover.estimated_tests(tmp_path, t).items()} for t in tests}
     result = make_plan(inputs_for(modules, tests, estimates=estimates), 2)
     assert result.shared == {}
     assert any("follow the module they are named after" in note for note in result.notes)

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from covsplit import config, fsio, report, status
-from covsplit.report import model as report_model
-from covsplit.report.model import AddTests
+from covsplit.report.steps import AddTests
+from covsplit.report.views import Piece, SlowFile
 
 # Statements per module of the fixture project; pkg/__init__.py is blank.
 SIZES = {"pkg/a.py": 100, "pkg/b.py": 60, "pkg/c.py": 40}
@@ -160,7 +160,7 @@ def write_aggregate(
         "branch_percent": None,
     }
     fsio.write_json(
-        cfg.output_dir / "aggregate.json",
+        cfg.layout.output_dir / "aggregate.json",
         {
             "schema": 1,
             "generated_at": generated_at,
@@ -257,7 +257,7 @@ def test_balance_shares_and_max_mean(tmp_path: Path) -> None:
     assert (model.heaviest, model.lightest) == ("worker1", "worker2")
     assert "| **worker1** | `pkg/` | 150 | 1 | 150.00% | High |" in md
     # pkg/a.py alone is 150 of 200 statements: no split of two workers gets below 1.50, so none is asked for.
-    assert model.floor == report_model.Piece("pkg/a.py", 150, Fraction(3, 2))
+    assert model.floor == Piece("pkg/a.py", 150, Fraction(3, 2))
     assert (
         "**Max/mean (statements)**: 1.50, within the tolerance of 1.25 times the floor of 1.50 "
         "(`pkg/a.py` alone is 150 statements, and no split divides a module)"
@@ -301,7 +301,7 @@ def write_durations(cfg: config.Config, *per_worker: dict[str, float], fixed: fl
     for number, files in enumerate(per_worker, 1):
         name = f"worker{number}"
         record = {"schema": 1, "worker": name, "wall_s": fixed + sum(files.values()), "fixed_s": fixed, "files": files}
-        fsio.write_json(cfg.output_dir / f"{name}_durations.json", record)
+        fsio.write_json(cfg.layout.output_dir / f"{name}_durations.json", record)
 
 
 def test_a_test_file_slower_than_a_share_sets_the_seconds_floor(tmp_path: Path) -> None:
@@ -312,7 +312,7 @@ def test_a_test_file_slower_than_a_share_sets_the_seconds_floor(tmp_path: Path) 
     write_durations(cfg, {"tests/test_a.py": 28.0}, {"tests/test_b.py": 4.0, "tests/sub/test_c.py": 4.0})
     model, md, _ = render(cfg)
     # (2 + 28) / (2 + 36 / 2) = 1.5: the split is as good as a split of whole test files can be.
-    assert model.seconds_floor == report_model.SlowFile("tests/test_a.py", 28.0, Fraction(3, 2))
+    assert model.seconds_floor == SlowFile("tests/test_a.py", 28.0, Fraction(3, 2))
     assert (
         "**Max/mean (seconds)**: 1.50, within the tolerance times the floor of 1.50 (`tests/test_a.py` alone takes "
         "28.00 s) (mean 20.00 s)"
@@ -539,21 +539,21 @@ def test_stale_aggregate_is_flagged(tmp_path: Path) -> None:
 def test_write_report_with_nothing_run(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
     assert report.write_report(cfg) == 0
-    md = (cfg.output_dir / "report.md").read_text(encoding="utf-8")
-    assert (cfg.output_dir / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    md = (cfg.layout.output_dir / "report.md").read_text(encoding="utf-8")
+    assert (cfg.layout.output_dir / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert f"No worker has run yet: run them all with `make coverage-all CONFIG={cfg.path}`." in md
     assert "**The aggregate has not run**" in md
 
 
 def test_write_report_survives_garbage_inputs(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    cfg.output_dir.mkdir()
-    (cfg.output_dir / "aggregate.json").write_text("{not json")
-    (cfg.output_dir / "worker1_status.json").write_text("[1, 2]")
-    (cfg.output_dir / "worker1_coverage.json").write_text("null")
+    cfg.layout.output_dir.mkdir()
+    (cfg.layout.output_dir / "aggregate.json").write_text("{not json")
+    (cfg.layout.output_dir / "worker1_status.json").write_text("[1, 2]")
+    (cfg.layout.output_dir / "worker1_coverage.json").write_text("null")
     write_status(cfg, "worker2", outcomes="nonsense", coverage={"statements": "many"}, duration_s=True)
     assert report.write_report(cfg) == 0
-    md = (cfg.output_dir / "report.md").read_text(encoding="utf-8")
+    md = (cfg.layout.output_dir / "report.md").read_text(encoding="utf-8")
     assert "**The aggregate.json is unreadable**" in md
     assert "### worker1 - 💥 CRASHED" in md
 
@@ -575,10 +575,10 @@ def test_html_bars_links_and_data_attributes(tmp_path: Path) -> None:
     write_status(
         cfg, "worker1", coverage={"statements": 1000, "covered_lines": 912, "branches": 4, "covered_branches": 3}
     )
-    (cfg.html_dir / "worker1").mkdir(parents=True)
-    (cfg.html_dir / "worker1" / "index.html").write_text("<html></html>")
-    (cfg.html_dir / "combined").mkdir(parents=True)
-    (cfg.html_dir / "combined" / "index.html").write_text("<html></html>")
+    (cfg.layout.html_dir / "worker1").mkdir(parents=True)
+    (cfg.layout.html_dir / "worker1" / "index.html").write_text("<html></html>")
+    (cfg.layout.html_dir / "combined").mkdir(parents=True)
+    (cfg.layout.html_dir / "combined" / "index.html").write_text("<html></html>")
     _, _, html_text = render(cfg)
     bars = re.findall(r'<div class="bar (line|branch)[^"]*" data-worker="(\w+)" data-value="([\d.]*)"', html_text)
     assert ("line", "worker1", "91.20") in bars
@@ -616,7 +616,7 @@ def test_failure_analysis_is_cited_only_when_it_exists(tmp_path: Path) -> None:
     model, _, _ = render(cfg)
     assert phrased(model)[0].startswith("Fix **worker1**'s 1 failed of 4 tests; top category: KeyError (1 of 1)")
     assert "worker1_failure_analysis" not in phrased(model)[0]
-    (cfg.output_dir / "worker1_failure_analysis.md").write_text("# analysis\n")
+    (cfg.layout.output_dir / "worker1_failure_analysis.md").write_text("# analysis\n")
     model, md, _ = render(cfg)
     assert "see `worker1_failure_analysis.md`" in phrased(model)[0]
     assert "- Failure analysis: [worker1_failure_analysis.md](worker1_failure_analysis.md)" in md
@@ -631,7 +631,7 @@ def test_an_unparsable_file_costs_only_its_own_count(tmp_path: Path) -> None:
     assert model.uncounted_files == ("pkg/c.py",)
     assert model.total_statements == 160
     assert any("pkg/c.py" in warning for warning in model.warnings)
-    md = (cfg.output_dir / "report.md").read_text(encoding="utf-8")
+    md = (cfg.layout.output_dir / "report.md").read_text(encoding="utf-8")
     assert "no statement count for 1 file(s): `pkg/c.py`" in md
 
 
@@ -644,11 +644,11 @@ def test_report_names_files_whose_coverage_differs_from_a_serial_run(tmp_path: P
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
     shutil.copytree(fixture, tmp_path / "tiny")
     cfg = config_module.load(tmp_path / "tiny" / "workers.toml")
-    cfg.output_dir.mkdir()
-    (cfg.output_dir / "bench.json").write_text('{"differences": ["tiny/core/maths.py"]}')
+    cfg.layout.output_dir.mkdir()
+    (cfg.layout.output_dir / "bench.json").write_text('{"differences": ["tiny/core/maths.py"]}')
     warnings = report_module.collect_inputs(cfg).warnings
     assert any("differs from one serial run in 1 file" in w and "tiny/core/maths.py" in w for w in warnings)
-    (cfg.output_dir / "bench.json").write_text('{"differences": []}')
+    (cfg.layout.output_dir / "bench.json").write_text('{"differences": []}')
     assert not any("serial run" in w for w in report_module.collect_inputs(cfg).warnings)
 
 

@@ -17,8 +17,8 @@ from covsplit import status
 from covsplit.config import Worker
 from covsplit.junit import TestResult, count_outcomes, per_file, read_junit
 from covsplit.layout import Layout
-from covsplit.numbers import Counts, floor_percent
-from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, format_percent, render_summary
+from covsplit.numbers import Counts, percent, percent_text
+from covsplit.summary import WHOLE_SUITE, SummaryInput, coverage_figures, render_summary
 
 # Measures the fixture package with coverage.py's API, in a fresh interpreter so the
 # measurement cannot disturb (or be disturbed by) coverage of the suite itself.
@@ -103,15 +103,17 @@ def file_counts(data: dict[str, Any]) -> tuple[int, int, int, int]:
     return statements, covered, branches, covered_branches
 
 
+def shown(covered: int, total: int) -> str:
+    """A percentage as the summary shows it: coverage.py's rule with its sign, a dash when there is none."""
+    return percent_text(percent(covered, total), "—")
+
+
 def test_percent_is_shown_as_coverage_py_shows_it() -> None:
-    assert format_percent(19999, 20000) == "99.99%"  # never 100 unless complete
-    assert format_percent(20000, 20000) == "100.00%"
-    assert format_percent(2, 3) == "66.67%"
-    assert format_percent(0, 7) == "0.00%"
-    assert format_percent(3, 0) == "—"
-    assert floor_percent(29, 10000) == 0.29  # math.floor(0.29 * 100) / 100 would give 0.28
-    assert floor_percent(13, 24) == 54.16
-    assert floor_percent(0, 0) is None
+    assert shown(19999, 20000) == "99.99%"  # never 100 unless complete
+    assert shown(20000, 20000) == "100.00%"
+    assert shown(2, 3) == "66.67%"
+    assert shown(0, 7) == "0.00%"
+    assert shown(3, 0) == "—"
 
 
 def test_coverage_figures_from_real_json(coverage: dict[str, Any]) -> None:
@@ -148,8 +150,8 @@ def section(doc: str, heading: str) -> str:
 
 def row(file: str, data: dict[str, Any]) -> str:
     statements, covered, branches, covered_branches = file_counts(data)
-    branch = format_percent(covered_branches, branches)
-    return f"| `{file}` | {statements} | {statements - covered} | {format_percent(covered, statements)} | {branch} |"
+    branch = shown(covered_branches, branches)
+    return f"| `{file}` | {statements} | {statements - covered} | {shown(covered, statements)} | {branch} |"
 
 
 def test_summary_document(coverage: dict[str, Any], results: list[TestResult]) -> None:
@@ -164,7 +166,7 @@ def test_summary_document(coverage: dict[str, Any], results: list[TestResult]) -
     figures = coverage_figures(coverage)
     assert (
         f"| {figures.statements} | {figures.covered_lines} "
-        f"| {format_percent(figures.covered_lines or 0, figures.statements or 0)} (below 80%) "
+        f"| {shown(figures.covered_lines or 0, figures.statements or 0)} (below 80%) "
     ) in doc
     counts = count_outcomes(results)
     assert counts == {"tests": 8, "passed": 4, "failed": 3, "errors": 3, "skipped": 0}

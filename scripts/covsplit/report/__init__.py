@@ -6,12 +6,15 @@ stale run.  This module therefore types no number at all.  Everything comes
 from ``workers.toml``, the workers' status files and coverage JSON, and
 ``aggregate.json``; whatever is missing is said to be missing.
 
-Layout: :func:`write_report` reads every input (``inputs``: each once, and
-tolerates any of them being absent or unreadable), :func:`build_model`
-(``model``) turns them into a :class:`ReportModel` with every figure
-computed and the next steps as data, and :func:`render_markdown` and
-:func:`render_html` render that model through the Jinja2 templates in
-``templates/`` (``render`` holds the two environments).
+Layout, in the order data flows: :func:`write_report` reads every input
+(``inputs``: each once, and tolerates any of them being absent or
+unreadable, through ``readers``), :func:`build_model` (``build``, with
+``worker_view`` for each worker) turns them into a :class:`ReportModel`
+(``model``, made of the ``views``) with every figure computed, and
+``next_steps`` picks what to do as data (the types in ``steps``);
+:func:`render_markdown` and :func:`render_html` render that model through
+the Jinja2 templates in ``templates/`` (``render`` holds the two
+environments, ``figures`` how each figure is written).
 """
 
 from __future__ import annotations
@@ -21,21 +24,20 @@ from datetime import UTC, datetime
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
-from covsplit.numbers import format_percent, format_shortfall, percent
-from covsplit.report.html import render_html
-from covsplit.report.inputs import collect_inputs, model_for
-from covsplit.report.markdown import render_markdown
-from covsplit.report.model import (
-    EARLIER,
-    ReportModel,
-    build_model,
+from covsplit.numbers import format_percent, format_shortfall, percent, percent_text
+from covsplit.report.build import build_model
+from covsplit.report.figures import (
     format_amount,
     format_count,
     format_ratio,
     format_threshold,
     outcome_word,
-    percent_text,
 )
+from covsplit.report.html import render_html
+from covsplit.report.inputs import collect_inputs, model_for
+from covsplit.report.markdown import render_markdown
+from covsplit.report.model import ReportModel
+from covsplit.report.views import EARLIER
 from covsplit.summary import OWN_TESTS
 
 __all__ = [

@@ -9,7 +9,12 @@ from typing import Any
 from covsplit import commands, discover, durations, fsio, junit, status, titles
 from covsplit.aggregate import AggregateResult, read_result
 from covsplit.config import Config
-from covsplit.report.model import SLOWEST_LISTED, ReportModel, _dict, build_model
+from covsplit.report.build import build_model
+from covsplit.report.model import ReportModel
+from covsplit.report.readers import as_dict
+
+# Tests listed as the slowest of the run.
+SLOWEST_LISTED = 10
 
 # ---------------------------------------------------------------------------
 # I/O at the edges
@@ -119,8 +124,8 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         warnings.append(f"could not list the source files: {exc}")
         all_files = []
     # The aggregate's rows hold coverage.py's own counts: analyse again only what they lack.
-    rows = _dict(aggregate.get("files")) if isinstance(aggregate, dict) else {}
-    counted = {path: row["statements"] for path, row in rows.items() if isinstance(_dict(row).get("statements"), int)}
+    rows = as_dict(aggregate.get("files")) if isinstance(aggregate, dict) else {}
+    counted = {path: row["statements"] for path, row in rows.items() if isinstance(as_dict(row).get("statements"), int)}
     lacking = [path for path in all_files if path not in counted]
     counts, source = _static_counts(cfg, lacking, warnings) if lacking else ({}, "the aggregate's coverage.py analysis")
     counts = {**counted, **counts}

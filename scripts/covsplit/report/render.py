@@ -2,7 +2,7 @@
 
 Both autoescape.  HTML escapes the HTML way; Markdown's environment
 escapes every plain value by the one Markdown rule of every writer
-(:func:`covsplit.summary.md_cell`) through ``finalize``, so a value is never
+(:func:`covsplit.markdown_escape.md_cell`) through ``finalize``, so a value is never
 written raw by forgetting a filter, and a title with ``|`` cannot break a
 table.  ``code`` and ``strong`` mark up in each format's own way, which is
 how ``steps.j2`` phrases the next steps once for both.
@@ -21,9 +21,9 @@ from typing import Any
 from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from covsplit.numbers import Gate, Percent, format_percent, format_shortfall
-from covsplit.report.model import (
-    EARLIER,
+from covsplit.markdown_escape import md_cell, md_code
+from covsplit.numbers import Gate, Percent, format_percent, format_shortfall, percent_text
+from covsplit.report.figures import (
     format_amount,
     format_count,
     format_ratio,
@@ -31,9 +31,9 @@ from covsplit.report.model import (
     format_threshold,
     format_time,
     outcome_word,
-    percent_text,
 )
-from covsplit.summary import OWN_TESTS, WHOLE_SUITE, md_cell, md_code
+from covsplit.report.views import EARLIER
+from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 TEMPLATES = Path(__file__).with_name("templates")
 

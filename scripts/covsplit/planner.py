@@ -1,0 +1,142 @@
+"""The planner: from the inputs and a number of workers to a plan, without printing or writing anything.
+
+The hand-made split this replaces gave its workers 956 / 1,891 / 3,055 /
+2,024 / 735 statements (max/mean 1.76), and on the real project statements
+did not even predict time.  So the split is computed, as two separate choices:
+
+* ownership (which worker answers for which modules, as in the spec) is
+  organisation: each module weighs its statements, counted by coverage.py
+  itself (:mod:`covsplit.statements`), and folders stay whole;
+* scheduling (which worker runs which test file) is time: each test file
+  weighs the seconds earlier runs measured for it, collection and imports
+  included (:mod:`covsplit.durations`), placed longest first onto the least
+  loaded worker (:mod:`covsplit.schedule`), whatever module it exercises.
+  ``--by duration`` reschedules the tests and keeps the ownership.
+
+Ownership, in short:
+
+1. A source package lighter than the target (total / N) stays whole; a
+   heavier one is split into its sub-folders and modules, recursively.
+   Lighter folders are split too (heaviest first) only while keeping them
+   whole leaves the split more than 2% off the ideal.
+2. The pieces are packed three ways: greedy longest-first (LPT), LPT that
+   prefers a worker already holding the piece's folder, and workers filled
+   one after the other in folder order.
+3. Each packing is improved by moves and swaps off the heaviest worker,
+   then by moves and swaps that gather folders without going over the best
+   balance (plus 1%, never beyond plain LPT's); the packing with the fewest
+   (worker, folder) pairs wins, so the result is never worse than LPT.
+4. Whole folders owned by one worker are written as one name; workers that
+
+The command that prints the plan and writes ``workers.toml`` is
+:mod:`covsplit.plan`; the steps live beside this module: the source tree
+(:mod:`covsplit.source_tree`), ownership (:mod:`covsplit.ownership`,
+:mod:`covsplit.folder_packing`), test placement (:mod:`covsplit.schedule`,
+:mod:`covsplit.placement`) and names (:mod:`covsplit.naming`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from covsplit import schedule, sharing
+from covsplit.naming import name_workers
+from covsplit.ownership import own_by_statements, ownership_stands, split_floor
+from covsplit.packing import PlanError, ratio
+from covsplit.placement import measured_note, shared_note, tests_entries, unmeasured_placement
+from covsplit.plan_inputs import Inputs, OldWorker, seconds_per_test
+from covsplit.plan_model import Plan
+from covsplit.schedule import BY_DURATION, BY_STATEMENTS
+from covsplit.source_tree import source_tree
+
+
+def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[OldWorker] = ()) -> Plan:
+    """Split the modules and test files of ``inputs`` into ``n`` workers.
+
+    Two separate choices.  Ownership (which worker answers for which
+    modules) balances statements and keeps folders whole; ``--by duration``
+    keeps the current ownership when the number of workers is unchanged.
+    Scheduling (which worker runs which test file) balances measured seconds,
+    longest first onto the least loaded worker, whatever module a test file
+    exercises; before any run was measured, test files follow the module
+    they are named after.
+    """
+    if by not in (BY_STATEMENTS, BY_DURATION):
+        raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
+    if n < 1:
+        raise PlanError(f"cannot split into {n} workers: ask for at least 1")
+    notes: list[str] = []
+    seconds, average = seconds_per_test(inputs)
+    timed = average is not None
+    if by == BY_DURATION and not timed:
+        raise PlanError(
+            "no measured durations (no *_durations.json in coverage_output/): "
+            "run the workers once (make coverage-all), or plan --by statements"
+        )
+    tops = source_tree(inputs)
+    stmts = inputs.statements
+    if by == BY_DURATION and len(old) == n and not any(w.missing for w in old):
+        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
+        notes.append("ownership kept as in workers.toml; test files rescheduled by measured seconds")
+        statement_ideal = 0.0
+    elif ownership_stands(old, n, inputs):
+        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
+        loads = [sum(stmts.get(f, 0) for f in w.files) for w in old]
+        floor = split_floor(old, n, inputs)
+        within = f"{inputs.tolerance:g} (thresholds.balance)"
+        if floor > 1:
+            within += f" times {float(floor):.3f}, the floor no split gets below"
+        notes.append(
+            f"ownership kept as in workers.toml: max/mean statements {ratio(loads):.3f} is within the tolerance "
+            f"{within}; no module moves without a gain above it"
+        )
+        statement_ideal = sum(loads) / n
+    else:
+        owned, statement_ideal = own_by_statements(inputs, tops, n, notes)
+    if n > len(inputs.test_files):
+        raise PlanError(
+            f"{n} workers but only {len(inputs.test_files)} test files: a worker would run nothing; "
+            f"ask for at most {len(inputs.test_files)} workers"
+        )
+
+    shared: dict[str, schedule.SharedPieces] = {}
+    if timed:
+        placement = schedule.place(seconds, inputs.tests, inputs.collect, n, inputs.fixed, inputs.together)
+        placed, shared = placement.whole, placement.shared
+        notes.append(measured_note(inputs, seconds, average))
+        notes += [shared_note(file, entry, seconds[file]) for file, entry in sorted(shared.items())]
+    else:
+        placed, shared = unmeasured_placement(inputs, owned, seconds, n, notes)
+
+    whole = [t for t in inputs.test_files if t in placed]
+    # A folder holding a shared file is never written whole: its other workers would run all of it.
+    test_names = tests_entries(inputs.test_root, whole, placed, inputs.out_of_scope | frozenset(shared))
+    drafts = []
+    for worker, (modules, files) in enumerate(owned):
+        sharing_here = [f for f, entry in shared.items() if worker == entry.owner or worker in entry.parts]
+        tests = tuple(sorted([*(t for t, w in placed.items() if w == worker), *sharing_here]))
+        drafts.append(
+            {
+                "modules": tuple(sorted(modules)),
+                "tests": tuple(sorted([*test_names[worker], *sharing_here])),
+                "files": files,
+                "test_files": tests,
+                "statements": sum(stmts.get(f, 0) for f in files),
+                "seconds": round(placement.loads[worker], 3)
+                if timed
+                else round(inputs.fixed + sum(seconds[t] for t in tests), 3),
+            }
+        )
+    workers = name_workers(drafts, old, stmts, tops, inputs)
+    if by == BY_DURATION:
+        total = sum(seconds.values()) + n * inputs.fixed
+        ideal = placement.ideal if timed else schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
+    else:
+        total = float(sum(stmts.get(f, 0) for _modules, files in owned for f in files))
+        ideal = statement_ideal
+    names = [w.name for w in workers]
+    named = {
+        file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
+        for file, entry in shared.items()
+    }
+    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)

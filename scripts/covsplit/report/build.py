@@ -1,0 +1,249 @@
+"""Building the report's model from its inputs: every figure computed, no I/O unless an optional input is left out.
+
+Each worker's part is :mod:`covsplit.report.worker_view`'s; the next
+steps are picked last, from the finished model, by
+:mod:`covsplit.report.next_steps`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from covsplit import commands, discover, durations, status
+from covsplit.config import Config
+from covsplit.numbers import Counts, Gate
+from covsplit.packing import ratio_floor
+from covsplit.report.figures import format_time
+from covsplit.report.model import ReportModel
+from covsplit.report.next_steps import with_next_steps
+from covsplit.report.readers import as_dict, int_field, parse_time
+from covsplit.report.views import CombinedModel, FileRow, MissingWorker, Piece, SlowFile
+from covsplit.report.worker_view import whole_suite_coverage, worker_model
+
+
+def _statement_counts(
+    cfg: Config,
+    all_files: Iterable[str],
+    statement_counts: Mapping[str, int],
+    aggregate_files: Mapping[str, Any],
+    worker_coverage: Mapping[str, Mapping[str, Any] | None],
+) -> dict[str, int]:
+    """Static counts first; for files they lack, the counts coverage.py put in the artifacts."""
+    counts = {k: v for k, v in statement_counts.items() if isinstance(v, int)}
+    for path in all_files:
+        if path in counts:
+            continue
+        value = int_field(as_dict(aggregate_files.get(path)), "statements")
+        if value is None:
+            for data in worker_coverage.values():
+                entry = as_dict(as_dict(as_dict(data).get("files")).get(path))
+                value = int_field(as_dict(entry.get("summary")), "num_statements")
+                if value is not None:
+                    break
+        if value is not None:
+            counts[path] = value
+    return counts
+
+
+def _combined_model(
+    cfg: Config,
+    aggregate: Mapping[str, Any],
+    statuses: Mapping[str, Mapping[str, Any]],
+    existing: frozenset[str] | None,
+) -> CombinedModel:
+    totals = Counts.from_dict(aggregate.get("totals")) or Counts()
+    # Gated against today's workers.toml, with exact fractions from the counts, not the aggregate's floats.
+    gates = [
+        Gate("line", cfg.line_threshold, totals.line_percent),
+        Gate("branch", cfg.branch_threshold, totals.branch_percent),
+    ]
+
+    missing = []
+    for item in aggregate.get("missing") or []:
+        if isinstance(item, Mapping):
+            missing.append(
+                MissingWorker(str(item.get("worker", "?")), str(item.get("state", "?")), str(item.get("reason", "")))
+            )
+
+    made = parse_time(aggregate.get("generated_at"))
+    stale = []
+    if made is not None:
+        for name, record in statuses.items():
+            finished = parse_time(record.get("finished_at"))
+            if finished is not None and finished > made:
+                stale.append(name)
+
+    href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
+    return CombinedModel(
+        generated_at=format_time(aggregate.get("generated_at")),
+        # Absent or anything but true is partial: never present unproven totals as complete.
+        complete=aggregate.get("complete") is True and not missing,
+        missing=tuple(missing),
+        files=totals.files,
+        coverage=totals,
+        gates=tuple(gates),
+        stale=tuple(stale),
+        html_href=href if existing is None or href in existing else None,
+    )
+
+
+def build_model(
+    cfg: Config,
+    statuses: Mapping[str, Mapping[str, Any]],
+    aggregate: Mapping[str, Any] | None,
+    statement_counts: Mapping[str, int],
+    *,
+    worker_coverage: Mapping[str, Mapping[str, Any] | None] | None = None,
+    all_files: list[str] | None = None,
+    test_files: Mapping[str, list[str]] | None = None,
+    existing: Iterable[str] | None = None,
+    planned_commands: Mapping[str, str] | None = None,
+    counts_source: str = "",
+    aggregate_problem: str = "",
+    warnings: Iterable[str] = (),
+    generated_at: str | None = None,
+    slowest_tests: Iterable[tuple[str, str, float]] = (),
+    measured: durations.Measured | None = None,
+) -> ReportModel:
+    """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
+
+    ``statuses`` maps worker names to what :func:`covsplit.status.read`
+    returned (a missing name counts as not run); ``aggregate`` is
+    ``aggregate.json`` or None; ``statement_counts`` are the static counts
+    (may be empty: the artifacts' counts fill in).  ``test_files`` maps the
+    project's test root and each worker's test paths to the test files under
+    them; ``existing`` lists the artifact links (relative to
+    ``coverage_output/``) that exist, so the report links nothing dead.
+    """
+    worker_coverage = worker_coverage or {}
+    files_list = list(all_files) if all_files is not None else cfg.all_files()
+    aggregate_files = as_dict(aggregate.get("files")) if isinstance(aggregate, Mapping) else {}
+    counts = _statement_counts(cfg, files_list, statement_counts, aggregate_files, worker_coverage)
+    uncounted = tuple(path for path in files_list if path not in counts)
+    total = sum(counts.get(path, 0) for path in files_list)
+    target = Fraction(total, len(cfg.workers)) if total and cfg.workers else None
+    existing_set = frozenset(existing) if existing is not None else None
+
+    def tests_under(path: str) -> list[str]:
+        if test_files is not None and path in test_files:
+            return test_files[path]
+        try:
+            return discover.test_files(cfg.root, path.split("::", 1)[0])
+        except OSError:
+            return []
+
+    records = {}
+    for worker in cfg.workers:
+        record = statuses.get(worker.name)
+        if not isinstance(record, Mapping):
+            record = {"state": status.NOT_RUN, "message": "no status recorded: the worker did not run"}
+        records[worker.name] = record
+
+    whole_suite = whole_suite_coverage(aggregate, records)
+    workers = []
+    run_by_some: set[str] = set()
+    for worker in cfg.workers:
+        under: list[str] = []
+        for path in worker.tests:
+            under.extend(f for f in tests_under(path) if f not in under)
+        run_by_some.update(under)
+        workers.append(
+            worker_model(
+                cfg,
+                worker,
+                records[worker.name],
+                counts,
+                aggregate_files,
+                worker_coverage.get(worker.name),
+                target,
+                under,
+                existing_set,
+                (planned_commands or {}).get(worker.name),
+                whole_suite.get(worker.name),
+            )
+        )
+
+    loads = [w.statements for w in workers]
+    mean = Fraction(sum(loads), len(loads)) if loads else Fraction(0)
+    max_mean = Fraction(max(loads)) / mean if mean else None
+    biggest = min(files_list, key=lambda path: (-counts.get(path, 0), path), default="")
+    floor_ratio = ratio_floor(total, len(workers), counts.get(biggest, 0))
+    floor = Piece(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None
+    heaviest = max(workers, key=lambda w: w.statements).name if workers and mean else None
+    lightest = min(workers, key=lambda w: w.statements).name if workers and mean else None
+
+    timed = [w.seconds for w in workers if w.seconds is not None]
+    seconds_mean = sum(timed) / len(timed) if timed else None
+    seconds_max_mean = max(timed) / seconds_mean if timed and seconds_mean else None
+    seconds_missing = tuple(w.name for w in workers if w.seconds is None)
+    seconds_floor = _seconds_floor(measured, run_by_some, len(workers)) if measured is not None else None
+
+    unowned = tuple(FileRow(path, None, Counts(statements=counts.get(path))) for path in cfg.unowned)
+
+    combined = None
+    problem = aggregate_problem
+    if isinstance(aggregate, Mapping):
+        combined = _combined_model(cfg, aggregate, records, existing_set)
+    elif not problem:
+        problem = "aggregate has not run"
+
+    in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
+    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
+    model = ReportModel(
+        generated_at=generated_at or status.now(),
+        config_name=cfg.path.name,
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        balance_tolerance=cfg.balance_tolerance,
+        total_statements=total,
+        counts_source=counts_source,
+        uncounted_files=uncounted,
+        target=target,
+        modules=len(files_list),
+        test_root=", ".join(p if p.endswith(".py") else p.rstrip("/") + "/" for p in cfg.test_paths),
+        test_files=len(in_scope),
+        unrun_test_files=tuple(f for f in runnable if f not in run_by_some),
+        not_run_test_files=len(in_scope) - len(runnable),
+        workers=tuple(workers),
+        unowned=unowned,
+        max_mean=max_mean,
+        floor=floor,
+        heaviest=heaviest,
+        lightest=lightest,
+        seconds_mean=seconds_mean,
+        seconds_max_mean=seconds_max_mean,
+        seconds_floor=seconds_floor,
+        seconds_missing=seconds_missing,
+        combined=combined,
+        aggregate_problem=problem,
+        next_steps=(),
+        warnings=tuple(warnings),
+        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
+        slowest_tests=tuple(slowest_tests),
+        invoke=commands.invocation(cfg),
+        serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
+    )
+    return with_next_steps(model)
+
+
+def _seconds_floor(measured: durations.Measured, run: Iterable[str], workers: int) -> SlowFile | None:
+    """The piece that keeps every schedule's seconds max/mean above 1, as the planner measures seconds.
+
+    A test file whose tests were measured can be shared between workers, so
+    its pieces are its tests; any other test file runs whole in one worker.
+    """
+    seconds: dict[str, float] = {}
+    for path in run:
+        if measured.tests.get(path):
+            seconds.update(measured.tests[path])
+        elif path in measured.files:
+            seconds[path] = measured.files[path]
+    if not seconds:
+        return None
+    slowest = min(seconds, key=lambda path: (-seconds[path], path))
+    floor = ratio_floor(sum(seconds.values()), workers, seconds[slowest], measured.fixed_per_worker)
+    return SlowFile(slowest, seconds[slowest], floor) if floor > 1 else None
