@@ -22,12 +22,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from covsplit import sharing
+from covsplit import exits, sharing
 from covsplit.discover import is_blank_init, resolve_module, source_files
 from covsplit.layout import Layout
 from covsplit.sharing import SharedFile
 
-CONFIG_EXIT_STATUS = 2
+# exits.CONFIG, under the name the noxfile and tests know.
+CONFIG_EXIT_STATUS = exits.CONFIG
 DEFAULT_LINE_THRESHOLD = 80.0
 DEFAULT_BRANCH_THRESHOLD = 90.0
 DEFAULT_BALANCE_TOLERANCE = 1.10
