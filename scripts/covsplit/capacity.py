@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from covsplit import status
-from covsplit.config import AUTO, Config
+from covsplit.config import Config
+from covsplit.tomlcheck import AUTO
 
 # Leave a fifth of the available memory for everything else on the machine.
 MEMORY_HEADROOM = 0.8
