@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import fsio, inputs, lock, status
+from covsplit import exits, fsio, inputs, lock, status
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 from covsplit.markdown_escape import md_cell, md_code
@@ -365,4 +365,4 @@ def _run_locked(cfg: Config) -> int:
         print(f"  ERROR: {entry['worker']} {entry['state']}: {entry['reason']}", file=sys.stderr)
     if missing:
         print("  the aggregate is PARTIAL: rerun the missing workers, then aggregate again", file=sys.stderr)
-    return 1 if failed or missing else 0
+    return exits.FAILED if failed or missing else exits.OK

@@ -17,7 +17,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from covsplit.config import AUTO
+from covsplit import status
+from covsplit.config import Config
+from covsplit.tomlcheck import AUTO
 
 # Leave a fifth of the available memory for everything else on the machine.
 MEMORY_HEADROOM = 0.8
@@ -47,6 +49,28 @@ def parallel_workers(workers: int, needs_mib: Iterable[float], available_mib: fl
         f"{jobs} at once: the largest worker needed {max(needs):,.0f} MiB, "
         f"{available_mib:,.0f} MiB available (using at most {MEMORY_HEADROOM:.0%})"
     )
+
+
+def measured_needs_mib(cfg: Config, names: Iterable[str] = ()) -> tuple[int, list[float]]:
+    """How many workers are asked for (``names``, default all), and the memory each measured run needed.
+
+    A worker's need is its pytest's peak RSS times its xdist processes; a
+    worker never measured has none (it does not limit the others).
+    """
+    chosen = [cfg.worker(name) for name in names] or list(cfg.workers)
+    needs = []
+    for worker in chosen:
+        record = status.read(cfg.layout.worker(worker.name).status)
+        peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
+        if isinstance(peak, int | float) and isinstance(processes, int):
+            needs.append(peak * processes)
+    return len(chosen), needs
+
+
+def jobs(cfg: Config, names: Iterable[str] = ()) -> tuple[int, str]:
+    """``covsplit jobs``: how many of these workers to run at once on this machine, and why."""
+    count, needs = measured_needs_mib(cfg, names)
+    return parallel_workers(count, needs, available_mib())
 
 
 def available_mib(meminfo: Path = Path("/proc/meminfo")) -> float | None:

@@ -26,11 +26,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, plan, sharing, titles
+from covsplit import config, discover, durations, exits, plan, sharing, titles
 from covsplit.packing import ratio_floor, within_tolerance
 from covsplit.statements import StatementCountError, count_statements
 
-PROBLEM_EXIT_STATUS = 1
+PROBLEM_EXIT_STATUS = exits.FAILED
 
 
 @dataclass(frozen=True)
@@ -403,4 +403,4 @@ def run(config_path: str | Path, by: str = plan.BY_STATEMENTS) -> int:
             print(f"  - [{problem.kind}] {message}")
         return PROBLEM_EXIT_STATUS
     print(f"covsplit check: OK: {report.summary}")
-    return 0
+    return exits.OK

@@ -2,7 +2,8 @@
 
 Every command takes ``--config`` (default ``$COVSPLIT_CONFIG`` or
 ``./workers.toml``) and turns a configuration error into a clear message
-and exit status 2 before any work starts.
+and exit status 2 (covsplit.exits) before any work starts.  Each command
+has its handler here; what it computes lives in the module named for it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from covsplit import config, schedule
+from covsplit import config, exits, schedule
 
 
 def default_config_path() -> str:
@@ -84,77 +85,111 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     path = getattr(args, "config", None) or default_config_path()
-    # plan and check report every problem of the file themselves (and plan reads it leniently).
-    if args.command == "plan":
-        from covsplit import plan
-
-        return plan.run(path, workers=args.workers, by=args.by, dry_run=args.dry_run)
-    if args.command == "check":
-        from covsplit import check
-
-        return check.run(path, by=args.by)
-    if args.command == "init":
-        from covsplit import init
-
-        target = getattr(args, "config", None) or init.default_path(args.root)
-        return init.run(args.root, target, args.workers, args.force)
     try:
-        return _run(args, _load(path))
+        if args.command in _READS_ITSELF:
+            return _READS_ITSELF[args.command](args, path)
+        return HANDLERS[args.command](args, _load(path))
     except config.ConfigError as exc:
         # A bad file, or a name it does not have (`covsplit pending worker9`).
         return config.complain(exc)
 
 
-def _run(args: argparse.Namespace, cfg: config.Config) -> int:
-    if args.command == "validate":
-        for worker in cfg.workers:
-            print(f"{worker.name}: {worker.title} ({len(worker.files)} files, tests: {' '.join(worker.tests)})")
-        return 0
-    if args.command == "workers":
-        print("\n".join(worker.name for worker in cfg.workers))
-        return 0
-    if args.command == "matrix":
-        import json
+# plan and check read workers.toml leniently (config.read): they list, or repair, what a run would refuse.
+def _plan(args: argparse.Namespace, path: str) -> int:
+    from covsplit import plan
 
-        print(json.dumps({"include": [{"worker": w.name, "title": w.title} for w in cfg.workers]}))
-        return 0
-    if args.command == "verdict":
+    return plan.run(path, workers=args.workers, by=args.by, dry_run=args.dry_run)
+
+
+def _check(args: argparse.Namespace, path: str) -> int:
+    from covsplit import check
+
+    return check.run(path, by=args.by)
+
+
+def _init(args: argparse.Namespace, path: str) -> int:
+    from covsplit import init
+
+    # init writes the file, so --config is where to, and by default beside the other splits.
+    target = getattr(args, "config", None) or init.default_path(args.root)
+    return init.run(args.root, target, args.workers, args.force)
+
+
+def _validate(args: argparse.Namespace, cfg: config.Config) -> int:
+    for worker in cfg.workers:
+        print(f"{worker.name}: {worker.title} ({len(worker.files)} files, tests: {' '.join(worker.tests)})")
+    return exits.OK
+
+
+def _workers(args: argparse.Namespace, cfg: config.Config) -> int:
+    print("\n".join(worker.name for worker in cfg.workers))
+    return exits.OK
+
+
+def _matrix(args: argparse.Namespace, cfg: config.Config) -> int:
+    import json
+
+    print(json.dumps({"include": [{"worker": w.name, "title": w.title} for w in cfg.workers]}))
+    return exits.OK
+
+
+def _verdict(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import report
+
+    model = report.model_for(cfg)
+    print(report.render_verdict(model, cfg.layout.report_html, report.run_started()))
+    return exits.FAILED if args.strict and not report.all_clear(model) else exits.OK
+
+
+def _jobs(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import capacity
+
+    jobs, why = capacity.jobs(cfg, args.names)
+    print(jobs)
+    print(f"covsplit: {why}", file=sys.stderr)
+    return exits.OK
+
+
+def _pending(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import pending
+
+    return pending.run(cfg, full=args.full, combined=args.aggregate, only=args.names)
+
+
+def _worker_reports(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import worker_reports
+
+    return worker_reports.run_alone(cfg, args.name)
+
+
+def _aggregate(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import aggregate
+
+    code = aggregate.run(cfg)
+    if args.report:
         from covsplit import report
 
-        model = report.model_for(cfg)
-        print(report.render_verdict(model, cfg.layout.report_html, report.run_started()))
-        return 1 if args.strict and not report.all_clear(model) else 0
-    if args.command == "jobs":
-        from covsplit import capacity, status
+        report.write_report(cfg)
+    return code
 
-        needs = []
-        chosen = [cfg.worker(name) for name in args.names] or list(cfg.workers)
-        for w in chosen:
-            record = status.read(cfg.layout.worker(w.name).status)
-            peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
-            if isinstance(peak, int | float) and isinstance(processes, int):
-                needs.append(peak * processes)
-        jobs, why = capacity.parallel_workers(len(chosen), needs, capacity.available_mib())
-        print(jobs)
-        print(f"covsplit: {why}", file=sys.stderr)
-        return 0
-    if args.command == "pending":
-        from covsplit import pending as pending_module
 
-        return pending_module.run(cfg, full=args.full, combined=args.aggregate, only=args.names)
-    if args.command == "worker-reports":
-        from covsplit import worker_reports as reports
-
-        return reports.run_alone(cfg, args.name)
-    if args.command == "aggregate":
-        from covsplit import aggregate
-
-        code = aggregate.run(cfg)
-        if args.report:
-            from covsplit import report
-
-            report.write_report(cfg)
-        return code
+def _report(args: argparse.Namespace, cfg: config.Config) -> int:
     from covsplit import report
 
     return report.write_report(cfg)
+
+
+# Each command's handler; imports are inside them, so `workers` or `pending` (run by make on the caller's
+# Python, before any virtualenv) never import coverage or jinja2.
+_READS_ITSELF: dict[str, Callable[[argparse.Namespace, str], int]] = {"plan": _plan, "check": _check, "init": _init}
+HANDLERS: dict[str, Callable[[argparse.Namespace, config.Config], int]] = {
+    "validate": _validate,
+    "workers": _workers,
+    "matrix": _matrix,
+    "verdict": _verdict,
+    "jobs": _jobs,
+    "pending": _pending,
+    "worker-reports": _worker_reports,
+    "aggregate": _aggregate,
+    "report": _report,
+}

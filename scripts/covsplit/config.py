@@ -10,7 +10,6 @@ sessions, before any session virtualenv exists.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shlex
@@ -22,115 +21,143 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from covsplit import sharing
+from covsplit import exits, sharing
+from covsplit.config_workers import (
+    Worker,
+    inherited_values,
+    inside,
+    parse_workers,
+)
 from covsplit.discover import is_blank_init, resolve_module, source_files
 from covsplit.layout import Layout
 from covsplit.sharing import SharedFile
+from covsplit.tomlcheck import (
+    ConfigError,
+    Problems,
+    expect,
+    memory,
+    optional_seconds,
+    percent,
+    positive,
+    string_list,
+    unknown_keys,
+    xdist,
+)
 
-CONFIG_EXIT_STATUS = 2
+# exits.CONFIG, under the name the noxfile and tests know.
+CONFIG_EXIT_STATUS = exits.CONFIG
 DEFAULT_LINE_THRESHOLD = 80.0
 DEFAULT_BRANCH_THRESHOLD = 90.0
 DEFAULT_BALANCE_TOLERANCE = 1.10
 DEFAULT_TIMEOUT = 3600.0
 
-# Session names the noxfile defines itself: a worker may not shadow them.
-# More workers than this is a mistake (a generated file gone wrong), not a split: each is a virtualenv.
-MAX_WORKERS = 64
-RESERVED_NAMES = frozenset({"aggregate", "report", "plan", "check", "tests", "lint", "bench"})
 _WORKER_HEADER = re.compile(r"^\s*\[\s*workers\.([^\]]+)\]")
-WORKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-_PROJECT_KEYS = {
-    "root",
-    "source",
-    "source_dir",
-    "tests",
-    "install",
-    "python",
-    "pytest_args",
-    "env",
-    "timeout",
-    "test_timeout",
-    "memory_limit",
-    "xdist",
-    "not_run",
-    "keep_together",
-}
-_THRESHOLD_KEYS = {"line", "branch", "balance"}
-_WORKER_KEYS = {"title", "modules", "tests", "timeout", "test_timeout", "memory_limit", "xdist"}
-AUTO = "auto"
-_TOP_KEYS = {"project", "thresholds", "workers"}
 
 
-class ConfigError(Exception):
-    """A ``workers.toml`` problem, phrased for the person who has to fix it.
+@dataclass(frozen=True)
+class Option:
+    """One key of ``workers.toml``: its table, default, check, whether workers inherit it, and what it means.
 
-    One error may carry several problems (``problems``): validation goes on
-    past the first, so a user fixes six missing test paths in one go, not in
-    six runs.  ``key``, ``problem`` and ``fix`` are the first one's.
+    Declared once (as coverage.py's ``CONFIG_FILE_OPTIONS``): the unknown-key
+    hint, the parsing of the options a worker inherits from ``[project]`` and
+    README's reference table (:func:`reference_table`) all come from here.
     """
 
-    def __init__(self, path: Path, key: str, problem: str, fix: str) -> None:
-        self.path = path
-        self.key = key
-        self.problem = problem
-        self.fix = fix
-        self.problems: list[ConfigError] = [self]
-        super().__init__(f"{path}: {key}: {problem}\n  fix: {fix}")
+    table: str  # "project", "thresholds" or "workers" (each [workers.NAME])
+    key: str
+    default: Any  # the value when the key is left out (REQUIRED: it must be given)
+    shown: str  # the default as README shows it
+    help: str
+    # (path, key, value, default) -> the checked value: for the options parsed the same way wherever they appear.
+    check: Callable[[Path, str, Any, Any], Any] | None = None
+    # A worker may set it too, overriding [project]'s (Worker.<attribute>).
+    inherited: bool = False
+    attribute: str = ""
 
-    @classmethod
-    def of(cls, problems: list[ConfigError]) -> ConfigError:
-        """One error that lists every problem found."""
-        first = problems[0]
-        error = cls(first.path, first.key, first.problem, first.fix)
-        error.problems = list(problems)
-        error.args = ("\n".join(str(problem) for problem in problems),)
-        return error
+
+REQUIRED = object()
+
+# fmt: off
+OPTIONS: tuple[Option, ...] = (
+    Option("project", "root", ".", '`"."`',
+           "the project under test, relative to `workers.toml`; pytest runs from here"),
+    Option("project", "source", REQUIRED, "required",
+           "the source packages (dotted names); every worker measures all of them, so the combined data is exact"),
+    Option("project", "source_dir", ".", '`"."`',
+           'where the packages live under `root` (`"src"` for a src layout)'),
+    Option("project", "tests", "tests", '`"tests"`',
+           'the project\'s test suite: one path, or a list (`["tests/unit", "tests/models"]`) when only some test '
+           "folders are its suite; a worker without `tests` runs all of them, and `plan` never widens the scope"),
+    Option("project", "keep_together", (), "`[]`",
+           "groups of test files (lists of paths) a schedule always runs in one worker and never cuts: tests that "
+           "depend on each other's order"),
+    Option("project", "not_run", (), "`[]`",
+           "test files or folders inside `tests` that no worker runs on purpose; any other test file no worker "
+           "runs is a `make check` problem and a next step in the report"),
+    Option("project", "install", (), "`[]`",
+           'one `pip`/`uv pip install` argument string per entry, run from `root` (`"-e ."`, `"-r '
+           'requirements.txt"`)'),
+    Option("project", "python", None, "the Python running nox",
+           "interpreter for the worker virtualenvs (never downloaded)"),
+    Option("project", "pytest_args", (), "`[]`",
+           "extra pytest arguments for every worker"),
+    Option("project", "timeout", DEFAULT_TIMEOUT, "`3600`",
+           "seconds before a worker's pytest is killed (recorded as `timeout`, naming the test that was running)",
+           positive, inherited=True, attribute="timeout"),
+    Option("project", "xdist", 0, "`0`",
+           'pytest-xdist processes inside each worker: `0`, a number, or `"auto"`; held to the worker\'s share of '
+           "the CPUs when several workers share a machine, so the machine is never oversubscribed",
+           xdist, inherited=True, attribute="xdist"),
+    Option("project", "test_timeout", None, "none",
+           "seconds one test may run (pytest-timeout, installed in such workers only): a hanging test fails "
+           "alone, named in the status, and the rest of the worker's tests still run",
+           optional_seconds, inherited=True, attribute="test_timeout"),
+    Option("project", "memory_limit", None, "none",
+           'the address space a worker\'s pytest may use: MiB, or `"4GiB"`; a test asking for more gets '
+           "`MemoryError` and fails alone, named in the status, instead of the OOM killer taking the run. (It "
+           "limits virtual memory: libraries that reserve large address ranges, some BLAS and JIT builds, need a "
+           "generous value.)",
+           memory, inherited=True, attribute="memory_limit_mib"),
+    Option("project", "env", {}, "`{}`",
+           "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)"),
+    Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80`",
+           "the combined line coverage gate, in percent"),
+    Option("thresholds", "branch", DEFAULT_BRANCH_THRESHOLD, "`90`",
+           "the combined branch coverage gate, in percent"),
+    Option("thresholds", "balance", DEFAULT_BALANCE_TOLERANCE, "`1.10`",
+           "the max/mean statements `check` accepts and the planner keeps to"),
+    Option("workers", "title", None, "the worker's name",
+           "what the worker covers, for people"),
+    Option("workers", "modules", REQUIRED, "required",
+           "packages, subpackages or single modules by dotted name; each module owned by exactly one worker"),
+    Option("workers", "tests", None, "the project's `tests`",
+           "files or folders relative to `root`"),
+)
+# fmt: on
+INHERITED = tuple(option for option in OPTIONS if option.inherited)
+_TOP_KEYS = ("project", "thresholds", "workers")
+
+
+def keys(table: str) -> list[str]:
+    """The keys a table may hold; a worker's include those it inherits from [project]."""
+    declared = [option.key for option in OPTIONS if option.table == table]
+    return declared + [option.key for option in INHERITED] if table == "workers" else declared
+
+
+def reference_table() -> str:
+    """README's reference table of ``[project]``, from :data:`OPTIONS`."""
+    rows = ["| key | default | meaning |", "| --- | --- | --- |"]
+    for option in OPTIONS:
+        if option.table == "project":
+            name = "[project.env]" if option.key == "env" else option.key
+            rows.append(f"| `{name}` | {option.shown} | {option.help} |")
+    return "\n".join(rows) + "\n"
 
 
 def complain(error: ConfigError) -> int:
     """Print a config error as every command prints it; return the exit status that goes with it."""
     print(f"error: {error}", file=sys.stderr)
     return CONFIG_EXIT_STATUS
-
-
-class _Problems:
-    """Collects problems so that validation can go on past each one."""
-
-    def __init__(self) -> None:
-        self.found: list[ConfigError] = []
-
-    def attempt(self, check: Callable[[], Any], default: Any = None) -> Any:
-        try:
-            return check()
-        except ConfigError as exc:
-            self.found.extend(exc.problems)
-            return default
-
-    def add(self, error: ConfigError) -> None:
-        self.found.extend(error.problems)
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise ConfigError.of(self.found)
-
-
-@dataclass(frozen=True)
-class Worker:
-    """One worker: the modules whose coverage it owns and the tests it runs."""
-
-    name: str
-    title: str
-    modules: tuple[str, ...]
-    tests: tuple[str, ...]
-    timeout: float
-    # pytest-xdist processes: 0 (none), a number, or "auto" (the CPUs this worker may use).
-    xdist: int | str = 0
-    # Seconds one test may take (pytest-timeout), and the address space pytest may use, in MiB.
-    test_timeout: float | None = None
-    memory_limit_mib: int | None = None
-    # Source files (relative to the project root, POSIX style) the modules resolve to.
-    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,94 +221,12 @@ class Config:
         return list(self.source_files)
 
 
-def _expect(path: Path, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
-    # bool is an int in Python; a threshold of `true` is a mistake, not 1.
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise ConfigError(path, key, f"expected {what}, got {value!r}", f"set {key} to {what}")
-    if not isinstance(value, kind):
-        raise ConfigError(path, key, f"expected {what}, got {type(value).__name__} {value!r}", f"set {key} to {what}")
-    return value
-
-
-def _string_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    _expect(path, key, value, list, "a list of strings")
-    for item in value:
-        _expect(path, key, item, str, "a list of strings")
-    return tuple(value)
-
-
-def _unknown_keys(path: Path, table: str, data: dict[str, Any], allowed: set[str]) -> None:
-    """Every unknown key is its own problem, with the known key it most likely meant."""
-    errors = []
-    for unknown in sorted(set(data) - allowed):
-        guess = difflib.get_close_matches(unknown, sorted(allowed), n=1, cutoff=0.6)
-        fix = f"did you mean {guess[0]!r}?" if guess else f"remove it or use one of: {', '.join(sorted(allowed))}"
-        errors.append(ConfigError(path, f"{table}.{unknown}" if table else unknown, "unknown key", fix))
-    if errors:
-        raise ConfigError.of(errors)
-
-
-def _percent(path: Path, key: str, value: Any, default: float) -> float:
-    if value is None:
-        return default
-    number = float(_expect(path, key, value, (int, float), "a number from 0 to 100"))
-    if not 0 <= number <= 100:
-        raise ConfigError(path, key, f"{number:g} is outside 0-100", f"set {key} to a percentage from 0 to 100")
-    return number
-
-
-def _positive(path: Path, key: str, value: Any, default: float) -> float:
-    if value is None:
-        return default
-    number = float(_expect(path, key, value, (int, float), "a positive number of seconds"))
-    if number <= 0:
-        raise ConfigError(path, key, f"{number:g} is not positive", f"set {key} to a positive number")
-    return number
-
-
-def _optional_seconds(path: Path, key: str, value: Any, default: float | None) -> float | None:
-    return default if value is None else _positive(path, key, value, 0.0)
-
-
-_MEMORY_UNITS = {"mib": 1, "m": 1, "gib": 1024, "g": 1024}
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-
-
-def _memory(path: Path, key: str, value: Any, default: int | None) -> int | None:
-    """A memory size in MiB: a number of MiB, or a string such as "512MiB" or "4GiB"."""
-    if value is None:
-        return default
-    fix = f'set {key} to a number of MiB or a size such as "4GiB"'
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(path, key, f"expected a memory size, got {value!r}", fix)
-    match = _MEMORY.match(str(value))
-    unit = (match.group(2) or "mib").lower() if match else ""
-    if match is None or unit not in _MEMORY_UNITS:
-        raise ConfigError(path, key, f"{value!r} is not a memory size", fix)
-    mib = int(float(match.group(1)) * _MEMORY_UNITS[unit])
-    if mib < 64:
-        raise ConfigError(path, key, f"{value!r} is below 64 MiB: Python alone needs more", fix)
-    return mib
-
-
-def _xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
-    if value is None:
-        return default
-    if value == AUTO:
-        return AUTO
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(
-            path, key, f'expected 0, a number of processes or "auto", got {value!r}', f'set {key} = "auto" or 2'
-        )
-    return value
-
-
 def _test_paths(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
     """``project.tests``: one path, or several (a repository that tests only some of its test folders)."""
     value = project.get("tests", "tests")
     if isinstance(value, str):
         return (value,)
-    paths = _string_list(path, "project.tests", value)
+    paths = string_list(path, "project.tests", value)
     if not paths:
         raise ConfigError(path, "project.tests", "empty list", 'leave it out for "tests", or list the test folders')
     return paths
@@ -291,10 +236,10 @@ def _groups(path: Path, root: Path | None, value: Any) -> tuple[tuple[str, ...],
     """project.keep_together: lists of test files (relative to the root) that always run in one worker."""
     key = "project.keep_together"
     what = 'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]]'
-    _expect(path, key, value, list, what)
+    expect(path, key, value, list, what)
     groups = []
     for index, group in enumerate(value):
-        files = _string_list(path, f"{key}[{index}]", group)
+        files = string_list(path, f"{key}[{index}]", group)
         for file in files:
             if root is not None and not (root / file).is_file():
                 raise ConfigError(path, f"{key}[{index}]", f"{file!r} is not a test file under {root}", what)
@@ -302,12 +247,8 @@ def _groups(path: Path, root: Path | None, value: Any) -> tuple[tuple[str, ...],
     return tuple(groups)
 
 
-def _inside(root: Path, candidate: Path) -> bool:
-    return candidate.resolve().is_relative_to(root.resolve())
-
-
 def _root(path: Path, project: dict[str, Any]) -> Path:
-    root_text = _expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
+    root_text = expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
     root = (path.parent / root_text).resolve()
     if not root.is_dir():
         raise ConfigError(path, "project.root", f"{root} is not a directory", "point root at the project under test")
@@ -317,7 +258,7 @@ def _root(path: Path, project: dict[str, Any]) -> Path:
 def _source(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
     if "source" not in project:
         raise ConfigError(path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]')
-    source = _string_list(path, "project.source", project["source"])
+    source = string_list(path, "project.source", project["source"])
     if not source:
         raise ConfigError(path, "project.source", "empty list", "list at least one source package")
     return source
@@ -325,7 +266,7 @@ def _source(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
 
 def _install(path: Path, project: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     install: list[tuple[str, ...]] = []
-    for index, spec in enumerate(_string_list(path, "project.install", project.get("install", []))):
+    for index, spec in enumerate(string_list(path, "project.install", project.get("install", []))):
         try:
             install.append(tuple(shlex.split(spec)))
         except ValueError as exc:
@@ -337,12 +278,12 @@ def _python(path: Path, project: dict[str, Any]) -> str | None:
     python = project.get("python")
     if python is None:
         return None
-    return _expect(path, "project.python", python, str, "an interpreter name or path") or None
+    return expect(path, "project.python", python, str, "an interpreter name or path") or None
 
 
 def _balance(path: Path, thresholds: dict[str, Any]) -> float:
     balance = float(
-        _expect(
+        expect(
             path,
             "thresholds.balance",
             thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE),
@@ -460,21 +401,21 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     Every problem is reported at once; a check that depends on a broken
     setting (module names on a root that does not exist) is skipped.
     """
-    problems = _Problems()
-    problems.attempt(lambda: _unknown_keys(path, "", data, _TOP_KEYS))
+    problems = Problems()
+    problems.attempt(lambda: unknown_keys(path, "", data, _TOP_KEYS))
     if "project" not in data:
         problems.add(ConfigError(path, "project", "missing table [project]", "add [project] with root and source"))
         problems.raise_any()
-    project = problems.attempt(lambda: _expect(path, "project", data["project"], dict, "a table"))
+    project = problems.attempt(lambda: expect(path, "project", data["project"], dict, "a table"))
     problems.raise_any()
-    problems.attempt(lambda: _unknown_keys(path, "project", project, _PROJECT_KEYS))
+    problems.attempt(lambda: unknown_keys(path, "project", project, keys("project")))
 
     root = problems.attempt(lambda: _root(path, project))
     source: tuple[str, ...] = problems.attempt(lambda: _source(path, project), ())
     source_dir = problems.attempt(
-        lambda: _expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path"), "."
+        lambda: expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path"), "."
     )
-    if root is not None and not _inside(root, root / source_dir):
+    if root is not None and not inside(root, root / source_dir):
         problems.add(
             ConfigError(
                 path,
@@ -497,14 +438,14 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     test_paths: tuple[str, ...] = problems.attempt(lambda: _test_paths(path, project), ("tests",))
     not_run: tuple[str, ...] = problems.attempt(
-        lambda: _string_list(path, "project.not_run", project.get("not_run", [])), ()
+        lambda: string_list(path, "project.not_run", project.get("not_run", [])), ()
     )
     for key, entries in (("project.tests", test_paths), ("project.not_run", not_run)):
         for index, entry in enumerate(entries):
             where = f"{key}[{index}]" if key == "project.not_run" or len(test_paths) > 1 else key
             if root is None:
                 continue
-            if not _inside(root, root / entry):
+            if not inside(root, root / entry):
                 problems.add(
                     ConfigError(path, where, f"{entry!r} is outside the project root", "give a path inside it")
                 )
@@ -518,29 +459,22 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     install = problems.attempt(lambda: _install(path, project), ())
     python = problems.attempt(lambda: _python(path, project))
-    pytest_args = problems.attempt(
-        lambda: _string_list(path, "project.pytest_args", project.get("pytest_args", [])), ()
-    )
-    env = problems.attempt(lambda: _expect(path, "project.env", project.get("env", {}), dict, "a table of strings"), {})
+    pytest_args = problems.attempt(lambda: string_list(path, "project.pytest_args", project.get("pytest_args", [])), ())
+    env = problems.attempt(lambda: expect(path, "project.env", project.get("env", {}), dict, "a table of strings"), {})
     for name, value in env.items():
-        problems.attempt(partial(_expect, path, f"project.env.{name}", value, str, "a string"))
-    timeout = problems.attempt(
-        lambda: _positive(path, "project.timeout", project.get("timeout"), DEFAULT_TIMEOUT), DEFAULT_TIMEOUT
-    )
-    xdist = problems.attempt(lambda: _xdist(path, "project.xdist", project.get("xdist"), 0), 0)
-    test_timeout = problems.attempt(
-        lambda: _optional_seconds(path, "project.test_timeout", project.get("test_timeout"), None)
-    )
-    memory_limit = problems.attempt(lambda: _memory(path, "project.memory_limit", project.get("memory_limit"), None))
+        problems.attempt(partial(expect, path, f"project.env.{name}", value, str, "a string"))
+    # What every worker runs with unless its own table says otherwise (Worker.<attribute>).
+    defaults = {option.key: option.default for option in INHERITED}
+    inherited = inherited_values(path, "project", project, defaults, INHERITED, problems)
 
-    thresholds = problems.attempt(lambda: _expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
-    problems.attempt(lambda: _unknown_keys(path, "thresholds", thresholds, _THRESHOLD_KEYS))
+    thresholds = problems.attempt(lambda: expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
+    problems.attempt(lambda: unknown_keys(path, "thresholds", thresholds, keys("thresholds")))
     line = problems.attempt(
-        lambda: _percent(path, "thresholds.line", thresholds.get("line"), DEFAULT_LINE_THRESHOLD),
+        lambda: percent(path, "thresholds.line", thresholds.get("line"), DEFAULT_LINE_THRESHOLD),
         DEFAULT_LINE_THRESHOLD,
     )
     branch = problems.attempt(
-        lambda: _percent(path, "thresholds.branch", thresholds.get("branch"), DEFAULT_BRANCH_THRESHOLD),
+        lambda: percent(path, "thresholds.branch", thresholds.get("branch"), DEFAULT_BRANCH_THRESHOLD),
         DEFAULT_BRANCH_THRESHOLD,
     )
     balance = problems.attempt(lambda: _balance(path, thresholds), DEFAULT_BALANCE_TOLERANCE)
@@ -550,7 +484,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
 
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
-    workers = _parse_workers(
+    workers = parse_workers(
         path,
         data,
         root,
@@ -558,11 +492,10 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         source,
         set(every),
         test_paths,
-        timeout,
-        xdist,
+        inherited,
         problems,
-        test_timeout,
-        memory_limit,
+        INHERITED,
+        keys("workers"),
     )
     problems.raise_any()
 
@@ -593,202 +526,3 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         unowned=unowned,
         warnings=warnings,
     )
-
-
-def _parse_workers(
-    path: Path,
-    data: dict[str, Any],
-    root: Path,
-    source_dir: str,
-    source: tuple[str, ...],
-    every: set[str],
-    test_paths: tuple[str, ...],
-    default_timeout: float,
-    default_xdist: int | str,
-    collected: _Problems,
-    default_test_timeout: float | None,
-    default_memory_limit: int | None,
-) -> tuple[Worker, ...]:
-    """The workers, each checked in full: every problem of every worker goes to ``collected``."""
-    if "workers" not in data:
-        collected.add(
-            ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
-        )
-        return ()
-    tables = collected.attempt(
-        lambda: _expect(path, "workers", data["workers"], dict, "a table of [workers.NAME] tables")
-    )
-    if tables is None:
-        return ()
-    if not tables:
-        collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
-        return ()
-
-    if len(tables) > MAX_WORKERS:
-        collected.add(
-            ConfigError(
-                path,
-                "workers",
-                f"{len(tables)} workers; covsplit runs at most {MAX_WORKERS}",
-                f'merge them: `make plan ARGS="--workers {MAX_WORKERS}"` (a CI matrix this wide is slower, not faster)',
-            )
-        )
-        return ()
-    owners: dict[str, str] = {}
-    workers = []
-    # TOML itself rejects a table defined twice, so names are unique here;
-    # names differing only in case would still collide in artifact file names.
-    seen_lower: dict[str, str] = {}
-    for name, table in tables.items():
-        key = f"workers.{name}"
-        if not WORKER_NAME.match(name):
-            collected.add(
-                ConfigError(
-                    path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)"
-                )
-            )
-            continue
-        if name in RESERVED_NAMES:
-            collected.add(ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker"))
-            continue
-        if name.lower() in seen_lower:
-            collected.add(
-                ConfigError(
-                    path,
-                    key,
-                    f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)",
-                    "rename one",
-                )
-            )
-            continue
-        seen_lower[name.lower()] = name
-        if collected.attempt(partial(_expect, path, key, table, dict, "a table")) is None:
-            continue
-        collected.attempt(partial(_unknown_keys, path, key, table, _WORKER_KEYS))
-        worker = _parse_worker(path, name, table, root, source_dir, source, every, test_paths, owners, collected)
-        if worker is None:
-            continue
-        timeout = collected.attempt(
-            partial(_positive, path, f"{key}.timeout", table.get("timeout"), default_timeout),
-            default_timeout,
-        )
-        xdist = collected.attempt(
-            partial(_xdist, path, f"{key}.xdist", table.get("xdist"), default_xdist), default_xdist
-        )
-        test_timeout = collected.attempt(
-            partial(_optional_seconds, path, f"{key}.test_timeout", table.get("test_timeout"), default_test_timeout),
-            default_test_timeout,
-        )
-        memory_limit = collected.attempt(
-            partial(_memory, path, f"{key}.memory_limit", table.get("memory_limit"), default_memory_limit),
-            default_memory_limit,
-        )
-        workers.append(
-            Worker(
-                **{
-                    **worker,
-                    "timeout": timeout,
-                    "xdist": xdist,
-                    "test_timeout": test_timeout,
-                    "memory_limit_mib": memory_limit,
-                }
-            )
-        )
-    return tuple(workers)
-
-
-def _parse_worker(
-    path: Path,
-    name: str,
-    table: dict[str, Any],
-    root: Path,
-    source_dir: str,
-    source: tuple[str, ...],
-    every: set[str],
-    test_paths: tuple[str, ...],
-    owners: dict[str, str],
-    problems: _Problems,
-) -> dict[str, Any] | None:
-    """One worker's title, modules and tests; None when it has no usable modules."""
-    key = f"workers.{name}"
-    title = problems.attempt(lambda: _expect(path, f"{key}.title", table.get("title", name), str, "a string"), name)
-    if "modules" not in table:
-        problems.add(ConfigError(path, f"{key}.modules", "missing key", "list the modules this worker owns"))
-        return None
-    modules = problems.attempt(lambda: _string_list(path, f"{key}.modules", table["modules"]))
-    if modules is None:
-        return None
-    if not modules:
-        problems.add(ConfigError(path, f"{key}.modules", "the worker owns no modules", "list at least one module"))
-        return None
-
-    files: list[str] = []
-    for index, module in enumerate(modules):
-        resolved = resolve_module(root, source_dir, module)
-        if resolved is None:
-            problems.add(
-                ConfigError(
-                    path,
-                    f"{key}.modules[{index}]",
-                    f"module {module!r} does not exist under {root / source_dir}",
-                    "fix the dotted name, or run `nox -s plan` to regenerate the split",
-                )
-            )
-            continue
-        module_files = [f for f in resolved if f in every]
-        if not module_files:
-            problems.add(
-                ConfigError(
-                    path,
-                    f"{key}.modules[{index}]",
-                    f"module {module!r} is outside the source packages {', '.join(source)}",
-                    "add its package to project.source, or remove it",
-                )
-            )
-            continue
-        for rel in module_files:
-            if rel in owners and owners[rel] != name:
-                problems.add(
-                    ConfigError(
-                        path,
-                        f"{key}.modules[{index}]",
-                        f"{rel} is already owned by worker {owners[rel]!r}",
-                        "give each module to exactly one worker",
-                    )
-                )
-                break
-            owners[rel] = name
-        files.extend(f for f in module_files if f not in files)
-
-    tests = problems.attempt(lambda: _string_list(path, f"{key}.tests", table.get("tests", list(test_paths))), ())
-    if "tests" in table and isinstance(table["tests"], list) and not table["tests"]:
-        problems.add(
-            ConfigError(
-                path,
-                f"{key}.tests",
-                "empty list",
-                f"leave it out to run all of project.tests ({', '.join(test_paths)})",
-            )
-        )
-    for index, test in enumerate(tests):
-        # A node id such as tests/test_a.py::test_x selects within a file.
-        if not _inside(root, root / test.split("::", 1)[0]):
-            problems.add(
-                ConfigError(
-                    path,
-                    f"{key}.tests[{index}]",
-                    f"{test!r} is outside the project root {root}",
-                    "give a test path relative to project.root, inside it",
-                )
-            )
-            continue
-        if not (root / test.split("::", 1)[0]).exists():
-            problems.add(
-                ConfigError(
-                    path,
-                    f"{key}.tests[{index}]",
-                    f"{root / test} does not exist",
-                    "give a test file or folder relative to project.root",
-                )
-            )
-    return {"name": name, "title": title, "modules": modules, "tests": tests, "files": tuple(sorted(files))}

@@ -29,7 +29,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from covsplit import config, discover, fsio
+from covsplit import config, discover, exits, fsio
 
 # The names projects give the extra, dependency group or tox environment their tests need, most specific first.
 TEST_NAMES = ("test", "tests", "testing", "dev")
@@ -419,14 +419,14 @@ def run(root: str | Path, config_path: str | Path, workers: int, force: bool = F
     path = Path(config_path).resolve()
     if not root.is_dir():
         print(f"covsplit init: {root} is not a folder: give ROOT=path/to/the/repository", file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+        return exits.CONFIG
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:
         print(
             f"covsplit init: {path} exists; give another CONFIG=path/to/workers.toml, or ARGS=--force to replace it",
             file=sys.stderr,
         )
-        return config.CONFIG_EXIT_STATUS
+        return exits.CONFIG
     found = survey(root)
     for choice in found.choices:
         print(f"{'check' if choice.guess else 'chose'}: {choice.key}: {choice.why}")
@@ -437,7 +437,7 @@ def run(root: str | Path, config_path: str | Path, workers: int, force: bool = F
         cfg = config.load(path)
     except config.ConfigError as exc:
         print(f"covsplit init: the file needs a hand: {exc}", file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+        return exits.CONFIG
     # A worker needs a module to own and a test file to run: a small project gets fewer workers than asked.
     modules = [f for f in cfg.all_files() if not discover.is_blank_init(cfg.root / f)]
     tests = discover.test_files_in(cfg.root, cfg.test_paths)

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, durations, fsio, inputs, lock, progress, status
+from covsplit import capacity, durations, exits, fsio, inputs, lock, progress, status
 from covsplit.commands import (
     command_line,
     invocation,
@@ -50,8 +50,7 @@ from covsplit.summary import PENDING, SummaryInput, render_summary
 PYTEST_OK, PYTEST_NO_TESTS = 0, 5
 PYTEST_STOPPED = {2: "interrupted", 3: "internal error", 4: "usage error, see the test output"}
 KILL_GRACE_SECONDS = 10.0
-# Another run of the same worker holds its lock: this one did nothing.
-BUSY_EXIT_STATUS = 3
+BUSY_EXIT_STATUS = exits.BUSY
 _PR_SET_PDEATHSIG = 1
 
 
@@ -371,7 +370,7 @@ def _run_locked(
         status.write(paths.status, {**final, "finished_at": status.now()})
         raise
     print(f"{worker.name}: {final['state']}" + (f" ({final['message']})" if final["message"] else ""), file=sys.stderr)
-    return 0 if final["state"] == status.PASSED else 1
+    return exits.OK if final["state"] == status.PASSED else exits.FAILED
 
 
 def summary_input(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import capacity, config
+from covsplit import capacity, config, fsio, status
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,26 @@ def test_xdist_setting_in_workers_toml(tmp_path: Path) -> None:
         path.write_text(base.format(project="", worker=f"xdist = {bad}"))
         with pytest.raises(config.ConfigError, match=r"workers\.w1\.xdist"):
             config.load(path)
+
+
+def test_measured_needs_come_from_each_workers_status(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "b.py").write_text("y = 1\n")
+    (tmp_path / "tests").mkdir()
+    path = tmp_path / "workers.toml"
+    path.write_text(
+        '[project]\nsource = ["pkg"]\n[workers.w1]\nmodules = ["pkg.a"]\n[workers.w2]\nmodules = ["pkg.b"]\n'
+    )
+    cfg = config.load(path)
+    assert capacity.measured_needs_mib(cfg) == (2, [])  # never run: nothing limits them
+    output = cfg.layout.output_dir
+    output.mkdir()
+    # Peak RSS per process times the xdist processes: w1 ran 3 processes of 1,000 MiB.
+    passed = {"schema": status.SCHEMA, "state": status.PASSED}
+    fsio.write_json(output / "w1_status.json", {**passed, "peak_rss_mib": 1000, "processes": 3})
+    fsio.write_json(output / "w2_status.json", {**passed, "peak_rss_mib": 500})
+    assert capacity.measured_needs_mib(cfg) == (2, [3000, 500])
+    assert capacity.measured_needs_mib(cfg, ["w2"]) == (1, [500])
+    with pytest.raises(config.ConfigError, match="no worker named 'w9'"):
+        capacity.measured_needs_mib(cfg, ["w9"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,9 @@ def test_suggested_commands_carry_the_config_unless_it_is_the_default(tmp_path: 
     other = commands.Invocation("/my repo/workers.toml")
     assert other.nox("-s", "worker2") == "COVSPLIT_CONFIG='/my repo/workers.toml' nox -s worker2"
     assert other.make("coverage-all") == "make coverage-all CONFIG='/my repo/workers.toml'"
+
+
+def test_every_command_has_a_handler() -> None:
+    subparsers = next(a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == set(cli.HANDLERS) | set(cli._READS_ITSELF)
+    assert not set(cli.HANDLERS) & set(cli._READS_ITSELF)

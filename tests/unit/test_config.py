@@ -215,3 +215,26 @@ def test_unknown_keys_suggest_the_key_meant(tmp_path: Path) -> None:
     assert fixes["project.timout"] == "did you mean 'timeout'?"
     assert fixes["workers.w1.titel"] == "did you mean 'title'?"
     assert fixes["workers.w1.zzz"].startswith("remove it or use one of: memory_limit, modules, test_timeout, tests")
+
+
+def test_readmes_reference_table_is_the_option_table() -> None:
+    # README's [project] table is config.OPTIONS rendered: a key added there is documented, or this fails.
+    assert config.reference_table() in (REPO / "README.md").read_text(encoding="utf-8")
+    assert config.keys("project")[:3] == ["root", "source", "source_dir"]
+    assert set(config.keys("workers")) == {
+        "title",
+        "modules",
+        "tests",
+        "timeout",
+        "xdist",
+        "test_timeout",
+        "memory_limit",
+    }
+
+
+def test_a_worker_inherits_each_inherited_option_or_overrides_it(project: Path) -> None:
+    text = VALID.replace('tests = "tests"\n', 'tests = "tests"\ntimeout = 60\nxdist = 2\nmemory_limit = "1GiB"\n', 1)
+    text = text.replace('modules = ["other.mod"]', 'modules = ["other.mod"]\ntimeout = 5\ntest_timeout = 2')
+    first, second = config.load(write(project, text)).workers
+    assert (first.timeout, first.xdist, first.test_timeout, first.memory_limit_mib) == (60.0, 2, None, 1024)
+    assert (second.timeout, second.xdist, second.test_timeout, second.memory_limit_mib) == (5.0, 2, 2.0, 1024)
