@@ -26,8 +26,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, exits, plan, sharing, titles
-from covsplit.packing import ratio_floor, within_tolerance
+from covsplit import config, discover, durations, exits, sharing, titles
+from covsplit.packing import ratio, ratio_floor, within_tolerance
+from covsplit.plan_inputs import expand_tests, load_settings
+from covsplit.schedule import BY_STATEMENTS
 from covsplit.statements import StatementCountError, count_statements
 
 PROBLEM_EXIT_STATUS = exits.FAILED
@@ -47,9 +49,9 @@ class Report:
     summary: str
 
 
-def check(path: str | Path, by: str = plan.BY_STATEMENTS) -> Report:
+def check(path: str | Path, by: str = BY_STATEMENTS) -> Report:
     """Every problem of the split in ``path``; raises config.ConfigError only when the settings are unusable."""
-    settings = plan.load_settings(path)
+    settings = load_settings(path)
     cfg = settings.cfg
     problems: list[Problem] = []
     tables = settings.data.get("workers")
@@ -234,7 +236,7 @@ def _runners(
             if not (cfg.root / target).exists():
                 problems.append(Problem("missing-test", f"{key}: {target} does not exist under {cfg.root}"))
                 continue
-            found = plan.expand_tests(cfg.root, entry, test_files)
+            found = expand_tests(cfg.root, entry, test_files)
             if not found:
                 what = "is not a test file" if (cfg.root / target).is_file() else "contains no test files"
                 problems.append(Problem("missing-test", f"{key}: {entry} {what} (test_*.py, *_test.py)"))
@@ -307,7 +309,7 @@ def _loads(
     shared: Mapping[str, sharing.SharedFile] | None = None,
 ) -> _Loads | None:
     """Statements (or seconds) per worker; None when there are no recorded durations to weigh by."""
-    if by == plan.BY_STATEMENTS:
+    if by == BY_STATEMENTS:
         loads = {name: 0.0 for name in tables}
         for file, claims in owners.items():
             for worker in {worker for worker, _ in claims}:
@@ -359,21 +361,19 @@ def _share_of(
 
 
 def _balance(cfg: config.Config, loads: _Loads, by: str) -> tuple[Problem | None, str]:
-    unit = "statements" if by == plan.BY_STATEMENTS else "s"
-    value = plan.ratio(list(loads.by_worker.values()))
+    unit = "statements" if by == BY_STATEMENTS else "s"
+    value = ratio(list(loads.by_worker.values()))
     tolerance = cfg.balance_tolerance
     text = f"balance max/mean {value:.2f} by {by} (tolerance {tolerance:g})"
     if loads.floor > 1.0:
         # One piece outweighs an even share: no plan gets below the floor, so the tolerance counts from it.
-        amount = (
-            f"{loads.heaviest_load:,.0f} statements" if by == plan.BY_STATEMENTS else f"{loads.heaviest_load:,.1f} s"
-        )
+        amount = f"{loads.heaviest_load:,.0f} statements" if by == BY_STATEMENTS else f"{loads.heaviest_load:,.1f} s"
         why = f"no split gets below {float(loads.floor):.2f}, since {loads.heaviest} alone is {amount}"
         text = f"balance max/mean {value:.2f} by {by} (tolerance {tolerance:g} times the floor: {why})"
     if len(loads.by_worker) < 2 or within_tolerance(list(loads.by_worker.values()), tolerance, loads.floor):
         return None, text
     listed = ", ".join(
-        f"{name} {load:,.0f} {unit}" if by == plan.BY_STATEMENTS else f"{name} {load:,.1f} {unit}"
+        f"{name} {load:,.0f} {unit}" if by == BY_STATEMENTS else f"{name} {load:,.1f} {unit}"
         for name, load in sorted(loads.by_worker.items(), key=lambda item: -item[1])
     )
     limit = f"thresholds.balance = {tolerance:g}"
@@ -385,7 +385,7 @@ def _balance(cfg: config.Config, loads: _Loads, by: str) -> tuple[Problem | None
     return problem, text
 
 
-def run(config_path: str | Path, by: str = plan.BY_STATEMENTS) -> int:
+def run(config_path: str | Path, by: str = BY_STATEMENTS) -> int:
     """``covsplit check``: 0 and one OK line, or 1 and the list of problems (2: unusable config)."""
     try:
         report = check(config_path, by)

@@ -15,7 +15,7 @@ import re
 import shlex
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -33,6 +33,7 @@ from covsplit.layout import Layout
 from covsplit.sharing import SharedFile
 from covsplit.tomlcheck import (
     ConfigError,
+    Option,
     Problems,
     expect,
     memory,
@@ -52,27 +53,6 @@ DEFAULT_BALANCE_TOLERANCE = 1.10
 DEFAULT_TIMEOUT = 3600.0
 
 _WORKER_HEADER = re.compile(r"^\s*\[\s*workers\.([^\]]+)\]")
-
-
-@dataclass(frozen=True)
-class Option:
-    """One key of ``workers.toml``: its table, default, check, whether workers inherit it, and what it means.
-
-    Declared once (as coverage.py's ``CONFIG_FILE_OPTIONS``): the unknown-key
-    hint, the parsing of the options a worker inherits from ``[project]`` and
-    README's reference table (:func:`reference_table`) all come from here.
-    """
-
-    table: str  # "project", "thresholds" or "workers" (each [workers.NAME])
-    key: str
-    default: Any  # the value when the key is left out (REQUIRED: it must be given)
-    shown: str  # the default as README shows it
-    help: str
-    # (path, key, value, default) -> the checked value: for the options parsed the same way wherever they appear.
-    check: Callable[[Path, str, Any, Any], Any] | None = None
-    # A worker may set it too, overriding [project]'s (Worker.<attribute>).
-    inherited: bool = False
-    attribute: str = ""
 
 
 REQUIRED = object()
@@ -198,12 +178,6 @@ class Config:
     def layout(self) -> Layout:
         """Where this config's outputs go (covsplit.layout)."""
         return Layout.beside(self.suite_dir)
-
-    # Left for plan.gather and report/ (model.py, inputs.py), which read cfg.output_dir: they move to
-    # cfg.layout.output_dir as those modules are split (issue 18); then this property goes.
-    @property
-    def output_dir(self) -> Path:
-        return self.layout.output_dir
 
     @property
     def source_root(self) -> Path:

@@ -12,13 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from covsplit.discover import resolve_module
-from covsplit.tomlcheck import ConfigError, Problems, expect, string_list, unknown_keys
-
-if TYPE_CHECKING:
-    from covsplit.config import Option
+from covsplit.tomlcheck import ConfigError, Option, Problems, expect, string_list, unknown_keys
 
 # Session names the noxfile defines itself: a worker may not shadow them.
 # More workers than this is a mistake (a generated file gone wrong), not a split: each is a virtualenv.

@@ -12,9 +12,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-from covsplit import config, fsio, sharing
-from covsplit.packing import PlanError, ratio
-from covsplit.plan_inputs import expand_tests, gather, load_settings, seconds_per_test
+from covsplit import config, exits, fsio, sharing
+from covsplit.packing import PlanError
+from covsplit.plan_inputs import gather, load_settings, seconds_per_test
 from covsplit.plan_table import render_balance
 from covsplit.planner import make_plan
 from covsplit.schedule import BY_STATEMENTS
@@ -22,7 +22,6 @@ from covsplit.statements import StatementCountError
 
 # check.py, edited on another branch, reaches these through this module; once that branch is merged it
 # can import them from where they live (plan_inputs, packing, schedule) and this list shrinks to run.
-__all__ = ["BY_STATEMENTS", "expand_tests", "load_settings", "ratio", "run"]
 
 
 def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEMENTS, dry_run: bool = False) -> int:
@@ -34,13 +33,13 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     n = workers if workers is not None else len(settings.old)
     if n == 0 and workers is None:
         print(f"{settings.path}: no [workers.*] tables: say how many with --workers N", file=sys.stderr)
-        return config.CONFIG_EXIT_STATUS
+        return exits.CONFIG
     try:
         inputs = gather(settings.cfg)
         plan = make_plan(inputs, n, by, settings.old)
     except (PlanError, StatementCountError) as exc:
         print(f"covsplit plan: {exc}", file=sys.stderr)
-        return 1
+        return exits.FAILED
 
     # Imported here: the only tomlkit user, which `check` (importing this module) does not need.
     from covsplit.plan_toml import render_toml
@@ -51,7 +50,7 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
         config.parse(settings.path, tomllib.loads(text))
     except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
         print(f"covsplit plan: internal error, the planned workers.toml does not load: {exc}", file=sys.stderr)
-        return 1
+        return exits.FAILED
 
     seconds, _ = seconds_per_test(inputs)
     timed = bool(inputs.durations)
@@ -61,7 +60,7 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     if dry_run:
         print(f"\n--- {settings.path} (dry run: not written) ---")
         print(text, end="")
-        return 0
+        return exits.OK
     if text != settings.text:
         fsio.write_text(settings.path, text)
         print(f"wrote {settings.path}")
@@ -71,4 +70,4 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     if plan.shared or schedule_path.exists():
         sharing.write(schedule_path, plan.shared)
         print(f"wrote {schedule_path}" if plan.shared else f"removed {schedule_path}: no test file is shared")
-    return 0
+    return exits.OK

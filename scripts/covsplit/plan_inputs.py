@@ -134,7 +134,7 @@ def gather(cfg: config.Config) -> Inputs:
     # The declared scope only (project.tests, less project.not_run): planning never widens it.
     test_files = tuple(discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run))
     on_disk = discover.test_files_in(cfg.root, [cfg.test_root])
-    measured = durations.read(cfg.output_dir)
+    measured = durations.read(cfg.layout.output_dir)
     return Inputs(
         source_dir=cfg.source_dir,
         source=cfg.source,

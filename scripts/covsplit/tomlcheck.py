@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,24 @@ def xdist(path: Path, key: str, value: Any, default: int | str) -> int | str:
             path, key, f'expected 0, a number of processes or "auto", got {value!r}', f'set {key} = "auto" or 2'
         )
     return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of ``workers.toml``: its table, default, check, whether workers inherit it, and what it means.
+
+    Declared once (as coverage.py's ``CONFIG_FILE_OPTIONS``): the unknown-key
+    hint, the parsing of the options a worker inherits from ``[project]`` and
+    README's reference table (:func:`reference_table`) all come from here.
+    """
+
+    table: str  # "project", "thresholds" or "workers" (each [workers.NAME])
+    key: str
+    default: Any  # the value when the key is left out (REQUIRED: it must be given)
+    shown: str  # the default as README shows it
+    help: str
+    # (path, key, value, default) -> the checked value: for the options parsed the same way wherever they appear.
+    check: Callable[[Path, str, Any, Any], Any] | None = None
+    # A worker may set it too, overriding [project]'s (Worker.<attribute>).
+    inherited: bool = False
+    attribute: str = ""

@@ -77,7 +77,7 @@ def _combined_model(
             if finished is not None and finished > made:
                 stale.append(name)
 
-    href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
+    href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir)
     return CombinedModel(
         generated_at=format_time(aggregate.get("generated_at")),
         # Absent or anything but true is partial: never present unproven totals as complete.
@@ -222,7 +222,7 @@ def build_model(
         aggregate_problem=problem,
         next_steps=(),
         warnings=tuple(warnings),
-        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir),
+        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir),
         slowest_tests=tuple(slowest_tests),
         invoke=commands.invocation(cfg),
         serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",

@@ -87,10 +87,10 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         data = fsio.read_json(paths.coverage_json)
         coverage[w.name] = data if isinstance(data, dict) else None
         for href in paths.artifacts().values():
-            if (cfg.output_dir / href).is_file():
+            if (cfg.layout.output_dir / href).is_file():
                 existing.add(href)
-    combined_html = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.output_dir)
-    if (cfg.output_dir / combined_html).is_file():
+    combined_html = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir)
+    if (cfg.layout.output_dir / combined_html).is_file():
         existing.add(combined_html)
 
     aggregate, problem = read_result(cfg.layout.aggregate_json)
@@ -149,7 +149,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         planned_commands=_planned_commands(cfg),
         warnings=warnings,
         slowest_tests=_slowest_tests(cfg),
-        measured=durations.read(cfg.output_dir),
+        measured=durations.read(cfg.layout.output_dir),
     )
 
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from covsplit.commands import Invocation
 from covsplit.numbers import exact
+from covsplit.packing import allowed_max_mean
 from covsplit.report.steps import NextStep
 from covsplit.report.views import CombinedModel, FileRow, Piece, SlowFile, WorkerModel
 
@@ -58,12 +59,13 @@ class ReportModel:
     @property
     def allowed_max_mean(self) -> Fraction:
         """The tolerance, counted from the floor when one module outweighs an even share."""
-        return Fraction(self.balance_tolerance) * (self.floor.ratio if self.floor else 1)
+        return allowed_max_mean(self.balance_tolerance, Fraction(self.floor.ratio) if self.floor else None)
 
     @property
     def allowed_seconds_max_mean(self) -> float:
         """The tolerance for seconds, counted from the floor when one test file outweighs an even share."""
-        return self.balance_tolerance * float(self.seconds_floor.ratio if self.seconds_floor else 1)
+        floor = Fraction(self.seconds_floor.ratio) if self.seconds_floor else None
+        return float(allowed_max_mean(self.balance_tolerance, floor))
 
     @property
     def test_totals(self) -> dict[str, int]:
