@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from covsplit import config, discover, durations
+from covsplit import config, config_options, discover, durations
 from covsplit.statements import count_statements
 
 
@@ -117,7 +117,7 @@ class Inputs:
     # Can this dotted name be written in workers.toml, standing for exactly these files?
     nameable: Callable[[str, tuple[str, ...]], bool] = field(default=lambda dotted, files: True)
     # The max/mean statements a split may reach to keep folders whole (thresholds.balance).
-    tolerance: float = config.DEFAULT_BALANCE_TOLERANCE
+    tolerance: float = config_options.DEFAULT_BALANCE_TOLERANCE
     # Measured seconds of each test by file and node id, and of collecting each file: a file heavier than a
     # worker's share is shared between workers (covsplit.schedule.place).
     tests: Mapping[str, Mapping[str, float]] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """Type-checking of TOML values, each mistake a :class:`ConfigError` naming the file, the key and the fix.
 
-The checks config.py's option table (``config.OPTIONS``) names, and the
+The checks the option table (``config_options.OPTIONS``) names, and the
 errors they raise, apart from what the options are: as coverage.py keeps
 its TOML reading in ``tomlconfig.py``.  Standard library only.
 """

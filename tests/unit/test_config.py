@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config
+from covsplit import config, config_options
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -218,10 +218,10 @@ def test_unknown_keys_suggest_the_key_meant(tmp_path: Path) -> None:
 
 
 def test_readmes_reference_table_is_the_option_table() -> None:
-    # README's [project] table is config.OPTIONS rendered: a key added there is documented, or this fails.
-    assert config.reference_table() in (REPO / "README.md").read_text(encoding="utf-8")
-    assert config.keys("project")[:3] == ["root", "source", "source_dir"]
-    assert set(config.keys("workers")) == {
+    # README's [project] table is config_options.OPTIONS rendered: a key added there is documented, or this fails.
+    assert config_options.reference_table() in (REPO / "README.md").read_text(encoding="utf-8")
+    assert config_options.keys("project")[:3] == ["root", "source", "source_dir"]
+    assert set(config_options.keys("workers")) == {
         "title",
         "modules",
         "tests",
