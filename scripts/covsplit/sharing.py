@@ -98,8 +98,10 @@ def write(path: Path, shared: Mapping[str, SharedFile]) -> None:
 
 def parent(node: str) -> str | None:
     """The next coarser piece a node id belongs to: ``f::C::t[1]`` -> ``f::C::t`` -> ``f::C`` -> ``f`` -> None."""
-    if node.endswith("]") and "[" in node.rpartition("::")[2]:
-        return node[: node.rindex("[")]
+    # A parameter's id may itself hold "::" or brackets ("t[a::b]"): it starts at the first bracket.
+    named = node.partition("[")[0]
+    if node.endswith("]") and "::" in named:
+        return named
     head, sep, _ = node.rpartition("::")
     return head if sep else None
 

@@ -22,13 +22,9 @@ WORKERS = ("w1", "w2", "w3")
         ("f.py::C::t", "f.py::C"),
         ("f.py::C", "f.py"),
         ("f.py", None),
-        pytest.param(
-            "f.py::t[a::b]",
-            "f.py::t",
-            # Found while writing these tests, left as it is (a change of shape): "::" inside a
-            # parameter's id is taken for a level, so the piece is "f.py::t[a".
-            marks=pytest.mark.xfail(strict=True, reason="a parameter id holding '::' splits at it"),
-        ),
+        # A parameter's id may hold "::" or brackets of its own.
+        ("f.py::t[a::b]", "f.py::t"),
+        ("f.py::C::t[x[0]]", "f.py::C::t"),
     ],
 )
 def test_each_node_id_belongs_to_the_next_coarser_piece(node: str, parent: str | None) -> None:
