@@ -38,6 +38,15 @@ def xdist_processes(setting: int | str, cpus: int, concurrent: int) -> int:
     return processes if processes > 1 else 0
 
 
+def contention(concurrent: int, processes: int, cpus: int) -> float:
+    """Processes per core at most while a worker runs: its own (xdist's) times the workers sharing the machine.
+
+    What ``durations.uncontended`` needs to take the wait for a core out of measured seconds; 1 when the
+    worker has the cores it uses to itself.
+    """
+    return max(1.0, concurrent * max(1, processes) / max(1, cpus))
+
+
 def parallel_workers(workers: int, needs_mib: Iterable[float], available_mib: float | None) -> tuple[int, str]:
     """How many workers to run at once, and why: all of them, unless the measured memory says fewer."""
     needs = [need for need in needs_mib if need > 0]

@@ -300,7 +300,8 @@ def _run_locked(
     cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
     junit_partial, durations_partial = partial_path(paths.junit), partial_path(paths.durations)
     sharing = concurrent or capacity.concurrent_workers()
-    processes = capacity.xdist_processes(worker.xdist, os.cpu_count() or 1, sharing)
+    cpus = os.cpu_count() or 1
+    processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
     command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
@@ -355,8 +356,7 @@ def _run_locked(
         if junit_problem and _keep_saved_coverage(python, paths, cfg.root, pytest_env):
             message += "; coverage measured up to the last save before it is kept (partial)"
         final.update(state=state, message=message, outcomes=outcomes)
-        # Processes per core at most while it ran: its own (xdist's) times the workers sharing the machine.
-        contention = max(1.0, sharing * max(1, processes) / (os.cpu_count() or 1))
+        contention = capacity.contention(sharing, processes, cpus)
         cpu = final["pytest_cpu_s"] / max(1, processes) if final["pytest_cpu_s"] is not None else None
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)
         if state in (status.PASSED, status.FAILED):

@@ -81,3 +81,9 @@ def test_measured_needs_come_from_each_workers_status(tmp_path: Path) -> None:
     assert capacity.measured_needs_mib(cfg, ["w2"]) == (1, [500])
     with pytest.raises(config.ConfigError, match="no worker named 'w9'"):
         capacity.measured_needs_mib(cfg, ["w9"])
+
+
+def test_contention_counts_processes_per_core() -> None:
+    assert capacity.contention(5, 0, 2) == 2.5  # five serial workers on two cores
+    assert capacity.contention(1, 2, 2) == 1.0  # one worker with two xdist processes: a core each
+    assert capacity.contention(1, 0, 8) == 1.0  # never below one
