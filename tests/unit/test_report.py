@@ -20,7 +20,7 @@ import pytest
 
 from covsplit import config, fsio, report, status
 from covsplit.report.steps import AddTests
-from covsplit.report.views import Piece, SlowFile
+from covsplit.report.views import HeavyModule, SlowFile
 
 # Statements per module of the fixture project; pkg/__init__.py is blank.
 SIZES = {"pkg/a.py": 100, "pkg/b.py": 60, "pkg/c.py": 40}
@@ -257,7 +257,7 @@ def test_balance_shares_and_max_mean(tmp_path: Path) -> None:
     assert (model.heaviest, model.lightest) == ("worker1", "worker2")
     assert "| **worker1** | `pkg/` | 150 | 1 | 150.00% | High |" in md
     # pkg/a.py alone is 150 of 200 statements: no split of two workers gets below 1.50, so none is asked for.
-    assert model.floor == Piece("pkg/a.py", 150, Fraction(3, 2))
+    assert model.floor == HeavyModule("pkg/a.py", 150, Fraction(3, 2))
     assert (
         "**Max/mean (statements)**: 1.50, within the tolerance of 1.25 times the floor of 1.50 "
         "(`pkg/a.py` alone is 150 statements, and no split divides a module)"

@@ -30,7 +30,7 @@ from covsplit.report.figures import (
 )
 from covsplit.report.model import ReportModel
 from covsplit.report.readers import as_dict, float_field, int_field, parse_time
-from covsplit.report.views import EARLIER, CombinedModel, Piece, WorkerModel, as_percent
+from covsplit.report.views import EARLIER, CombinedModel, HeavyModule, WorkerModel, as_percent
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 COUNTS = {"pkg/__init__.py": 0, "pkg/a.py": 100, "pkg/b.py": 60, "pkg/c.py": 40}
@@ -134,7 +134,7 @@ def test_the_tolerance_counts_from_the_floor(cfg: config.Config) -> None:
     model = build(cfg, {}, None)
     assert model.floor is None and model.allowed_max_mean == Fraction(5, 4)
     heavy = build(cfg, {}, None, counts={**COUNTS, "pkg/a.py": 150, "pkg/b.py": 30, "pkg/c.py": 20})
-    assert heavy.floor == Piece("pkg/a.py", 150, Fraction(3, 2))
+    assert heavy.floor == HeavyModule("pkg/a.py", 150, Fraction(3, 2))
     assert heavy.allowed_max_mean == Fraction(5, 4) * Fraction(3, 2)
     # High above 125% of the target, low below 100 / 1.25 = 80%.
     assert (model.high_above, model.low_below) == (125, 80)

@@ -35,7 +35,7 @@ from covsplit.report.steps import (
     RunTestFiles,
     WaitFor,
 )
-from covsplit.report.views import CombinedModel, FileRow, MissingWorker, Piece, SlowFile, WorkerModel
+from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile, WorkerModel
 
 PASSING = {"tests": 4, "passed": 4, "failed": 0, "errors": 0, "skipped": 0}
 FULL = Counts(statements=10, covered_lines=10, branches=2, covered_branches=2)
@@ -307,9 +307,9 @@ def test_loads_further_apart_than_the_tolerance_ask_for_a_plan() -> None:
 
 def test_the_tolerance_counts_from_a_module_no_split_can_divide() -> None:
     # One module of 140 statements: no split gets below 1.4, so 1.6 is within 1.25 x 1.4 = 1.75.
-    assert steps(uneven(floor=Piece("pkg/big.py", 140, Fraction(7, 5)))) == ()
-    (step,) = steps(uneven(floor=Piece("pkg/big.py", 120, Fraction(6, 5))))
-    assert isinstance(step, Rebalance) and step.floor == Piece("pkg/big.py", 120, Fraction(6, 5))
+    assert steps(uneven(floor=HeavyModule("pkg/big.py", 140, Fraction(7, 5)))) == ()
+    (step,) = steps(uneven(floor=HeavyModule("pkg/big.py", 120, Fraction(6, 5))))
+    assert isinstance(step, Rebalance) and step.floor == HeavyModule("pkg/big.py", 120, Fraction(6, 5))
 
 
 def test_seconds_further_apart_than_the_tolerance_ask_for_a_plan_by_duration() -> None:

@@ -21,7 +21,7 @@ from covsplit.report.figures import format_time
 from covsplit.report.model import ReportModel
 from covsplit.report.next_steps import with_next_steps
 from covsplit.report.readers import as_dict, int_field, parse_time
-from covsplit.report.views import CombinedModel, FileRow, MissingWorker, Piece, SlowFile
+from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile
 from covsplit.report.worker_view import whole_suite_coverage, worker_model
 
 
@@ -172,7 +172,7 @@ def build_model(
     max_mean = Fraction(max(loads)) / mean if mean else None
     biggest = min(files_list, key=lambda path: (-counts.get(path, 0), path), default="")
     floor_ratio = ratio_floor(total, len(workers), counts.get(biggest, 0))
-    floor = Piece(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None
+    floor = HeavyModule(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None
     heaviest = max(workers, key=lambda w: w.statements).name if workers and mean else None
     lightest = min(workers, key=lambda w: w.statements).name if workers and mean else None
 

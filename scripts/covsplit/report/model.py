@@ -13,7 +13,7 @@ from covsplit.commands import Invocation
 from covsplit.numbers import exact
 from covsplit.packing import allowed_max_mean
 from covsplit.report.steps import NextStep
-from covsplit.report.views import CombinedModel, FileRow, Piece, SlowFile, WorkerModel
+from covsplit.report.views import CombinedModel, FileRow, HeavyModule, SlowFile, WorkerModel
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ReportModel:
     workers: tuple[WorkerModel, ...]
     unowned: tuple[FileRow, ...]
     max_mean: Fraction | None
-    floor: Piece | None  # packing.ratio_floor above 1: the tolerance counts from there
+    floor: HeavyModule | None  # packing.ratio_floor above 1: the tolerance counts from there
     heaviest: str | None
     lightest: str | None
     seconds_mean: float | None

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from covsplit.numbers import Gate
-from covsplit.report.views import FileRow, MissingWorker, Piece, SlowFile
+from covsplit.report.views import FileRow, HeavyModule, MissingWorker, SlowFile
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class Rebalance(_Step):
     heaviest: Load
     lightest: Load
     command: str
-    floor: Piece | None = None  # the module no split can divide, when it alone outweighs a share
+    floor: HeavyModule | None = None  # the module no split can divide, when it alone outweighs a share
     kind: ClassVar[str] = "rebalance"
 
 

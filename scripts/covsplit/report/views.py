@@ -142,7 +142,7 @@ class CombinedModel:
 
 
 @dataclass(frozen=True)
-class Piece:
+class HeavyModule:
     """An indivisible module heavier than an even share: no split's max/mean gets below ``ratio``."""
 
     path: str
