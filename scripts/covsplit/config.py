@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +24,13 @@ from covsplit.config_options import (
     DEFAULT_BALANCE_TOLERANCE,
     DEFAULT_BRANCH_THRESHOLD,
     DEFAULT_LINE_THRESHOLD,
+    GROUPS,
     INHERITED,
     keys,
+    read_table,
 )
 from covsplit.config_workers import (
     Worker,
-    inherited_values,
     inside,
     parse_workers,
 )
@@ -42,8 +41,6 @@ from covsplit.tomlcheck import (
     ConfigError,
     Problems,
     expect,
-    percent,
-    string_list,
     unknown_keys,
 )
 
@@ -114,81 +111,6 @@ class Config:
     def all_files(self) -> list[str]:
         """Every source file under the source packages, relative to the root."""
         return list(self.source_files)
-
-
-def _test_paths(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
-    """``project.tests``: one path, or several (a repository that tests only some of its test folders)."""
-    value = project.get("tests", "tests")
-    if isinstance(value, str):
-        return (value,)
-    paths = string_list(path, "project.tests", value)
-    if not paths:
-        raise ConfigError(path, "project.tests", "empty list", 'leave it out for "tests", or list the test folders')
-    return paths
-
-
-def _groups(path: Path, root: Path | None, value: Any) -> tuple[tuple[str, ...], ...]:
-    """project.keep_together: lists of test files (relative to the root) that always run in one worker."""
-    key = "project.keep_together"
-    what = 'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]]'
-    expect(path, key, value, list, what)
-    groups = []
-    for index, group in enumerate(value):
-        files = string_list(path, f"{key}[{index}]", group)
-        for file in files:
-            if root is not None and not (root / file).is_file():
-                raise ConfigError(path, f"{key}[{index}]", f"{file!r} is not a test file under {root}", what)
-        groups.append(files)
-    return tuple(groups)
-
-
-def _root(path: Path, project: dict[str, Any]) -> Path:
-    root_text = expect(path, "project.root", project.get("root", "."), str, "a path relative to workers.toml")
-    root = (path.parent / root_text).resolve()
-    if not root.is_dir():
-        raise ConfigError(path, "project.root", f"{root} is not a directory", "point root at the project under test")
-    return root
-
-
-def _source(path: Path, project: dict[str, Any]) -> tuple[str, ...]:
-    if "source" not in project:
-        raise ConfigError(path, "project.source", "missing key", 'list the source packages, e.g. source = ["mypkg"]')
-    source = string_list(path, "project.source", project["source"])
-    if not source:
-        raise ConfigError(path, "project.source", "empty list", "list at least one source package")
-    return source
-
-
-def _install(path: Path, project: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
-    install: list[tuple[str, ...]] = []
-    for index, spec in enumerate(string_list(path, "project.install", project.get("install", []))):
-        try:
-            install.append(tuple(shlex.split(spec)))
-        except ValueError as exc:
-            raise ConfigError(path, f"project.install[{index}]", str(exc), "quote it as a shell would") from None
-    return tuple(install)
-
-
-def _python(path: Path, project: dict[str, Any]) -> str | None:
-    python = project.get("python")
-    if python is None:
-        return None
-    return expect(path, "project.python", python, str, "an interpreter name or path") or None
-
-
-def _balance(path: Path, thresholds: dict[str, Any]) -> float:
-    balance = float(
-        expect(
-            path,
-            "thresholds.balance",
-            thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE),
-            (int, float),
-            "a max/mean ratio >= 1",
-        )
-    )
-    if balance < 1:
-        raise ConfigError(path, "thresholds.balance", f"{balance:g} is below 1", "set a max/mean ratio such as 1.25")
-    return balance
 
 
 @dataclass(frozen=True)
@@ -304,12 +226,11 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     project = problems.attempt(lambda: expect(path, "project", data["project"], dict, "a table"))
     problems.raise_any()
     problems.attempt(lambda: unknown_keys(path, "project", project, keys("project")))
+    settings = read_table(path, "project", project, problems)
 
-    root = problems.attempt(lambda: _root(path, project))
-    source: tuple[str, ...] = problems.attempt(lambda: _source(path, project), ())
-    source_dir = problems.attempt(
-        lambda: expect(path, "project.source_dir", project.get("source_dir", "."), str, "a path"), "."
-    )
+    root: Path | None = settings.get("root")
+    source: tuple[str, ...] = settings.get("source", ())
+    source_dir: str = settings.get("source_dir", ".")
     if root is not None and not inside(root, root / source_dir):
         problems.add(
             ConfigError(
@@ -331,10 +252,8 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
                 )
             )
 
-    test_paths: tuple[str, ...] = problems.attempt(lambda: _test_paths(path, project), ("tests",))
-    not_run: tuple[str, ...] = problems.attempt(
-        lambda: string_list(path, "project.not_run", project.get("not_run", [])), ()
-    )
+    test_paths: tuple[str, ...] = settings.get("tests", ("tests",))
+    not_run: tuple[str, ...] = settings.get("not_run", ())
     for key, entries in (("project.tests", test_paths), ("project.not_run", not_run)):
         for index, entry in enumerate(entries):
             where = f"{key}[{index}]" if key == "project.not_run" or len(test_paths) > 1 else key
@@ -348,34 +267,25 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
                 problems.add(
                     ConfigError(path, where, f"{root / entry} does not exist", "point it at a test file or folder")
                 )
-    keep_together = problems.attempt(lambda: _groups(path, root, project.get("keep_together", [])), ())
+    keep_together: tuple[tuple[str, ...], ...] = settings.get("keep_together", ())
+    for index, group in enumerate(keep_together):
+        for file in group:
+            if root is not None and not (root / file).is_file():
+                key = f"project.keep_together[{index}]"
+                problems.add(ConfigError(path, key, f"{file!r} is not a test file under {root}", GROUPS))
     # Where test names are relative to (the planner's naming convention): the folder every test path shares.
     test_root = test_paths[0] if len(test_paths) == 1 else (os.path.commonpath(test_paths) or ".")
-
-    install = problems.attempt(lambda: _install(path, project), ())
-    python = problems.attempt(lambda: _python(path, project))
-    pytest_args = problems.attempt(lambda: string_list(path, "project.pytest_args", project.get("pytest_args", [])), ())
-    env = problems.attempt(lambda: expect(path, "project.env", project.get("env", {}), dict, "a table of strings"), {})
-    for name, value in env.items():
-        problems.attempt(partial(expect, path, f"project.env.{name}", value, str, "a string"))
-    # What every worker runs with unless its own table says otherwise (Worker.<attribute>).
-    defaults = {option.key: option.default for option in INHERITED}
-    inherited = inherited_values(path, "project", project, defaults, INHERITED, problems)
+    # What every worker runs with unless its own table says otherwise (Worker.<attribute>); a broken one keeps
+    # its default, so that the workers' own values are still checked.
+    inherited = {option.key: settings.get(option.key, option.default) for option in INHERITED}
 
     thresholds = problems.attempt(lambda: expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
     problems.attempt(lambda: unknown_keys(path, "thresholds", thresholds, keys("thresholds")))
-    line = problems.attempt(
-        lambda: percent(path, "thresholds.line", thresholds.get("line"), DEFAULT_LINE_THRESHOLD),
-        DEFAULT_LINE_THRESHOLD,
-    )
-    branch = problems.attempt(
-        lambda: percent(path, "thresholds.branch", thresholds.get("branch"), DEFAULT_BRANCH_THRESHOLD),
-        DEFAULT_BRANCH_THRESHOLD,
-    )
-    balance = problems.attempt(lambda: _balance(path, thresholds), DEFAULT_BALANCE_TOLERANCE)
+    gates = read_table(path, "thresholds", thresholds, problems)
     if root is None or not source:
         # Workers name modules and tests under the root: nothing more can be checked.
         problems.raise_any()
+    assert root is not None  # only a root that failed its check, a problem raised just above, is None
 
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
@@ -409,13 +319,13 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         test_paths=test_paths,
         not_run=not_run,
         keep_together=keep_together,
-        install=tuple(install),
-        python=python,
-        pytest_args=pytest_args,
-        env=dict(env),
-        line_threshold=line,
-        branch_threshold=branch,
-        balance_tolerance=balance,
+        install=settings.get("install", ()),
+        python=settings.get("python"),
+        pytest_args=settings.get("pytest_args", ()),
+        env=settings.get("env", {}),
+        line_threshold=gates.get("line", DEFAULT_LINE_THRESHOLD),
+        branch_threshold=gates.get("branch", DEFAULT_BRANCH_THRESHOLD),
+        balance_tolerance=gates.get("balance", DEFAULT_BALANCE_TOLERANCE),
         workers=workers,
         source_files=every,
         unowned=unowned,

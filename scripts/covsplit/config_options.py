@@ -1,14 +1,32 @@
 """The options of ``workers.toml``, declared once, as coverage.py's ``CONFIG_FILE_OPTIONS``.
 
 Each key's table, default, check, whether a worker inherits it, and what
-it means: config.py parses from it, the unknown-key hint lists it, and
-README's reference table is it rendered (a test holds them equal).
+it means: config.py parses from it (:func:`read_table`; only what needs the
+project root, such as whether a named test file exists, is checked there),
+the unknown-key hint lists it, and README's reference table is it rendered
+(a test holds them equal).
 Standard library only.
 """
 
 from __future__ import annotations
 
-from covsplit.tomlcheck import Option, memory, optional_seconds, positive, xdist
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from covsplit.tomlcheck import (
+    ConfigError,
+    Option,
+    Problems,
+    expect,
+    memory,
+    optional_seconds,
+    percent,
+    positive,
+    string_list,
+    xdist,
+)
 
 DEFAULT_LINE_THRESHOLD = 80.0
 DEFAULT_BRANCH_THRESHOLD = 90.0
@@ -17,30 +35,118 @@ DEFAULT_TIMEOUT = 3600.0
 
 REQUIRED = object()
 
+
+# The checks of the keys read one way only; each is (path, key, value or None when left out, default) -> value.
+def _root(path: Path, key: str, value: Any, default: str) -> Path:
+    text = expect(path, key, default if value is None else value, str, "a path relative to workers.toml")
+    root = (path.parent / text).resolve()
+    if not root.is_dir():
+        raise ConfigError(path, key, f"{root} is not a directory", "point root at the project under test")
+    return root
+
+
+def _source(path: Path, key: str, value: Any, default: object) -> tuple[str, ...]:
+    if value is None:
+        raise ConfigError(path, key, "missing key", 'list the source packages, e.g. source = ["mypkg"]')
+    source = string_list(path, key, value)
+    if not source:
+        raise ConfigError(path, key, "empty list", "list at least one source package")
+    return source
+
+
+def _text(path: Path, key: str, value: Any, default: str) -> str:
+    return expect(path, key, default if value is None else value, str, "a path")
+
+
+def _strings(path: Path, key: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    return default if value is None else string_list(path, key, value)
+
+
+def _test_paths(path: Path, key: str, value: Any, default: str) -> tuple[str, ...]:
+    """One path, or several (a repository that tests only some of its test folders)."""
+    value = default if value is None else value
+    if isinstance(value, str):
+        return (value,)
+    paths = string_list(path, key, value)
+    if not paths:
+        raise ConfigError(path, key, "empty list", 'leave it out for "tests", or list the test folders')
+    return paths
+
+
+def _groups(path: Path, key: str, value: Any, default: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """Lists of test files; whether each is a test file under the root is config's check (it needs the root)."""
+    if value is None:
+        return default
+    expect(path, key, value, list, GROUPS)
+    return tuple(string_list(path, f"{key}[{index}]", group) for index, group in enumerate(value))
+
+
+GROUPS = 'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]]'
+
+
+def _install(path: Path, key: str, value: Any, default: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    install: list[tuple[str, ...]] = []
+    for index, spec in enumerate(_strings(path, key, value, default)):
+        try:
+            install.append(tuple(shlex.split(spec)))
+        except ValueError as exc:
+            raise ConfigError(path, f"{key}[{index}]", str(exc), "quote it as a shell would") from None
+    return tuple(install)
+
+
+def _python(path: Path, key: str, value: Any, default: None) -> str | None:
+    if value is None:
+        return default
+    return expect(path, key, value, str, "an interpreter name or path") or None
+
+
+def _env(path: Path, key: str, value: Any, default: dict[str, str]) -> dict[str, str]:
+    """A table of strings; every value that is not one is its own problem."""
+    env = expect(path, key, default if value is None else value, dict, "a table of strings")
+    problems = []
+    for name, item in env.items():
+        try:
+            expect(path, f"{key}.{name}", item, str, "a string")
+        except ConfigError as exc:
+            problems.append(exc)
+    if problems:
+        raise ConfigError.of(problems)
+    return dict(env)
+
+
+def _balance(path: Path, key: str, value: Any, default: float) -> float:
+    balance = float(expect(path, key, default if value is None else value, (int, float), "a max/mean ratio >= 1"))
+    if balance < 1:
+        raise ConfigError(path, key, f"{balance:g} is below 1", "set a max/mean ratio such as 1.25")
+    return balance
+
+
 # fmt: off
 OPTIONS: tuple[Option, ...] = (
     Option("project", "root", ".", '`"."`',
-           "the project under test, relative to `workers.toml`; pytest runs from here"),
+           "the project under test, relative to `workers.toml`; pytest runs from here", _root),
     Option("project", "source", REQUIRED, "required",
-           "the source packages (dotted names); every worker measures all of them, so the combined data is exact"),
+           "the source packages (dotted names); every worker measures all of them, so the combined data is exact",
+           _source),
     Option("project", "source_dir", ".", '`"."`',
-           'where the packages live under `root` (`"src"` for a src layout)'),
+           'where the packages live under `root` (`"src"` for a src layout)', _text),
     Option("project", "tests", "tests", '`"tests"`',
            'the project\'s test suite: one path, or a list (`["tests/unit", "tests/models"]`) when only some test '
-           "folders are its suite; a worker without `tests` runs all of them, and `plan` never widens the scope"),
+           "folders are its suite; a worker without `tests` runs all of them, and `plan` never widens the scope",
+           _test_paths),
     Option("project", "keep_together", (), "`[]`",
            "groups of test files (lists of paths) a schedule always runs in one worker and never cuts: tests that "
-           "depend on each other's order"),
+           "depend on each other's order", _groups),
     Option("project", "not_run", (), "`[]`",
            "test files or folders inside `tests` that no worker runs on purpose; any other test file no worker "
-           "runs is a `make check` problem and a next step in the report"),
+           "runs is a `make check` problem and a next step in the report", _strings),
     Option("project", "install", (), "`[]`",
            'one `pip`/`uv pip install` argument string per entry, run from `root` (`"-e ."`, `"-r '
-           'requirements.txt"`)'),
+           'requirements.txt"`)', _install),
     Option("project", "python", None, "the Python running nox",
-           "interpreter for the worker virtualenvs (never downloaded)"),
+           "interpreter for the worker virtualenvs (never downloaded)", _python),
     Option("project", "pytest_args", (), "`[]`",
-           "extra pytest arguments for every worker"),
+           "extra pytest arguments for every worker", _strings),
     Option("project", "timeout", DEFAULT_TIMEOUT, "`3600`",
            "seconds before a worker's pytest is killed (recorded as `timeout`, naming the test that was running)",
            positive, inherited=True, attribute="timeout"),
@@ -59,13 +165,13 @@ OPTIONS: tuple[Option, ...] = (
            "generous value.)",
            memory, inherited=True, attribute="memory_limit_mib"),
     Option("project", "env", {}, "`{}`",
-           "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)"),
+           "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)", _env),
     Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80`",
-           "the combined line coverage gate, in percent"),
+           "the combined line coverage gate, in percent", percent),
     Option("thresholds", "branch", DEFAULT_BRANCH_THRESHOLD, "`90`",
-           "the combined branch coverage gate, in percent"),
+           "the combined branch coverage gate, in percent", percent),
     Option("thresholds", "balance", DEFAULT_BALANCE_TOLERANCE, "`1.10`",
-           "the max/mean statements `check` accepts and the planner keeps to"),
+           "the max/mean statements `check` accepts and the planner keeps to", _balance),
     Option("workers", "title", None, "the worker's name",
            "what the worker covers, for people"),
     Option("workers", "modules", REQUIRED, "required",
@@ -75,6 +181,23 @@ OPTIONS: tuple[Option, ...] = (
 )
 # fmt: on
 INHERITED = tuple(option for option in OPTIONS if option.inherited)
+
+
+def read_table(path: Path, table: str, data: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
+    """Every option of ``table`` (``project`` or ``thresholds``) as its check reads it from ``data``.
+
+    A key whose check fails is reported to ``problems`` and left out, so
+    that what depends on it (module names on a root that does not exist) is
+    not checked as well.
+    """
+    values = {}
+    for option in OPTIONS:
+        if option.table == table and option.check is not None:
+            try:
+                values[option.key] = option.check(path, f"{table}.{option.key}", data.get(option.key), option.default)
+            except ConfigError as exc:
+                problems.add(exc)
+    return values
 
 
 def keys(table: str) -> list[str]:

@@ -152,8 +152,9 @@ class Option:
     """One key of ``workers.toml``: its table, default, check, whether workers inherit it, and what it means.
 
     Declared once (as coverage.py's ``CONFIG_FILE_OPTIONS``): the unknown-key
-    hint, the parsing of the options a worker inherits from ``[project]`` and
-    README's reference table (:func:`reference_table`) all come from here.
+    hint, the parsing of ``[project]`` and ``[thresholds]`` (each key by its
+    ``check``), of the options a worker inherits, and README's reference
+    table (``config_options.reference_table``) all come from here.
     """
 
     table: str  # "project", "thresholds" or "workers" (each [workers.NAME])
@@ -161,7 +162,7 @@ class Option:
     default: Any  # the value when the key is left out (REQUIRED: it must be given)
     shown: str  # the default as README shows it
     help: str
-    # (path, key, value, default) -> the checked value: for the options parsed the same way wherever they appear.
+    # (path, key, value or None when left out, default) -> the checked value, or ConfigError naming key and fix.
     check: Callable[[Path, str, Any, Any], Any] | None = None
     # A worker may set it too, overriding [project]'s (Worker.<attribute>).
     inherited: bool = False

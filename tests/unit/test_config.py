@@ -238,3 +238,30 @@ def test_a_worker_inherits_each_inherited_option_or_overrides_it(project: Path) 
     first, second = config.load(write(project, text)).workers
     assert (first.timeout, first.xdist, first.test_timeout, first.memory_limit_mib) == (60.0, 2, None, 1024)
     assert (second.timeout, second.xdist, second.test_timeout, second.memory_limit_mib) == (5.0, 2, 2.0, 1024)
+
+
+def test_every_option_of_the_table_is_parsed_by_its_declared_check(project: Path) -> None:
+    """A wrong type for any [project] or [thresholds] option is a problem named by that option's key.
+
+    Nothing is parsed beside the table: an option added to OPTIONS without a
+    check, or a key parsed by hand under another name, fails here.
+    """
+    options = [o for o in config_options.OPTIONS if o.table in ("project", "thresholds")]
+    assert all(option.check is not None for option in options)
+    head, workers = VALID.split("[thresholds]\n")
+    for option in options:
+        table = "[project]\n" if option.table == "project" else "[thresholds]\n"
+        text = (head + "[thresholds]\n" + workers).replace(table, f"{table}{option.key} = {{ wrong = 1 }}\n", 1)
+        # The key given twice would be a TOML error, not a type error: drop the one VALID sets.
+        text = "\n".join(
+            line for line in text.splitlines() if not line.startswith(f"{option.key} = ") or "wrong" in line
+        )
+        keys = {problem.key for problem in error_for(project, text).problems}
+        assert any(key.startswith(f"{option.table}.{option.key}") for key in keys), (option.key, keys)
+
+
+def test_a_broken_option_keeps_its_default_and_the_others_are_still_checked(project: Path) -> None:
+    text = VALID.replace('tests = "tests"\n', 'tests = "tests"\ntimeout = -1\npytest_args = "-x"\n', 1)
+    text = text.replace("line = 80", "line = 101")
+    keys = [problem.key for problem in error_for(project, text).problems]
+    assert {"project.timeout", "project.pytest_args", "thresholds.line"} <= set(keys)
