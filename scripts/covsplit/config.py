@@ -159,6 +159,35 @@ def read(path: str | Path, *, lenient: bool = False) -> Loaded:
     return Loaded(replace(cfg, shared=_shared_files(cfg)), data, text)
 
 
+def check_kept_settings(cfg: Config, data: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` if what ``plan`` keeps of each worker as written would not load.
+
+    A lenient read takes the workers as they are, since the planner replaces
+    their modules and tests; their names, keys, titles and own options it
+    keeps, so a mistake there is the user's to fix, named as ``validate``
+    names it, not a planned file that does not load.
+    """
+    if not data.get("workers"):
+        return  # no workers yet: plan writes them
+    problems = Problems()
+    inherited = {option.key: getattr(cfg.workers[0], option.attribute) for option in INHERITED}
+    parse_workers(
+        cfg.path,
+        dict(data),
+        cfg.root,
+        cfg.source_dir,
+        cfg.source,
+        set(cfg.source_files),
+        cfg.test_paths,
+        inherited,
+        problems,
+        INHERITED,
+        keys("workers"),
+        settings_only=True,
+    )
+    problems.raise_any()
+
+
 def _shared_files(cfg: Config) -> dict[str, SharedFile]:
     """The schedule file's shared test files, checked against the workers that must run them."""
     schedule = sharing.path_for(cfg.path)

@@ -58,8 +58,15 @@ def parse_workers(
     collected: Problems,
     options: Sequence[Option],
     allowed: Sequence[str],
+    *,
+    settings_only: bool = False,
 ) -> tuple[Worker, ...]:
-    """The workers, each checked in full: every problem of every worker goes to ``collected``."""
+    """The workers, each checked in full: every problem of every worker goes to ``collected``.
+
+    ``settings_only``: only what ``plan`` keeps of each worker as written (its
+    name, its keys, its title and own options), not the modules and tests it
+    replaces; no worker is returned.
+    """
     if "workers" not in data:
         collected.add(
             ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
@@ -74,7 +81,7 @@ def parse_workers(
         collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
         return ()
 
-    if len(tables) > MAX_WORKERS:
+    if len(tables) > MAX_WORKERS and not settings_only:  # plan is how a split that wide is merged
         collected.add(
             ConfigError(
                 path,
@@ -115,6 +122,10 @@ def parse_workers(
         if collected.attempt(partial(expect, path, key, table, dict, "a table")) is None:
             continue
         collected.attempt(partial(unknown_keys, path, key, table, allowed))
+        if settings_only:
+            collected.attempt(partial(expect, path, f"{key}.title", table.get("title", name), str, "a string"))
+            inherited_values(path, key, table, inherited, options, collected)
+            continue
         worker = _parse_worker(path, name, table, root, source_dir, source, every, test_paths, owners, collected)
         if worker is None:
             continue

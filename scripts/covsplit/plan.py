@@ -20,14 +20,12 @@ from covsplit.planner import make_plan
 from covsplit.schedule import BY_STATEMENTS
 from covsplit.statements import StatementCountError
 
-# check.py, edited on another branch, reaches these through this module; once that branch is merged it
-# can import them from where they live (plan_inputs, packing, schedule) and this list shrinks to run.
-
 
 def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEMENTS, dry_run: bool = False) -> int:
     """``covsplit plan``: compute the split, print old vs new balance, write workers.toml (unless ``dry_run``)."""
     try:
         settings = load_settings(config_path)
+        config.check_kept_settings(settings.cfg, settings.data)
     except config.ConfigError as exc:
         return config.complain(exc)
     n = workers if workers is not None else len(settings.old)

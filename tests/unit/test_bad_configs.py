@@ -109,6 +109,12 @@ IN_A_WORKER = {
     "overlapping-ownership", "named-like-aggregate", "named-like-report", "name-with-spaces", "test-path-missing",
     "test-path-escapes", "test-timeout-string", "worker-not-a-table", "too-many-workers",
 }  # fmt: skip
+# What plan replaces (modules, tests, the number of workers); the rest of a worker (its name, keys, title and
+# own options) it keeps as written, so there it stops as validate does.
+PLAN_REPLACES = {
+    "missing-workers", "modules-not-a-list", "module-missing", "overlapping-ownership", "test-path-missing",
+    "test-path-escapes", "too-many-workers",
+}  # fmt: skip
 COMMANDS = {"validate": ["validate"], "check": ["check"], "plan": ["plan", "--dry-run"]}
 
 
@@ -188,8 +194,15 @@ def test_a_workers_mistake_is_listed_by_check_and_never_crashes_plan(suite: Path
 
     assert checked.returncode == check.PROBLEM_EXIT_STATUS, checked.stdout + checked.stderr
     assert checked.stdout.startswith("covsplit check: ") and "problem" in checked.stdout.splitlines()[0]
-    assert planned.returncode in (0, 1, config.CONFIG_EXIT_STATUS), planned.stderr
     assert "Traceback" not in planned.stderr, planned.stderr
+    if case == "missing-workers":
+        assert planned.returncode == config.CONFIG_EXIT_STATUS and "--workers N" in planned.stderr
+    elif case in PLAN_REPLACES:
+        assert planned.returncode in (0, 1), planned.stderr  # repaired, or a plain reason (more workers than modules)
+        assert "internal error" not in planned.stderr
+    else:
+        assert planned.returncode == config.CONFIG_EXIT_STATUS, planned.stderr
+        assert planned.stderr == covsplit(path, "validate").stderr
     assert snapshot(suite) == before  # a dry run writes nothing
 
 
