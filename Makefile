@@ -55,9 +55,10 @@ aggregate report: $(NOX)
 	$(NOX) $(NOXFLAGS) -s $@
 
 # make init ROOT=path/to/repo [WORKERS=5] [CONFIG=where/workers.toml] [ARGS=--force]: a workers.toml read from
-# the repository's own settings (default: splits/<repo>/workers.toml), then planned.
+# the repository's own settings (default: splits/<repo>/workers.toml), then planned.  The noxfile loads the
+# bundled workers.toml: CONFIG names the file init writes, which does not exist yet.
 init: $(NOX)
-	$(NOX) $(NOXFLAGS) -s init -- --root "$(abspath $(ROOT))" $(if $(WORKERS),--workers $(WORKERS)) \
+	COVSPLIT_CONFIG="$(CURDIR)/workers.toml" $(NOX) $(NOXFLAGS) -s init -- --root "$(abspath $(ROOT))" $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(filter command line environment,$(origin CONFIG)),--config "$(COVSPLIT_CONFIG)") $(ARGS)
 
 # make plan ARGS="--workers 5 --by duration --dry-run"
