@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import pytest
 
+from covsplit import report
 from covsplit.report.figures import (
     format_amount,
     format_count,
@@ -91,3 +92,11 @@ def test_times_are_written_in_utc_whatever_zone_they_were_recorded_in() -> None:
 
 def test_a_time_that_cannot_be_read_is_not_available() -> None:
     assert [format_time(v) for v in ("", "later", 0, None)] == ["n/a"] * 4
+
+
+# Moved unchanged from test_report.py: the same figures, through the names covsplit.report re-exports.
+def test_amounts_and_ratios() -> None:
+    assert report.format_amount(Fraction(8661, 5)) == "1,732.20"
+    assert report.format_amount(Fraction(200, 2)) == "100"
+    assert report.format_ratio(Fraction(12499, 10000)) == "1.24"
+    assert report.format_count(4000) == "4,000"
