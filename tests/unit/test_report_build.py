@@ -161,5 +161,5 @@ def test_inputs_the_model_only_carries_are_kept_in_order(cfg: config.Config) -> 
 
 
 def test_a_worker_without_a_status_is_said_not_to_have_run(cfg: config.Config) -> None:
-    model = build(cfg, {"worker1": "garbage"}, None)  # type: ignore[dict-item]
+    model = build(cfg, {"worker1": "garbage"}, None)
     assert [w.state for w in model.workers] == [status.NOT_RUN, status.NOT_RUN]

@@ -51,7 +51,8 @@ def test_float_field_of_a_missing_key_or_a_non_mapping_is_none() -> None:
 def test_as_dict_keeps_only_json_objects() -> None:
     data = {"a": {"b": 1}}
     assert as_dict(data) is data  # the same object, not a copy
-    assert [as_dict(v) for v in (None, [], "text", 3, True)] == [{}, {}, {}, {}, {}]
+    others: tuple[Any, ...] = (None, [], "text", 3, True)
+    assert [as_dict(v) for v in others] == [{}, {}, {}, {}, {}]
 
 
 def test_parse_time_keeps_a_zone_it_is_given() -> None:
