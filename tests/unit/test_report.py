@@ -220,13 +220,6 @@ def test_percent_of_nothing_is_none() -> None:
     assert report.percent(None, 10) is None
 
 
-def test_amounts_and_ratios() -> None:
-    assert report.format_amount(Fraction(8661, 5)) == "1,732.20"
-    assert report.format_amount(Fraction(200, 2)) == "100"
-    assert report.format_ratio(Fraction(12499, 10000)) == "1.24"
-    assert report.format_count(4000) == "4,000"
-
-
 # --- summary statistics and balance ----------------------------------------
 
 

@@ -1,0 +1,126 @@
+"""Unit tests of covsplit.pytest_schedule: which tests of a shared file a real pytest run keeps, per worker.
+
+The plugin deselects the tests another worker runs, so that every test of
+a shared file runs exactly once across the workers.  These tests run
+pytest (through pytester) over one shared and one unshared test file, with
+a real schedule file, once as each worker, and compare what ran.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from covsplit import sharing
+
+pytest_plugins = ["pytester"]
+
+SHARED = """
+import pytest
+
+def test_a():
+    pass
+
+def test_b():
+    pass
+
+class TestC:
+    def test_one(self):
+        pass
+
+    def test_two(self):
+        pass
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_p(n):
+    pass
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Path:
+    """tests/test_s.py shared by w1 (its owner) and w2 (test_b, class TestC, test_p[2]); tests/test_u.py unshared."""
+    pytester.mkpydir("tests")
+    (pytester.path / "tests" / "test_s.py").write_text(SHARED)
+    (pytester.path / "tests" / "test_u.py").write_text("def test_u():\n    pass\n")
+    schedule = pytester.path / "workers.schedule.json"
+    parts = {"w2": ("tests/test_s.py::test_b", "tests/test_s.py::TestC", "tests/test_s.py::test_p[2]")}
+    sharing.write(schedule, {"tests/test_s.py": sharing.SharedFile("w1", parts)})
+    return schedule
+
+
+def ran(pytester: pytest.Pytester, *args: str) -> set[str]:
+    """The node ids that passed in a run with the plugin loaded."""
+    result = pytester.runpytest("-p", "covsplit.pytest_schedule", "-rA", *args)
+    return {line.split()[1] for line in result.outlines if line.startswith("PASSED ")}
+
+
+ALL = {
+    "tests/test_s.py::test_a",
+    "tests/test_s.py::test_b",
+    "tests/test_s.py::TestC::test_one",
+    "tests/test_s.py::TestC::test_two",
+    "tests/test_s.py::test_p[1]",
+    "tests/test_s.py::test_p[2]",
+    "tests/test_u.py::test_u",
+}
+
+
+def test_a_worker_runs_the_pieces_it_is_given_and_the_unshared_files(pytester: pytest.Pytester, project: Path) -> None:
+    assert ran(pytester, f"--covsplit-schedule={project}", "--covsplit-worker=w2") == {
+        "tests/test_s.py::test_b",
+        "tests/test_s.py::TestC::test_one",
+        "tests/test_s.py::TestC::test_two",
+        "tests/test_s.py::test_p[2]",
+        "tests/test_u.py::test_u",
+    }
+
+
+def test_the_owner_runs_every_test_no_piece_names(pytester: pytest.Pytester, project: Path) -> None:
+    assert ran(pytester, f"--covsplit-schedule={project}", "--covsplit-worker=w1") == {
+        "tests/test_s.py::test_a",
+        "tests/test_s.py::test_p[1]",
+        "tests/test_u.py::test_u",
+    }
+
+
+def test_the_workers_together_run_each_test_exactly_once(pytester: pytest.Pytester, project: Path) -> None:
+    w1 = ran(pytester, f"--covsplit-schedule={project}", "--covsplit-worker=w1")
+    w2 = ran(pytester, f"--covsplit-schedule={project}", "--covsplit-worker=w2")
+    shared = {node for node in ALL if node.startswith("tests/test_s.py")}
+    assert (w1 | w2) == ALL and (w1 & w2) == {"tests/test_u.py::test_u"}
+    assert not (w1 & w2 & shared)
+
+
+def test_dropped_tests_are_reported_as_deselected(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest(
+        "-p", "covsplit.pytest_schedule", f"--covsplit-schedule={project}", "--covsplit-worker=w1"
+    )
+    result.assert_outcomes(passed=3, deselected=4)
+
+
+def test_a_worker_the_schedule_does_not_name_runs_no_shared_test(pytester: pytest.Pytester, project: Path) -> None:
+    assert ran(pytester, f"--covsplit-schedule={project}", "--covsplit-worker=w3") == {"tests/test_u.py::test_u"}
+
+
+def test_without_a_worker_or_a_schedule_every_test_runs(pytester: pytest.Pytester, project: Path) -> None:
+    assert ran(pytester) == ALL
+    assert ran(pytester, f"--covsplit-schedule={project}") == ALL
+    assert ran(pytester, "--covsplit-worker=w2") == ALL
+
+
+def test_a_schedule_file_that_does_not_exist_shares_nothing(pytester: pytest.Pytester, project: Path) -> None:
+    absent = pytester.path / "absent.schedule.json"
+    assert ran(pytester, f"--covsplit-schedule={absent}", "--covsplit-worker=w2") == ALL
+
+
+def test_a_schedule_that_is_not_one_stops_the_run(pytester: pytest.Pytester, project: Path) -> None:
+    # No silent fallback to running every test in every worker, which would run shared tests twice.
+    project.write_text(json.dumps({"schema": 99, "files": {}}))
+    result = pytester.runpytest(
+        "-p", "covsplit.pytest_schedule", f"--covsplit-schedule={project}", "--covsplit-worker=w1"
+    )
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*ScheduleError*not a covsplit schedule*"])
