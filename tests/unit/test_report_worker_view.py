@@ -192,11 +192,6 @@ def test_failure_categories_most_frequent_first_and_only_real_counts(cfg: config
     assert w.failure_files == {"TypeError": ("tests/test_b.py",)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="worker_view.py takes failure category counts with isinstance(count, int), which lets a JSON true "
-    "through as a count of 1; readers.int_field (and the outcomes beside it) read a true as missing",
-)
 def test_a_json_true_is_not_a_count_of_failures(cfg: config.Config) -> None:
     w = view(cfg, rec=record(status.FAILED, failure_categories={"TypeError": 2, "Flag": True}))
     assert w.failure_categories == (("TypeError", 2),)

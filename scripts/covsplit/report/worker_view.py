@@ -146,10 +146,8 @@ def worker_model(
     )
 
     categories_raw = as_dict(record.get("failure_categories"))
-    categories = sorted(
-        ((str(name), count) for name, count in categories_raw.items() if isinstance(count, int) and count > 0),
-        key=lambda item: (-item[1], item[0]),
-    )
+    counts = {str(name): int_field(categories_raw, name) or 0 for name in categories_raw}
+    categories = sorted(((n, c) for n, c in counts.items() if c > 0), key=lambda item: (-item[1], item[0]))
     failure_files = {
         str(name): tuple(str(f) for f in files)
         for name, files in as_dict(record.get("failure_files")).items()
