@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from plan_helpers import conventional_tests, inputs_for, write_project
 
 from covsplit import (
     check,
@@ -15,17 +16,14 @@ from covsplit import (
     config,
     discover,
     durations,
-    naming,
     plan_inputs,
     plan_model,
     plan_toml,
     schedule,
     sharing,
-    source_tree,
     tests_to_modules,
 )
 from covsplit.packing import PlanError, balance, ratio
-from covsplit.plan_inputs import Inputs
 from covsplit.planner import make_plan
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -33,19 +31,6 @@ TITLE_STYLE = re.compile(r"^[A-Z][\w ]* \([A-Z][\w ]*\)( \+ [A-Z][\w ]*)*$")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def write_project(root: Path, modules: dict[str, int], tests: list[str]) -> None:
-    """A project on disk whose modules have exactly the given statement counts."""
-    for rel, count in modules.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = "\n".join(f"v{i} = {i}" for i in range(count))
-        path.write_text(body + "\n" if count else ('"""Only a docstring."""\n' if count == 0 else ""))
-    for rel in tests:
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("def test_ok():\n    assert True\n")
 
 
 def write_durations(
@@ -60,28 +45,6 @@ def write_durations(
     wall = fixed + sum(seconds.values())
     record = {"schema": 1, "worker": worker, "wall_s": wall, "fixed_s": fixed, "files": seconds, "tests": tests or {}}
     (output / f"{worker}_durations.json").write_text(json.dumps(record))
-
-
-def inputs_for(modules: dict[str, int], tests: list[str], **extra) -> Inputs:
-    source = tuple(sorted({m.split("/")[0].removesuffix(".py") for m in modules}))
-    return Inputs(
-        source_dir=".",
-        source=source,
-        test_root="tests",
-        files=tuple(sorted(modules)),
-        statements=modules,
-        test_files=tuple(sorted(tests)),
-        **extra,
-    )
-
-
-def conventional_tests(modules: dict[str, int]) -> list[str]:
-    tests = []
-    for rel in modules:
-        folder, _, name = rel.rpartition("/")
-        if name != "__init__.py":
-            tests.append(f"tests/{folder}/test_{name}" if folder else f"tests/test_{name}")
-    return tests
 
 
 def makespan(assign: list[int], weights: list[float], n: int) -> float:
@@ -245,51 +208,6 @@ def test_unnameable_module_keeps_its_folder_whole(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- tests partition
-
-
-def test_convention_maps_test_files_to_modules() -> None:
-    files = ["training/losses.py", "training/__init__.py", "evaluation/toy/big.py", "evaluation/toy/small.py"]
-    stmts = {"training/losses.py": 5, "evaluation/toy/big.py": 9, "evaluation/toy/small.py": 1}
-
-    def target(test: str) -> str | None:
-        return tests_to_modules.convention_target(test, "tests", ".", files, stmts)
-
-    assert target("tests/training/test_losses.py") == "training/losses.py"
-    assert target("tests/unit/training/test_losses.py") == "training/losses.py"
-    assert target("tests/training/losses_test.py") == "training/losses.py"
-    assert target("tests/evaluation/test_toy.py") == "evaluation/toy/big.py"
-    assert target("tests/e2e/test_pipeline.py") is None
-    assert target("tests/evaluation/test_big.py") == "evaluation/toy/big.py"  # one level skipped
-    assert target("tests/evaluation/test_huge.py") is None
-    assert target("tests/training/test_dataset.py") is None
-
-
-def test_convention_maps_a_flat_suite_into_its_package() -> None:
-    """dateutil and attrs keep tests/test_<mod>.py beside src/<package>/: the folders mirror nothing."""
-    files = [
-        "src/dateutil/__init__.py",
-        "src/dateutil/rrule.py",
-        "src/dateutil/parser/_parser.py",
-        "src/dateutil/parser/isoparser.py",
-        "src/dateutil/tz/tz.py",
-        "src/dateutil/tz/_tzfile.py",
-        "src/attr/_make.py",
-        "src/attr/validators.py",
-        "src/attrs/validators.py",
-    ]
-    stmts = {"src/dateutil/parser/_parser.py": 996, "src/dateutil/parser/isoparser.py": 200, "src/dateutil/tz/tz.py": 9}
-
-    def target(test: str) -> str | None:
-        return tests_to_modules.convention_target(test, "tests", "src", files, stmts)
-
-    assert target("tests/test_rrule.py") == "src/dateutil/rrule.py"
-    assert target("tests/test_parser.py") == "src/dateutil/parser/_parser.py"  # the package's biggest module
-    assert target("tests/test_isoparser.py") == "src/dateutil/parser/isoparser.py"  # found once, deeper
-    assert target("tests/test_tzfile.py") == "src/dateutil/tz/_tzfile.py"  # private, found once
-    assert target("tests/test_make.py") == "src/attr/_make.py"
-    assert target("tests/property/test_rrule.py") == "src/dateutil/rrule.py"
-    assert target("tests/test_validators.py") is None  # attr's and attrs': no single module
-    assert target("tests/test_internals.py") is None
 
 
 def test_every_test_file_runs_in_exactly_one_worker(tmp_path: Path) -> None:
@@ -566,34 +484,6 @@ def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:
     assert all(label in many.title for label in ("Alpha", "Beta", "Gamma", "Delta")), many.title
 
 
-def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
-    # Every worker shares the one package, so "Large Core Modules" would tell them apart but not say
-    # where their modules are: the sub-folders do ("Part of" where a worker has only some of one), or its
-    # heaviest module when it has none.
-    top = source_tree.Node(
-        "lib",
-        "lib",
-        ("lib/core.py", "lib/util.py", "lib/rules/a.py", "lib/rules/b.py", "lib/io/x.py", "lib/io/y.py"),
-    )
-    statements = {f: 10 for f in top.files}
-    drafts = [
-        {"files": ["lib/rules/a.py", "lib/core.py"]},
-        {"files": ["lib/rules/b.py", "lib/io/x.py", "lib/io/y.py", "lib/util.py"]},
-        {"files": ["lib/core.py", "lib/util.py"]},
-    ]
-    assert naming.make_titles(drafts, statements, [top]) == [
-        "Lib (Part of Rules + 1 Top-level Module)",
-        "Lib (Io, Part of Rules + 1 Top-level Module)",
-        # No sub-folder: named after its heaviest module.
-        "Lib (Core + 1 Top-level Module)",
-    ]
-    # Where workers draw on several packages, the spec's wording stays.
-    other = source_tree.Node("app", "app", ("app/main.py",))
-    assert naming.make_titles(
-        [{"files": ["lib/rules/a.py", "lib/rules/b.py"]}, {"files": ["app/main.py"]}], statements, [top, other]
-    ) == ["Lib (All Modules)", "App (All Modules)"]
-
-
 def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
     # The issue's example: at a 1.007 balance the planner scattered training modules into an Evaluation
     # worker and four folders into one. Within the default tolerance (1.10) it keeps folders together.
@@ -609,35 +499,6 @@ def test_folders_first_within_the_tolerance_on_the_bundled_example() -> None:
     # Titles name every top folder a worker draws from.
     for worker, drawn in zip(result.workers, tops, strict=True):
         assert all(top.capitalize() in worker.title for top in drawn), (worker.title, drawn)
-
-
-def test_a_worker_with_one_module_of_a_shared_package_is_named_after_it() -> None:
-    # attrs: one worker came to own attr/_make.py alone; "Attr (Largest Modules)" was true but said less.
-    attr = source_tree.Node(
-        "attr", "attr", ("attr/_make.py", "attr/_funcs.py", "attr/validators.py", "attr/__init__.py")
-    )
-    other = source_tree.Node("attrs", "attrs", ("attrs/__init__.py",))
-    statements = {"attr/_make.py": 900, "attr/_funcs.py": 100, "attr/validators.py": 200, "attr/__init__.py": 20}
-    statements["attrs/__init__.py"] = 10
-    drafts = [
-        {"files": ["attr/_make.py"]},
-        {"files": ["attr/_funcs.py", "attr/validators.py"]},
-        {"files": ["attr/__init__.py"]},
-        {"files": ["attrs/__init__.py"]},
-    ]
-    assert naming.make_titles(drafts, statements, [attr, other]) == [
-        "Attr (Make)",
-        "Attr (Medium Core Modules)",
-        # A package's __init__ says nothing about what it holds: the size wording stays.
-        "Attr (Small Modules)",
-        "Attrs (All Modules)",
-    ]
-    # In a one-package project the same holds for the module a worker is named after.
-    assert naming.make_titles(drafts[:3], statements, [attr]) == [
-        "Attr (Make)",
-        "Attr (Validators + 1 Top-level Module)",
-        "Attr (Small Modules)",
-    ]
 
 
 def test_a_split_held_up_by_one_heavy_module_is_kept() -> None:
