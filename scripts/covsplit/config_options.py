@@ -10,6 +10,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,14 +64,21 @@ def _strings(path: Path, key: str, value: Any, default: tuple[str, ...]) -> tupl
 
 
 def _test_paths(path: Path, key: str, value: Any, default: str) -> tuple[str, ...]:
-    """One path, or several (a repository that tests only some of its test folders)."""
+    """One path, or several (a repository that tests only some of its test folders), as the planner compares them.
+
+    ``"tests/"`` and ``"./tests"`` are ``"tests"``: test files are matched
+    against these as folder prefixes, and ``"tests//"`` matches none.
+    """
     value = default if value is None else value
-    if isinstance(value, str):
-        return (value,)
-    paths = string_list(path, key, value)
+    paths = (value,) if isinstance(value, str) else string_list(path, key, value)
     if not paths:
         raise ConfigError(path, key, "empty list", 'leave it out for "tests", or list the test folders')
-    return paths
+    return tuple(posixpath.normpath(p) for p in paths)
+
+
+def _test_folders(path: Path, key: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Test files or folders, written as :func:`_test_paths` writes them."""
+    return tuple(posixpath.normpath(p) for p in _strings(path, key, value, default))
 
 
 def _groups(path: Path, key: str, value: Any, default: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
@@ -139,7 +147,7 @@ OPTIONS: tuple[Option, ...] = (
            "depend on each other's order", _groups),
     Option("project", "not_run", (), "`[]`",
            "test files or folders inside `tests` that no worker runs on purpose; any other test file no worker "
-           "runs is a `make check` problem and a next step in the report", _strings),
+           "runs is a `make check` problem and a next step in the report", _test_folders),
     Option("project", "install", (), "`[]`",
            'one `pip`/`uv pip install` argument string per entry, run from `root` (`"-e ."`, `"-r '
            'requirements.txt"`)', _install),

@@ -17,10 +17,10 @@ from typing import Any
 from covsplit.discover import resolve_module
 from covsplit.tomlcheck import ConfigError, Option, Problems, expect, string_list, unknown_keys
 
-# Session names the noxfile defines itself: a worker may not shadow them.
 # More workers than this is a mistake (a generated file gone wrong), not a split: each is a virtualenv.
 MAX_WORKERS = 64
-RESERVED_NAMES = frozenset({"aggregate", "report", "plan", "check", "tests", "lint", "bench"})
+# Session names the noxfile defines itself: a worker may not shadow them.
+RESERVED_NAMES = frozenset({"aggregate", "report", "plan", "init", "check", "tests", "lint", "bench"})
 WORKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 

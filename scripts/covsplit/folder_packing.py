@@ -1,7 +1,7 @@
 """The folder-first packing rules: a worker owns a run of the folder order, and splits are judged by scatter.
 
 :func:`folder_runs` gives each worker a run of the folder order, cut
-where fewest folders split; :func:`coherence` and :func:`span` say how
+where fewest folders split; :func:`coherence` and :func:`heaviest_load` say how
 scattered and how heavy a packing is, so :mod:`covsplit.ownership` can
 pick the least scattered one within the tolerance.
 """

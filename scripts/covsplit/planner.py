@@ -27,6 +27,7 @@ Ownership, in short:
    balance (plus 1%, never beyond plain LPT's); the packing with the fewest
    (worker, folder) pairs wins, so the result is never worse than LPT.
 4. Whole folders owned by one worker are written as one name; workers that
+   survive keep their names, titles and comments.
 
 The command that prints the plan and writes ``workers.toml`` is
 :mod:`covsplit.plan`; the steps live beside this module: the source tree

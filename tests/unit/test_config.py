@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, config_options
+from covsplit import config, config_options, placement
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -265,3 +265,15 @@ def test_a_broken_option_keeps_its_default_and_the_others_are_still_checked(proj
     text = text.replace("line = 80", "line = 101")
     keys = [problem.key for problem in error_for(project, text).problems]
     assert {"project.timeout", "project.pytest_args", "thresholds.line"} <= set(keys)
+
+
+def test_test_paths_are_written_as_the_planner_compares_them(project: Path) -> None:
+    """``"./tests/"`` is ``"tests"``: the planner matches test files against these as folder prefixes."""
+    (project / "proj" / "tests" / "slow").mkdir()
+    text = VALID.replace('tests = "tests"\n', 'tests = "./tests/"\nnot_run = ["tests/slow/"]\n', 1)
+    cfg = config.load(write(project, text))
+    assert (cfg.test_paths, cfg.test_root, cfg.not_run) == (("tests",), "tests", ("tests/slow",))
+    # Written whole, the root would make pytest run tests/slow, which not_run leaves out.
+    owner = {"tests/a/test_x.py": 0, "tests/b/test_z.py": 0}
+    entries = placement.tests_entries(cfg.test_root, list(owner), owner, out_of_scope=["tests/slow/test_big.py"])
+    assert entries == {0: ["tests/a", "tests/b"]}

@@ -3,6 +3,7 @@ of every worker collected and none raised, so that a user fixes all of them in o
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from plan_helpers import write_project
 
 from covsplit.config_options import INHERITED, keys
-from covsplit.config_workers import MAX_WORKERS, Worker, inherited_values, inside, parse_workers
+from covsplit.config_workers import MAX_WORKERS, RESERVED_NAMES, Worker, inherited_values, inside, parse_workers
 from covsplit.tomlcheck import Problems
 
 MODULES = {"pkg/__init__.py": -1, "pkg/a.py": 1, "pkg/sub/b.py": 1, "other/c.py": 1}
@@ -185,3 +186,14 @@ def test_inside_follows_dot_dot_and_symlinks_out_of_the_root(tmp_path: Path) -> 
     assert not inside(root, root / ".." / "proj_other")
     (root / "link").symlink_to(tmp_path)
     assert not inside(root, root / "link")
+
+
+def test_the_reserved_names_are_the_noxfiles_own_sessions() -> None:
+    """A worker named like a session the noxfile defines would shadow it: every such name is reserved."""
+    noxfile = ast.parse((Path(__file__).resolve().parents[2] / "noxfile.py").read_text())
+    sessions = {
+        node.name
+        for node in noxfile.body
+        if isinstance(node, ast.FunctionDef) and any("session" in ast.unparse(d) for d in node.decorator_list)
+    }
+    assert sessions == RESERVED_NAMES

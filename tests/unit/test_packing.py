@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from fractions import Fraction
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from covsplit import packing
+from covsplit.packing import PlanError, balance, ratio
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -79,3 +81,87 @@ def test_the_tolerance_counts_from_the_floor() -> None:
     assert packing.allowed_max_mean(1.25, floor) == 2
     assert packing.within_tolerance([8, 2], 1.0, floor)  # the best any split can do
     assert not packing.within_tolerance([8, 2], 1.0)
+
+
+# Moved unchanged from test_plan.py: packing.balance on its own.
+
+
+def makespan(assign: list[int], weights: list[float], n: int) -> float:
+    return max(sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(n))
+
+
+def lpt(weights: list[float], n: int) -> float:
+    loads = [0.0] * n
+    for weight in sorted(weights, reverse=True):
+        loads[loads.index(min(loads))] += weight
+    return max(loads)
+
+
+def test_one_module_heavier_than_target_gets_a_worker_of_its_own() -> None:
+    weights = [100.0, 10, 10, 10, 10, 10, 10]
+    assign = balance(weights, 3)
+    heavy = assign[0]
+    assert [i for i, a in enumerate(assign) if a == heavy] == [0]
+    light = [sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(3) if k != heavy]
+    assert light == [30, 30]
+    assert ratio([100, 30, 30]) == pytest.approx(100 / (160 / 3))
+
+
+def test_more_workers_than_modules_is_a_clear_error() -> None:
+    with pytest.raises(PlanError, match="3 workers but only 2 modules"):
+        balance([5.0, 5.0], 3)
+    with pytest.raises(PlanError, match="at least 1"):
+        balance([5.0], 0)
+
+
+def test_no_worker_is_ever_empty() -> None:
+    # Weightless modules and heavy non-module items (end-to-end tests) must not leave a worker without a module.
+    assign = balance([10.0, 0.0, 0.0, 0.0], 3)
+    assert sorted(set(assign)) == [0, 1, 2]
+    anchors = [True, True, False, False]
+    assign = balance([1.0, 1.0, 50.0, 50.0], 2, anchors=anchors)
+    for worker in (0, 1):
+        assert any(a == worker and anchors[i] for i, a in enumerate(assign))
+    assert makespan(assign, [1.0, 1.0, 50.0, 50.0], 2) == 51
+
+
+def test_never_worse_than_greedy_longest_first() -> None:
+    rng = random.Random(4)
+    for _ in range(150):
+        n = rng.randint(2, 7)
+        weights = [float(rng.choice([rng.randint(1, 30), rng.randint(1, 400)])) for _ in range(rng.randint(n, 40))]
+        groups = [f"pkg{rng.randint(0, 3)}" for _ in weights]
+        assign = balance(weights, n, groups)
+        assert sorted(set(assign)) == list(range(n))
+        assert makespan(assign, weights, n) <= lpt(weights, n) + 1e-9
+
+
+def scatter(assign: list[int], groups: list[str], n: int) -> int:
+    return sum(len({g for g, a in zip(groups, assign, strict=True) if a == k}) for k in range(n))
+
+
+def test_improvement_reaches_what_greedy_starts_miss() -> None:
+    # Every greedy start leaves 22 / 20 here; moves and swaps off the heaviest worker find 21 / 21.
+    weights, groups = [2.0, 11, 7, 5, 9, 8], ["a", "b", "b", "b", "a", "a"]
+    assert makespan(balance(weights, 2, groups), weights, 2) == 21
+
+
+def test_folders_are_gathered_without_losing_balance() -> None:
+    weights, groups = [8.0, 8, 7, 3, 4], ["a", "b", "b", "b", "a"]
+    assign = balance(weights, 3, groups)
+    assert makespan(assign, weights, 3) == 11
+    assert scatter(assign, groups, 3) == 4  # 5 without the gathering pass
+
+
+def test_folder_aware_start_wins_when_it_is_as_good() -> None:
+    # Plain greedy (even improved) ends at 19 with 5 (worker, folder) pairs; the folder-aware start: 18 and 4.
+    weights, groups = [3.0, 5, 4, 4, 1, 7, 12], ["a", "a", "b", "b", "a", "a", "c"]
+    assign = balance(weights, 2, groups)
+    assert (makespan(assign, weights, 2), scatter(assign, groups, 2)) == (18, 4)
+
+
+def test_greedy_that_prefers_the_folder_already_there() -> None:
+    # Same makespan (23) either way; only the folder-preferring greedy start gets 4 pairs instead of 5.
+    weights, groups = [2.0, 8, 4, 12, 2, 7, 10], ["c", "a", "b", "a", "b", "c", "a"]
+    assign = balance(weights, 2, groups)
+    assert (makespan(assign, weights, 2), scatter(assign, groups, 2)) == (23, 4)

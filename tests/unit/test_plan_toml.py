@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from covsplit import plan_toml
+from covsplit import plan_model, plan_toml
 from covsplit.plan_model import Plan, PlannedWorker
 
 TEXT = """\
@@ -98,3 +98,29 @@ def test_a_file_without_workers_gets_them() -> None:
     written = render(planned("worker1", ["a"], ["tests"], "Alpha", kept=False), text='[project]\nroot = "."\n')
     assert written.startswith('[project]\nroot = "."\n')
     assert tomllib.loads(written)["workers"] == {"worker1": {"title": "Alpha", "modules": ["a"], "tests": ["tests"]}}
+
+
+# Moved unchanged from test_plan.py.
+def test_removing_a_worker_keeps_the_comments_of_the_others() -> None:
+    text = (
+        '[project]\nroot = "x"  # kept\n\n'
+        '[workers.worker1]\ntitle = "A"\nmodules = ["a"]\n\n'
+        '# about worker2\n[workers.worker2]\ntitle = "B"\nmodules = ["b"]\n# inside worker2\n\n'
+        '# about worker3\n[workers.worker3]\ntitle = "C"  # why C\nmodules = ["c"]\n'
+        'tests = ["tests/c"]   # why these tests\n'
+    )
+
+    def worker(name: str, modules: list[str], tests: list[str], survives: bool) -> plan_model.PlannedWorker:
+        return plan_model.PlannedWorker(name, f"New {name}", tuple(modules), tuple(tests), (), (), 0, 0.0,
+                                  name if survives else None, title_kept=survives)  # fmt: skip
+
+    result = plan_model.Plan(
+        "statements",
+        (worker("worker1", ["a", "b"], ["tests/a"], True), worker("worker3", ["c"], ["tests/c", "tests/d"], False)),
+        1.0,
+    )
+    written = plan_toml.render_toml(text, result)
+    assert "about worker2" not in written and "inside worker2" not in written
+    assert '# about worker3\n[workers.worker3]\ntitle = "New worker3"' in written
+    assert "]   # why these tests" in written
+    assert written.startswith('[project]\nroot = "x"  # kept\n\n[workers.worker1]\ntitle = "A"\n')
