@@ -7,6 +7,13 @@ tests another worker runs, by the one rule that makes each test run
 exactly once: the worker whose piece names it, else the file's owner.
 Tests of files that are not shared are left alone.
 
+A worker names its test files on the command line, and pytest collects a
+file named there even when the suite's own conftest leaves it out of a
+directory's collection (``collect_ignore``, ``collect_ignore_glob``; attrs
+ignores ``test_forward_references.py`` below Python 3.14, where its test
+fails).  This plugin deselects those too, so that the workers together run
+one serial collection of the suite, not more.
+
 Loaded with ``-p covsplit.pytest_schedule --covsplit-schedule=PATH
 --covsplit-worker=NAME`` by the worker driver; without them it does nothing.
 """
@@ -31,13 +38,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     schedule, worker = config.getoption("--covsplit-schedule"), config.getoption("--covsplit-worker")
     if not schedule or not worker:
         return
+    _leave_out_what_a_serial_run_ignores(config, items)
     shared = sharing.read(Path(schedule))
     if not shared:
         return
     assigned = {file: sharing.assignments(entry) for file, entry in shared.items()}
     # The schedule names files relative to the project root, where the worker runs pytest.
     root = Path(os.getcwd())
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         try:
             file = Path(item.path).relative_to(root).as_posix()
@@ -48,6 +57,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
         else:
             dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _leave_out_what_a_serial_run_ignores(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the tests of files the suite's conftest ignores (asked through pytest's own hook, per file)."""
+    ignored: dict[Path, bool] = {}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        path = Path(item.path)
+        if path not in ignored:
+            ignored[path] = bool(item.ihook.pytest_ignore_collect(collection_path=path, config=config))
+        (dropped if ignored[path] else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -124,3 +124,23 @@ def test_a_schedule_that_is_not_one_stops_the_run(pytester: pytest.Pytester, pro
     )
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*ScheduleError*not a covsplit schedule*"])
+
+
+def test_a_file_the_suites_conftest_ignores_is_left_out_though_named_on_the_command_line(
+    pytester: pytest.Pytester,
+) -> None:
+    # As attrs' conftest does below Python 3.14: `pytest tests` skips the file, `pytest tests/test_new.py` runs it.
+    pytester.mkpydir("tests")
+    (pytester.path / "tests" / "conftest.py").write_text('collect_ignore = ["test_new.py"]\n')
+    (pytester.path / "tests" / "test_new.py").write_text("def test_needs_a_newer_python():\n    pass\n")
+    (pytester.path / "tests" / "test_old.py").write_text("def test_runs():\n    pass\n")
+    files = ("tests/test_new.py", "tests/test_old.py")
+    serial = pytester.runpytest("-rA", "tests")
+    assert [line.split()[1] for line in serial.outlines if line.startswith("PASSED ")] == [
+        "tests/test_old.py::test_runs"
+    ]
+    assert "tests/test_new.py::test_needs_a_newer_python" in ran(pytester, *files)  # what pytest alone does
+
+    worker = ran(pytester, "--covsplit-schedule=none.json", "--covsplit-worker=w1", *files)
+
+    assert worker == {"tests/test_old.py::test_runs"}
