@@ -122,11 +122,13 @@ def parse_workers(
         if collected.attempt(partial(expect, path, key, table, dict, "a table")) is None:
             continue
         collected.attempt(partial(unknown_keys, path, key, table, allowed))
+        title = collected.attempt(
+            partial(expect, path, f"{key}.title", table.get("title", name), str, "a string"), name
+        )
         if settings_only:
-            collected.attempt(partial(expect, path, f"{key}.title", table.get("title", name), str, "a string"))
             inherited_values(path, key, table, inherited, options, collected)
             continue
-        worker = _parse_worker(path, name, table, root, source_dir, source, every, test_paths, owners, collected)
+        worker = _parse_worker(path, name, title, table, root, source_dir, source, every, test_paths, owners, collected)
         if worker is None:
             continue
         own = inherited_values(path, key, table, inherited, options, collected)
@@ -156,6 +158,7 @@ def inherited_values(
 def _parse_worker(
     path: Path,
     name: str,
+    title: str,
     table: dict[str, Any],
     root: Path,
     source_dir: str,
@@ -165,9 +168,8 @@ def _parse_worker(
     owners: dict[str, str],
     problems: Problems,
 ) -> dict[str, Any] | None:
-    """One worker's title, modules and tests; None when it has no usable modules."""
+    """One worker's modules and tests (its title already checked); None when it has no usable modules."""
     key = f"workers.{name}"
-    title = problems.attempt(lambda: expect(path, f"{key}.title", table.get("title", name), str, "a string"), name)
     if "modules" not in table:
         problems.add(ConfigError(path, f"{key}.modules", "missing key", "list the modules this worker owns"))
         return None

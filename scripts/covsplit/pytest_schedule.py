@@ -21,6 +21,7 @@ Loaded with ``-p covsplit.pytest_schedule --covsplit-schedule=PATH
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,40 +39,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     schedule, worker = config.getoption("--covsplit-schedule"), config.getoption("--covsplit-worker")
     if not schedule or not worker:
         return
-    _leave_out_what_a_serial_run_ignores(config, items)
+    # Asked through pytest's own hook, once per file.
+    ignored: dict[Path, bool] = {}
+
+    def collected_by_a_serial_run(item: pytest.Item) -> bool:
+        path = Path(item.path)
+        if path not in ignored:
+            ignored[path] = bool(item.ihook.pytest_ignore_collect(collection_path=path, config=config))
+        return not ignored[path]
+
+    _keep(config, items, collected_by_a_serial_run)
     shared = sharing.read(Path(schedule))
     if not shared:
         return
     assigned = {file: sharing.assignments(entry) for file, entry in shared.items()}
     # The schedule names files relative to the project root, where the worker runs pytest.
     root = Path(os.getcwd())
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
+
+    def runs_here(item: pytest.Item) -> bool:
         try:
             file = Path(item.path).relative_to(root).as_posix()
         except ValueError:
             file = ""
         entry = shared.get(file)
-        if entry is None or sharing.runs_here(item.nodeid, entry, worker, assigned[file]):
-            kept.append(item)
-        else:
-            dropped.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+        return entry is None or sharing.runs_here(item.nodeid, entry, worker, assigned[file])
+
+    _keep(config, items, runs_here)
 
 
-def _leave_out_what_a_serial_run_ignores(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests of files the suite's conftest ignores (asked through pytest's own hook, per file)."""
-    ignored: dict[Path, bool] = {}
+def _keep(config: pytest.Config, items: list[pytest.Item], wanted: Callable[[pytest.Item], bool]) -> None:
+    """Deselect the items ``wanted`` refuses, as ``-k`` and ``--deselect`` do (reported as deselected)."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        path = Path(item.path)
-        if path not in ignored:
-            ignored[path] = bool(item.ihook.pytest_ignore_collect(collection_path=path, config=config))
-        (dropped if ignored[path] else kept).append(item)
+        (kept if wanted(item) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
