@@ -258,13 +258,15 @@ def _test_problems(
     for test in test_files:
         claims = runners.get(test, [])
         workers = sorted({worker for worker, _ in claims})
-        if test in shared:
-            # Shared by the schedule file: exactly the workers it names run it, each its part.
-            if set(workers) != shared[test].workers:
+        found = sharing.entry_for(test, shared)
+        if found is not None:
+            # Shared (or dealt) by the schedule file: exactly the workers it names run it, each its part.
+            entry = found[1]
+            if set(workers) != entry.workers:
                 problems.append(
                     Problem(
                         "shared-test",
-                        f"{test} is shared by the schedule between {', '.join(sorted(shared[test].workers))} but "
+                        f"{test} is shared by the schedule between {', '.join(sorted(entry.workers))} but "
                         f"run by {', '.join(workers) or 'no worker'}; run plan to schedule it again",
                     )
                 )
@@ -349,12 +351,17 @@ def _share_of(
     shared: Mapping[str, sharing.SharedFile],
 ) -> float:
     """The seconds a worker spends on one test file: all of it, or its part of a shared one (and collecting it)."""
-    entry = shared.get(test)
-    if entry is None:
+    found = sharing.entry_for(test, shared)
+    if found is None:
         return seconds
+    entry = found[1]
     nodes = measured.tests.get(test)
     if not nodes:
         return seconds / holders
+    if entry.dealt:
+        # Dealt round-robin: each worker collects the file and runs about an even share of its tests.
+        collect = measured.collect.get(test, 0.0)
+        return collect + (seconds - collect) / holders
     assigned = sharing.assignments(entry)
     mine = sum(s for node, s in nodes.items() if sharing.runs_here(node, entry, worker, assigned))
     return measured.collect.get(test, 0.0) + mine

@@ -53,8 +53,9 @@ def pytest_command(
         "-p",
         "covsplit.pytest_inputs",
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
-        # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs.
-        *(_schedule_options(cfg, worker) if cfg.shared else []),
+        # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs;
+        # and files the suite's conftest ignores do not run although named here.
+        *_schedule_options(cfg, worker),
         "-p",
         "no:cacheprovider",
         "--continue-on-collection-errors",
@@ -82,8 +83,10 @@ def pytest_command(
 
 
 def _schedule_options(cfg: Config, worker: Worker) -> list[str]:
-    schedule = sharing.path_for(cfg.path)
-    return ["-p", "covsplit.pytest_schedule", f"--covsplit-schedule={schedule}", f"--covsplit-worker={worker.name}"]
+    options = ["-p", "covsplit.pytest_schedule", f"--covsplit-worker={worker.name}"]
+    if cfg.shared:
+        options.append(f"--covsplit-schedule={sharing.path_for(cfg.path)}")
+    return options
 
 
 def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -205,22 +205,26 @@ def _shared_files(cfg: Config) -> dict[str, SharedFile]:
                 problems.append(
                     ConfigError(schedule, f"files.{file}", f"names worker {name!r}, not in {cfg.path.name}", fix)
                 )
-            elif not any(_covers(entry_path, file) for entry_path in worker.tests):
+            elif not any(sharing.covers(entry_path, file) for entry_path in worker.tests):
                 problems.append(
                     ConfigError(
                         schedule, f"files.{file}", f"gives part of it to {name}, whose tests do not include it", fix
                     )
                 )
+        if entry.dealt:
+            wanted = {group for group in cfg.keep_together if any(sharing.covers(file, member) for member in group)}
+            if wanted != set(entry.together):
+                problems.append(
+                    ConfigError(
+                        schedule,
+                        f"files.{file}.together",
+                        "differs from project.keep_together: the deal would separate files kept together",
+                        "run `make plan` to deal the tests again",
+                    )
+                )
     if problems:
         raise ConfigError.of(problems)
     return shared
-
-
-def _covers(test_path: str, file: str) -> bool:
-    if "::" in test_path:
-        return False
-    base = test_path.rstrip("/")
-    return base in (".", "") or file == base or file.startswith(base + "/")
 
 
 def _reject_duplicate_workers(path: Path, text: str) -> None:

@@ -124,8 +124,6 @@ class Inputs:
     collect: Mapping[str, float] = field(default_factory=dict)
     # project.keep_together: test files a schedule never separates.
     together: tuple[tuple[str, ...], ...] = ()
-    # Before any run is measured: each test file's tests by node id prefix, counted from its source.
-    estimates: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 def gather(cfg: config.Config) -> Inputs:
@@ -151,9 +149,6 @@ def gather(cfg: config.Config) -> Inputs:
         tests={file: nodes for file, nodes in measured.tests.items() if file in test_files},
         collect=measured.collect,
         together=cfg.keep_together,
-        estimates={}
-        if measured.files
-        else {t: {k: float(v) for k, v in discover.estimated_tests(cfg.root, t).items()} for t in test_files},
     )
 
 

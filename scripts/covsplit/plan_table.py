@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from covsplit.packing import ratio
@@ -13,12 +14,14 @@ from covsplit.schedule import BY_STATEMENTS
 def _old_loads(
     old: Sequence[OldWorker], statements: Mapping[str, int], seconds: Mapping[str, float], fixed: float
 ) -> list[tuple[str, str, int, float]]:
+    # A test file several workers list (shared in pieces, or dealt) is counted at an even share each.
+    holders = Counter(t for w in old for t in set(w.tests))
     return [
         (
             w.name,
             w.title,
             sum(statements.get(f, 0) for f in w.files),
-            fixed + sum(seconds.get(t, 0.0) for t in w.tests),
+            fixed + sum(seconds.get(t, 0.0) / holders[t] for t in set(w.tests)),
         )
         for w in old
     ]

@@ -44,7 +44,7 @@ from covsplit import schedule, sharing
 from covsplit.naming import name_workers
 from covsplit.ownership import own_by_statements, ownership_stands, split_floor
 from covsplit.packing import PlanError, ratio
-from covsplit.placement import measured_note, shared_note, tests_entries, unmeasured_placement
+from covsplit.placement import dealt_note, dealt_paths, measured_note, shared_note, tests_entries
 from covsplit.plan_inputs import Inputs, OldWorker, seconds_per_test
 from covsplit.plan_model import Plan
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
@@ -59,8 +59,9 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     keeps the current ownership when the number of workers is unchanged.
     Scheduling (which worker runs which test file) balances measured seconds,
     longest first onto the least loaded worker, whatever module a test file
-    exercises; before any run was measured, test files follow the module
-    they are named after.
+    exercises; before any run was measured, nothing says which tests are
+    slow, so every worker lists the whole suite and its tests are dealt
+    round-robin (:func:`covsplit.sharing.deal`).
     """
     if by not in (BY_STATEMENTS, BY_DURATION):
         raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
@@ -101,13 +102,18 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         )
 
     shared: dict[str, schedule.SharedPieces] = {}
+    placed: dict[str, int] = {}
+    dealt: list[str] = []
     if timed:
         placement = schedule.place(seconds, inputs.tests, inputs.collect, n, inputs.fixed, inputs.together)
         placed, shared = placement.whole, placement.shared
         notes.append(measured_note(inputs, seconds, average))
         notes += [shared_note(file, entry, seconds[file]) for file, entry in sorted(shared.items())]
+    elif n == 1:
+        placed = dict.fromkeys(inputs.test_files, 0)
     else:
-        placed, shared = unmeasured_placement(inputs, owned, seconds, n, notes)
+        dealt = dealt_paths(inputs)
+        notes.append(dealt_note(n))
 
     whole = [t for t in inputs.test_files if t in placed]
     # A folder holding a shared file is never written whole: its other workers would run all of it.
@@ -119,13 +125,13 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         drafts.append(
             {
                 "modules": tuple(sorted(modules)),
-                "tests": tuple(sorted([*test_names[worker], *sharing_here])),
+                "tests": tuple(sorted([*test_names[worker], *sharing_here, *dealt])),
                 "files": files,
-                "test_files": tests,
+                "test_files": tests if timed else inputs.test_files,
                 "statements": sum(stmts.get(f, 0) for f in files),
                 "seconds": round(placement.loads[worker], 3)
                 if timed
-                else round(inputs.fixed + sum(seconds[t] for t in tests), 3),
+                else round(inputs.fixed + sum(seconds.values()) / n, 3),
             }
         )
     workers = name_workers(drafts, old, stmts, tops, inputs)
@@ -140,4 +146,8 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
         for file, entry in shared.items()
     }
+    for path in dealt:
+        # Groups kept together are dealt as one hand wherever their files are.
+        touching = [group for group in inputs.together if any(sharing.covers(path, file) for file in group)]
+        named[path] = sharing.dealt(names, touching)
     return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)

@@ -5,7 +5,10 @@ prefixes, listed in the schedule file (:mod:`covsplit.sharing`).  Every
 worker that shares the file collects all of it; this plugin deselects the
 tests another worker runs, by the one rule that makes each test run
 exactly once: the worker whose piece names it, else the file's owner.
-Tests of files that are not shared are left alone.
+Before anything was measured, the plan deals whole test paths instead:
+every worker collects the same tests and keeps every N-th in node id
+order (:func:`covsplit.sharing.deal`).  Tests of files that are not shared
+are left alone.
 
 A worker names its test files on the command line, and pytest collects a
 file named there even when the suite's own conftest leaves it out of a
@@ -14,8 +17,9 @@ ignores ``test_forward_references.py`` below Python 3.14, where its test
 fails).  This plugin deselects those too, so that the workers together run
 one serial collection of the suite, not more.
 
-Loaded with ``-p covsplit.pytest_schedule --covsplit-schedule=PATH
---covsplit-worker=NAME`` by the worker driver; without them it does nothing.
+Loaded with ``-p covsplit.pytest_schedule --covsplit-worker=NAME
+[--covsplit-schedule=PATH]`` by the worker driver (the schedule only when
+there is one); without a worker's name it does nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     schedule, worker = config.getoption("--covsplit-schedule"), config.getoption("--covsplit-worker")
-    if not schedule or not worker:
+    if not worker:
         return
     # Asked through pytest's own hook, once per file.
     ignored: dict[Path, bool] = {}
@@ -49,22 +53,53 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return not ignored[path]
 
     _keep(config, items, collected_by_a_serial_run)
-    shared = sharing.read(Path(schedule))
+    shared = sharing.read(Path(schedule)) if schedule else {}
     if not shared:
         return
-    assigned = {file: sharing.assignments(entry) for file, entry in shared.items()}
     # The schedule names files relative to the project root, where the worker runs pytest.
     root = Path(os.getcwd())
-
-    def runs_here(item: pytest.Item) -> bool:
+    entries: dict[str, tuple[str, sharing.SharedFile] | None] = {}
+    files: dict[str, str] = {}
+    for item in items:
         try:
             file = Path(item.path).relative_to(root).as_posix()
         except ValueError:
             file = ""
-        entry = shared.get(file)
-        return entry is None or sharing.runs_here(item.nodeid, entry, worker, assigned[file])
+        files[item.nodeid] = file
+        if file not in entries:
+            entries[file] = sharing.entry_for(file, shared)
+    dealt = _deal(items, files, entries)
+    assigned = {key: sharing.assignments(entry) for key, entry in shared.items() if not entry.dealt}
+
+    def runs_here(item: pytest.Item) -> bool:
+        found = entries[files[item.nodeid]]
+        if found is None:
+            return True
+        key, entry = found
+        if entry.dealt:
+            return dealt[item.nodeid] == worker
+        return sharing.runs_here(item.nodeid, entry, worker, assigned[key])
 
     _keep(config, items, runs_here)
+
+
+def _deal(
+    items: list[pytest.Item], files: dict[str, str], entries: dict[str, tuple[str, sharing.SharedFile] | None]
+) -> dict[str, str]:
+    """Node id -> worker for every test under a dealt path, dealt together with every path dealt to the same workers."""
+    hands: dict[tuple[str, ...], dict[str, str]] = {}
+    together: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for item in items:
+        found = entries[files[item.nodeid]]
+        if found is not None and found[1].dealt:
+            entry = found[1]
+            hands.setdefault(entry.dealt, {})[item.nodeid] = files[item.nodeid]
+            groups = together.setdefault(entry.dealt, [])
+            groups += [group for group in entry.together if group not in groups]
+    dealt: dict[str, str] = {}
+    for workers, tests in hands.items():
+        dealt.update(sharing.deal(tests, sharing.dealt(workers, together[workers])))
+    return dealt
 
 
 def _keep(config: pytest.Config, items: list[pytest.Item], wanted: Callable[[pytest.Item], bool]) -> None:

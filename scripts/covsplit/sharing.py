@@ -12,13 +12,21 @@ schedule was made: a test runs in the worker whose piece names it (the
 longest prefix of its node id); a test no piece names (added since) runs in
 the file's owner; a test that no longer exists is simply not there.
 
+Before any run was measured nothing says which tests are slow (dateutil's
+slowest file holds 9 of its 3,000 tests and 60% of its seconds), so the
+plan deals them: test paths (files or folders) every worker lists, whose
+tests, in node id order, go round-robin to the workers the entry names
+(:func:`deal`).  Each worker collects them all and keeps its own, so a test
+added since is dealt too; files kept together (``project.keep_together``)
+are dealt as one.
+
 Standard library only: the noxfile loads it with the config, and the pytest
 plugin :mod:`covsplit.pytest_schedule` applies :func:`runs_here`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,17 +39,32 @@ SUFFIX = ".schedule.json"
 
 @dataclass(frozen=True)
 class SharedFile:
-    """One test file shared between workers: ``parts`` maps a worker to the node id prefixes it runs."""
+    """One test file shared between workers: ``parts`` maps a worker to the node id prefixes it runs.
+
+    Or a test path whose tests are dealt: ``dealt`` names the workers in
+    dealing order (``owner`` is the first), ``together`` the groups of its
+    files dealt as one.
+    """
 
     owner: str
     parts: Mapping[str, tuple[str, ...]]
+    dealt: tuple[str, ...] = ()
+    together: tuple[tuple[str, ...], ...] = ()
 
     @property
     def workers(self) -> set[str]:
-        return {self.owner, *self.parts}
+        return {self.owner, *self.parts, *self.dealt}
 
     def as_dict(self) -> dict[str, Any]:
+        if self.dealt:
+            together = {"together": [list(group) for group in self.together]} if self.together else {}
+            return {"dealt": list(self.dealt), **together}
         return {"owner": self.owner, "parts": {name: list(prefixes) for name, prefixes in sorted(self.parts.items())}}
+
+
+def dealt(workers: Sequence[str], together: Sequence[Sequence[str]] = ()) -> SharedFile:
+    """A test path whose tests are dealt to ``workers`` in this order."""
+    return SharedFile(workers[0], {}, tuple(workers), tuple(tuple(group) for group in together))
 
 
 def path_for(config_path: Path) -> Path:
@@ -59,6 +82,9 @@ def parse(data: Any) -> dict[str, SharedFile]:
         raise ScheduleError(f"not a covsplit schedule of schema {SCHEMA}")
     shared = {}
     for file, entry in data["files"].items():
+        if isinstance(entry, dict) and "dealt" in entry:
+            shared[str(file)] = _parse_dealt(file, entry)
+            continue
         if not isinstance(entry, dict) or not isinstance(entry.get("owner"), str):
             raise ScheduleError(f"files.{file}: needs an owner")
         parts = entry.get("parts") or {}
@@ -68,6 +94,17 @@ def parse(data: Any) -> dict[str, SharedFile]:
             raise ScheduleError(f"files.{file}.parts: a table of worker names to lists of node ids")
         shared[str(file)] = SharedFile(entry["owner"], {str(k): tuple(v) for k, v in parts.items()})
     return shared
+
+
+def _parse_dealt(file: str, entry: dict[str, Any]) -> SharedFile:
+    workers, together = entry["dealt"], entry.get("together", [])
+    if not isinstance(workers, list) or not workers or not all(isinstance(w, str) for w in workers):
+        raise ScheduleError(f"files.{file}.dealt: a list of worker names")
+    if not isinstance(together, list) or not all(
+        isinstance(group, list) and all(isinstance(f, str) for f in group) for group in together
+    ):
+        raise ScheduleError(f"files.{file}.together: a list of lists of test files")
+    return dealt(workers, together)
 
 
 def read(path: Path) -> dict[str, SharedFile]:
@@ -90,7 +127,8 @@ def write(path: Path, shared: Mapping[str, SharedFile]) -> None:
         {
             "schema": SCHEMA,
             "about": "Written by `make plan`: which worker runs which part of a test file that several workers "
-            "share (workers.toml lists the file for each). A test no part names runs in the owner.",
+            "share (workers.toml lists the file for each). A test no part names runs in the owner. Tests of a "
+            "dealt path go round-robin, in node id order, to the workers it names.",
             "files": {file: shared[file].as_dict() for file in sorted(shared)},
         },
     )
@@ -117,6 +155,44 @@ def _prefixes(node: str) -> Iterable[str]:
 def assignments(shared: SharedFile) -> dict[str, str]:
     """Node id prefix -> the worker that runs it."""
     return {prefix: worker for worker, prefixes in shared.parts.items() for prefix in prefixes}
+
+
+def covers(test_path: str, file: str) -> bool:
+    """Whether a ``tests`` entry (a file or a folder; not a node id) holds ``file``."""
+    if "::" in test_path:
+        return False
+    base = test_path.rstrip("/")
+    return base in (".", "") or file == base or file.startswith(base + "/")
+
+
+def entry_for(file: str, shared: Mapping[str, SharedFile]) -> tuple[str, SharedFile] | None:
+    """The schedule entry a test file falls under: its own, else the nearest folder's (a dealt folder)."""
+    path: str | None = file
+    while path:
+        if path in shared:
+            return path, shared[path]
+        path = path.rpartition("/")[0] or None
+    for key in (".", ""):
+        if key in shared:
+            return key, shared[key]
+    return None
+
+
+def deal(tests: Mapping[str, str], entry: SharedFile) -> dict[str, str]:
+    """Node id -> the worker of a dealt entry that runs it: round-robin in node id order.
+
+    ``tests`` maps each node id to its file (relative to the project root).
+    The order is the node ids' own, not pytest's, so every worker computes
+    the same deal whatever reorders its collection (pytest-randomly).  The
+    tests of files kept together are one hand, placed at its first node id.
+    """
+    group_of = {file: index for index, group in enumerate(entry.together) for file in group}
+    hands: dict[object, list[str]] = {}
+    for node in sorted(tests):
+        group = group_of.get(tests[node])
+        hands.setdefault(node if group is None else group, []).append(node)
+    ordered = sorted(hands.values(), key=lambda hand: hand[0])
+    return {node: entry.dealt[index % len(entry.dealt)] for index, hand in enumerate(ordered) for node in hand}
 
 
 def runs_here(node: str, shared: SharedFile, worker: str, assigned: Mapping[str, str] | None = None) -> bool:

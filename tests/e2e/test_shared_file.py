@@ -1,10 +1,11 @@
 """A test file heavier than a worker's share runs in pieces across workers, and every test runs exactly once.
 
-One copy of a three-worker project whose tests/test_heavy.py holds most of the seconds: a first run
-measures each test, `make plan ARGS="--by duration"` shares the file between workers through the
-schedule file, and then the file changes (a test added to a class another worker runs, a new test
-function, a test removed).  Whatever the schedule, the tests the workers ran together are exactly one
-serial collection, none twice, and the combined coverage equals a serial run file by file.
+One copy of a three-worker project whose tests/test_heavy.py holds most of the seconds: planned before
+any run, its tests are dealt to every worker; that first run measures each test, `make plan ARGS="--by
+duration"` shares the file between workers through the schedule file, and then the file changes (a test
+added to a class another worker runs, a new test function, a test removed).  Whatever the schedule, the
+tests the workers ran together are exactly one serial collection, none twice, and the combined coverage
+equals a serial run file by file.
 """
 
 from __future__ import annotations
@@ -66,8 +67,14 @@ def assert_each_test_once_and_exact(suite: Suite, tmp_path: Path) -> None:
 
 def test_a_slow_file_is_shared_and_each_test_runs_once(tmp_path_factory: pytest.TempPathFactory) -> None:
     suite = copy_suite(tmp_path_factory.mktemp("heavy"), tmp_path_factory.mktemp("envs"), FIXTURES / "heavyfile")
+    # Planned before any run: every worker lists the suite, whose tests are dealt round-robin.
+    make(suite, "plan", "ARGS=--workers 3")
+    schedule = json.loads((suite.config.parent / "workers.schedule.json").read_text())
+    assert schedule["files"] == {"tests": {"dealt": list(WORKERS)}}
     make(suite, "coverage-all")
     assert_each_test_once_and_exact(suite, tmp_path_factory.mktemp("first"))
+    # The slow file's tests ran in every worker, not in one.
+    assert {name for name in WORKERS if HEAVY in (suite.output / f"{name}_progress.jsonl").read_text()} == set(WORKERS)
 
     planned = make(suite, "plan", "ARGS=--by duration")
     assert f"{HEAVY} (" in planned.stdout and "workers share it" in planned.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,11 @@ from covsplit import (
     check,
     cli,
     config,
-    discover,
     durations,
     plan_inputs,
     plan_model,
     schedule,
     sharing,
-    tests_to_modules,
 )
 from covsplit.packing import PlanError, ratio
 from covsplit.planner import make_plan
@@ -86,7 +85,6 @@ def test_light_folders_are_never_split() -> None:
     modules |= {f"{pkg}/__init__.py": 1 for pkg in ("alpha", "beta", "gamma")}
     result = make_plan(inputs_for(modules, conventional_tests(modules)), 3)
     assert sorted(w.modules for w in result.workers) == [("alpha",), ("beta",), ("gamma",)]
-    assert sorted(w.tests for w in result.workers) == [("tests/alpha",), ("tests/beta",), ("tests/gamma",)]
 
 
 def test_a_folder_is_split_only_when_heavier_than_the_target() -> None:
@@ -129,23 +127,27 @@ def test_unnameable_module_keeps_its_folder_whole(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- tests partition
 
 
-def test_every_test_file_runs_in_exactly_one_worker(tmp_path: Path) -> None:
+def test_every_test_runs_in_exactly_one_worker(tmp_path: Path) -> None:
     modules = {f"pkg{p}/m{i}.py": 5 + 7 * i + p for p in range(3) for i in range(5)}
     tests = conventional_tests(modules) + [f"tests/e2e/test_flow{i}.py" for i in range(4)] + ["tests/test_misc.py"]
     write_project(tmp_path, modules, tests)
+    nodes = {f"{t}::test_{k}": t for t in tests for k in range(3)}
     for n in (1, 2, 4, 6):
         result = make_plan(inputs_for(modules, tests), n)
-        runs = [t for w in result.workers for t in w.test_files]
-        assert sorted(runs) == sorted(tests)  # complete and disjoint
-        # The written entries (folders collapsed) expand to the same partition.
-        expanded = [t for w in result.workers for e in w.tests for t in plan_inputs.expand_tests(tmp_path, e, tests)]
-        assert sorted(expanded) == sorted(tests)
         assert all(w.tests and w.modules for w in result.workers)
+        # The written entries (folders collapsed) expand to every test file, for each worker that lists them.
+        listed = {
+            w.name: {t for e in w.tests for t in plan_inputs.expand_tests(tmp_path, e, tests)} for w in result.workers
+        }
+        assert set().union(*listed.values()) == set(tests)
+        dealt = {entry.dealt: sharing.deal(nodes, entry) for entry in result.shared.values() if entry.dealt}
+        runs: Counter[str] = Counter()
         for worker in result.workers:
-            mine = set(worker.files)
-            for test in worker.test_files:
-                source = tests_to_modules.convention_target(test, "tests", ".", list(modules), modules)
-                assert source is None or source in mine
+            for node, file in nodes.items():
+                found = sharing.entry_for(file, result.shared)
+                if file in listed[worker.name] and (found is None or dealt[found[1].dealt][node] == worker.name):
+                    runs[node] += 1
+        assert runs == dict.fromkeys(nodes, 1), n
 
 
 # --------------------------------------------------------------------------- --by duration
@@ -456,32 +458,40 @@ def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
     assert not schedule_file.exists() and config.load(suite).shared == {}
 
 
-def test_before_any_run_a_file_holding_most_tests_is_shared_by_its_test_counts(tmp_path: Path) -> None:
+def test_before_any_run_the_tests_are_dealt_so_a_slow_file_is_spread_over_every_worker(tmp_path: Path) -> None:
     modules = {f"pkg/m{i}.py": 20 for i in range(4)}
     tests = conventional_tests(modules)
     write_project(tmp_path, modules, tests)
-    # tests/pkg/test_m0.py holds 60 tests in three classes; the others one each.
-    big = "tests/pkg/test_m0.py"
-    body = "".join(
-        f"class TestK{k}:\n" + "".join(f"    def test_{i}(self):\n        pass\n" for i in range(20)) for k in range(3)
-    )
-    (tmp_path / big).write_text(body)
-    estimates = {t: {k: float(v) for k, v in discover.estimated_tests(tmp_path, t).items()} for t in tests}
-    result = make_plan(inputs_for(modules, tests, estimates=estimates), 3)
-    assert big in result.shared
-    counts = {w.name: 0 for w in result.workers}
-    for node, count in estimates[big].items():
-        runner = next(w.name for w in result.workers if sharing.runs_here(node, result.shared[big], w.name))
-        counts[runner] += int(count)
-    for worker in result.workers:
-        counts[worker.name] += sum(1 for t in worker.test_files if t != big)
-    # 63 tests over three workers: the heaviest within 1.5x of an even share (names alone would give one 60).
-    assert max(counts.values()) <= 1.5 * 63 / 3
-    assert any("placed by their number of tests" in note for note in result.notes)
+    result = make_plan(inputs_for(modules, tests), 3)
+    names = [w.name for w in result.workers]
+    # Every worker lists the whole suite; the schedule deals it to them in this order.
+    assert [w.tests for w in result.workers] == [("tests",)] * 3
+    assert result.shared == {"tests": sharing.dealt(names)}
+    assert any("dealt round-robin to the 3 workers" in note for note in result.notes)
+    # Nine slow tests in one file and one test in each other file: each worker runs three of the slow ones,
+    # where a whole file per worker (by names or by counts) would give one worker all nine.
+    slow = {f"tests/pkg/test_m0.py::test_slow[{i}]": "tests/pkg/test_m0.py" for i in range(9)}
+    others = {f"{t}::test_ok": t for t in tests[1:]}
+    dealt = sharing.deal({**slow, **others}, result.shared["tests"])
+    assert sorted(Counter(dealt[node] for node in slow).values()) == [3, 3, 3]
+    assert set(dealt.values()) == set(names)
 
-    # A suite whose files are alike keeps following the modules they are named after.
-    (tmp_path / big).write_text("def test_ok():\n    assert True\n")
-    estimates = {t: {k: float(v) for k, v in discover.estimated_tests(tmp_path, t).items()} for t in tests}
-    result = make_plan(inputs_for(modules, tests, estimates=estimates), 2)
-    assert result.shared == {}
-    assert any("follow the module they are named after" in note for note in result.notes)
+
+def test_a_dealt_plan_loads_passes_check_and_stops_when_keep_together_changes_under_it(
+    suite: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["plan", "--config", str(suite), "--workers", "3"]) == 0
+    schedule_file = suite.parent / "workers.schedule.json"
+    assert f"wrote {schedule_file}" in capsys.readouterr().out
+    cfg = config.load(suite)
+    assert set(cfg.shared) == {"tests"} and cfg.shared["tests"].dealt == tuple(w.name for w in cfg.workers)
+    assert all(w.tests == ("tests",) for w in cfg.workers)
+    # Every test file listed by all three is dealt, not "run twice".
+    assert check.run(suite) == 0
+    # keep_together added without planning again: the deal would separate the group, so the config says so.
+    text = suite.read_text().replace("[project]\n", '[project]\nkeep_together = [["tests/e2e/test_flow.py"]]\n', 1)
+    suite.write_text(text)
+    with pytest.raises(config.ConfigError, match=r"files\.tests\.together.*differs from project\.keep_together"):
+        config.load(suite)
+    assert cli.main(["plan", "--config", str(suite), "--workers", "3"]) == 0
+    assert config.load(suite).shared["tests"].together == (("tests/e2e/test_flow.py",),)

@@ -102,13 +102,11 @@ def test_gather_reads_code_statements_tests_and_settings(project: Path) -> None:
     assert inputs.out_of_scope == frozenset({"tests/slow/test_big.py"})
     assert inputs.tolerance == 1.25
     assert inputs.together == (("tests/io/test_read.py", "tests/io/test_write.py"),)
-    # Nothing measured yet: each file's tests are counted from its source instead.
     assert inputs.durations == {} and inputs.fixed == 0.0
-    assert inputs.estimates == {t: {f"{t}::test_ok": 1.0} for t in inputs.test_files}
     assert inputs.nameable("pkg.io", ("pkg/io/read.py", "pkg/io/write.py"))
 
 
-def test_gather_takes_measured_seconds_and_then_counts_nothing(project: Path) -> None:
+def test_gather_takes_measured_seconds_of_the_files_in_scope(project: Path) -> None:
     output = project.parent / "coverage_output"
     output.mkdir()
     record = {
@@ -128,7 +126,6 @@ def test_gather_takes_measured_seconds_and_then_counts_nothing(project: Path) ->
     assert inputs.fixed == 1.0
     # Only the tests of files in scope can be shared between workers.
     assert inputs.tests == {"tests/test_core.py": {"tests/test_core.py::test_ok": 3.0}}
-    assert inputs.estimates == {}
 
 
 def test_a_tests_entry_expands_to_the_test_files_it_makes_pytest_run(tmp_path: Path) -> None:

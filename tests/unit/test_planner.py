@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from plan_helpers import conventional_tests, inputs_for
 
-from covsplit import schedule
+from covsplit import schedule, sharing
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import OldWorker
 from covsplit.planner import make_plan
@@ -43,14 +43,16 @@ def test_more_workers_than_test_files_is_refused() -> None:
 def test_a_statements_plan_carries_each_worker_s_modules_tests_and_loads() -> None:
     plan = make_plan(inputs_for(MODULES, TESTS, fixed=0.25), 2)
     assert plan.by == schedule.BY_STATEMENTS
+    # No test measured yet: both list the whole suite, whose tests are dealt to them in this order.
     assert [(w.name, w.modules, w.tests, w.files, w.statements) for w in plan.workers] == [
-        ("worker1", ("a",), ("tests/a",), ("a/x.py", "a/y.py"), 40),
-        ("worker2", ("b",), ("tests/b",), ("b/z.py",), 40),
+        ("worker1", ("a",), ("tests",), ("a/x.py", "a/y.py"), 40),
+        ("worker2", ("b",), ("tests",), ("b/z.py",), 40),
     ]
-    assert [w.test_files for w in plan.workers] == [("tests/a/test_x.py", "tests/a/test_y.py"), ("tests/b/test_z.py",)]
-    # No test file measured: a second each, plus each worker's fixed cost.
-    assert [w.seconds for w in plan.workers] == [2.25, 1.25]
-    assert (plan.total, plan.ideal, plan.ratio, plan.shared) == (80.0, 40.0, 1.0, {})
+    assert [w.test_files for w in plan.workers] == [tuple(sorted(TESTS))] * 2
+    assert plan.shared == {"tests": sharing.dealt(["worker1", "worker2"])}
+    # A second per test file, dealt evenly, plus each worker's fixed cost.
+    assert [w.seconds for w in plan.workers] == [1.75, 1.75]
+    assert (plan.total, plan.ideal, plan.ratio) == (80.0, 40.0, 1.0)
 
 
 def test_a_single_worker_owns_and_runs_everything() -> None:

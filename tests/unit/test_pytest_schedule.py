@@ -144,3 +144,53 @@ def test_a_file_the_suites_conftest_ignores_is_left_out_though_named_on_the_comm
     worker = ran(pytester, "--covsplit-schedule=none.json", "--covsplit-worker=w1", *files)
 
     assert worker == {"tests/test_old.py::test_runs"}
+
+
+# --------------------------------------------------------------------------- dealt before any run was measured
+
+
+@pytest.fixture
+def dealt(pytester: pytest.Pytester) -> Path:
+    """tests/ dealt to w1, w2, w3; tests/test_k1.py and tests/test_k2.py kept together."""
+    pytester.mkpydir("tests")
+    (pytester.path / "tests" / "test_s.py").write_text(SHARED)
+    (pytester.path / "tests" / "test_u.py").write_text("def test_u():\n    pass\n")
+    for name in ("test_k1.py", "test_k2.py"):
+        (pytester.path / "tests" / name).write_text("def test_one():\n    pass\n\ndef test_two():\n    pass\n")
+    schedule = pytester.path / "workers.schedule.json"
+    together = [["tests/test_k1.py", "tests/test_k2.py"]]
+    sharing.write(schedule, {"tests": sharing.dealt(["w1", "w2", "w3"], together)})
+    return schedule
+
+
+KEPT = {f"tests/test_k{k}.py::test_{n}" for k in (1, 2) for n in ("one", "two")}
+
+
+def test_dealt_tests_run_exactly_once_across_the_workers_and_each_runs_some(
+    pytester: pytest.Pytester, dealt: Path
+) -> None:
+    runs = {w: ran(pytester, f"--covsplit-schedule={dealt}", f"--covsplit-worker={w}", "tests") for w in WORKERS3}
+    assert all(runs.values())
+    assert sorted(node for nodes in runs.values() for node in nodes) == sorted(ALL | KEPT)
+    # Files kept together run in one worker.
+    assert [w for w, nodes in runs.items() if nodes & KEPT] == [next(w for w, n in runs.items() if n & KEPT)]
+    assert any(nodes >= KEPT for nodes in runs.values())
+
+
+def test_a_worker_that_collects_in_another_order_keeps_the_same_tests(pytester: pytest.Pytester, dealt: Path) -> None:
+    # As pytest-randomly would: the deal follows node ids, not the order pytest collected them in.
+    plain = ran(pytester, f"--covsplit-schedule={dealt}", "--covsplit-worker=w2", "tests")
+    pytester.makeconftest(
+        "import pytest\n\n@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_collection_modifyitems(items):\n    items.reverse()\n"
+    )
+    assert ran(pytester, f"--covsplit-schedule={dealt}", "--covsplit-worker=w2", "tests") == plain
+
+
+def test_a_test_added_since_the_deal_is_dealt_too(pytester: pytest.Pytester, dealt: Path) -> None:
+    (pytester.path / "tests" / "test_new.py").write_text("def test_new():\n    pass\n")
+    runs = [ran(pytester, f"--covsplit-schedule={dealt}", f"--covsplit-worker={w}", "tests") for w in WORKERS3]
+    assert sum(1 for nodes in runs if "tests/test_new.py::test_new" in nodes) == 1
+
+
+WORKERS3 = ("w1", "w2", "w3")
