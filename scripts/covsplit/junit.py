@@ -130,6 +130,20 @@ def count_outcomes(results: Iterable[TestResult]) -> dict[str, int]:
     return counts
 
 
+def collection_outcomes(results: Iterable[TestResult]) -> dict[str, list[str]]:
+    """Outcomes pytest reported for collecting a file (a module-level skip, an import error), by node id.
+
+    Every worker that collects a file reports them, and since workers that
+    share a file (or are dealt a suite) all collect it, the project's totals
+    count each of these once, not once per worker.
+    """
+    found: dict[str, list[str]] = {}
+    for result in results:
+        if result.phase == COLLECTION:
+            found.setdefault(result.nodeid, []).append(_outcome_key(result.outcome))
+    return found
+
+
 def per_file(results: Iterable[TestResult]) -> dict[str, dict[str, float]]:
     """Per test file: tests, passed, failed, errors, skipped and seconds, sorted by file."""
     grouped: dict[str, list[TestResult]] = {}

@@ -66,6 +66,8 @@ class WorkerStatus(TypedDict, total=False):
     processes: int
     exit_status: int | None
     outcomes: dict[str, int] | None
+    # Outcomes of collecting files (junit.collection_outcomes): counted once in the project's totals.
+    collection_outcomes: dict[str, list[str]]
     test_files: dict[str, Any]
     failure_categories: dict[str, int]
     failure_files: dict[str, list[str]]

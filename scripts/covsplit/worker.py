@@ -42,7 +42,16 @@ from covsplit.commands import (
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
 from covsplit.failures import categories, category_files, exception_type, render_failure_analysis
-from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, count_outcomes, per_file, read_junit
+from covsplit.junit import (
+    ERROR,
+    FAILED,
+    JUnitError,
+    TestResult,
+    collection_outcomes,
+    count_outcomes,
+    per_file,
+    read_junit,
+)
 from covsplit.layout import WorkerPaths
 from covsplit.summary import PENDING, SummaryInput, render_summary
 
@@ -355,7 +364,7 @@ def _run_locked(
             message = junit_problem
         if junit_problem and _keep_saved_coverage(python, paths, cfg.root, pytest_env):
             message += "; coverage measured up to the last save before it is kept (partial)"
-        final.update(state=state, message=message, outcomes=outcomes)
+        final.update(state=state, message=message, outcomes=outcomes, collection_outcomes=collection_outcomes(results))
         contention = capacity.contention(sharing, processes, cpus)
         cpu = final["pytest_cpu_s"] / max(1, processes) if final["pytest_cpu_s"] is not None else None
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fixture_runner import run_cases
 
-from covsplit.junit import JUnitError, TestResult, count_outcomes, per_file, read_junit
+from covsplit.junit import JUnitError, TestResult, collection_outcomes, count_outcomes, per_file, read_junit
 
 # What pytest's summary says for tests/ of the fixture project:
 # "22 failed, 8 passed, 2 skipped, 1 xfailed, 1 xpassed, 5 errors" over 37 distinct node ids.
@@ -92,6 +92,11 @@ def test_collection_errors(results: list[TestResult]) -> None:
         ("tests/case_import_name.py", "tests/case_import_name.py", "error"),
     ]
     assert "ModuleNotFoundError: No module named 'covsplit_no_such_module'" in collection[0].details
+    # What the report counts once however many workers collected these files.
+    assert collection_outcomes(results) == {
+        "tests/case_import_error.py": ["errors"],
+        "tests/case_import_name.py": ["errors"],
+    }
 
 
 def test_setup_and_teardown_phases(results: list[TestResult]) -> None:

@@ -291,3 +291,19 @@ def test_worker_views_are_frozen(cfg: config.Config) -> None:
     assert isinstance(w1, WorkerModel)
     with pytest.raises(AttributeError):
         w1.name = "other"  # type: ignore[misc]
+
+
+def test_a_file_every_worker_collects_counts_its_collection_outcomes_once(cfg: config.Config) -> None:
+    # Both workers collect tests/test_opt.py (dealt or shared): its module-level skip is in each JUnit file,
+    # once in a serial run; and tests/test_bad.py fails to import in both.
+    collected = {"tests/test_opt.py": ["skipped"], "tests/test_bad.py": ["errors"]}
+    one = record(status.FAILED, outcomes={"tests": 5, "passed": 3, "failed": 0, "errors": 1, "skipped": 1})
+    two = record(status.FAILED, outcomes={"tests": 4, "passed": 2, "failed": 0, "errors": 1, "skipped": 1})
+    model = build(
+        cfg,
+        {"worker1": {**one, "collection_outcomes": collected}, "worker2": {**two, "collection_outcomes": collected}},
+        None,
+    )
+    assert model.test_totals == {"passed": 5, "failed": 0, "errors": 1, "skipped": 1, "tests": 7}
+    # A worker's own counts stay what its run saw.
+    assert model.workers[1].outcomes == {"tests": 4, "passed": 2, "failed": 0, "errors": 1, "skipped": 1}

@@ -69,11 +69,25 @@ class ReportModel:
 
     @property
     def test_totals(self) -> dict[str, int]:
-        """The project's outcomes: every worker's JUnit counts added up (:attr:`no_test_results` lack theirs)."""
+        """The project's outcomes: every worker's JUnit counts added up (:attr:`no_test_results` lack theirs).
+
+        A file several workers collect (shared, or dealt) reports a module-level
+        skip or an import error in each of them; it counts once, as in one serial run.
+        """
         totals = dict.fromkeys(("passed", "failed", "errors", "skipped", "tests"), 0)
+        seen: set[str] = set()
         for w in self.workers:
             for key in totals:
                 totals[key] += (w.outcomes or {}).get(key, 0)
+            if not w.outcomes:
+                continue
+            for node, outcomes in w.collection_outcomes.items():
+                if node in seen:
+                    totals["tests"] -= 1
+                    for outcome in outcomes:
+                        if outcome in totals:
+                            totals[outcome] -= 1
+                seen.add(node)
         return totals
 
     @property

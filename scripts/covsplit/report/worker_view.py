@@ -192,6 +192,7 @@ def worker_model(
         ran_at=parse_time(record.get("finished_at") or record.get("started_at")),
         exit_status=int_field(record, "exit_status"),
         outcomes=outcomes,
+        collection_outcomes=_collection_outcomes(record.get("collection_outcomes")),
         coverage=coverage,
         coverage_scope=scope if coverage is not None else "",
         own_files=own_rows,
@@ -223,3 +224,13 @@ def whole_suite_coverage(
         if made is None or finished is None or finished <= made:
             found[name] = item["coverage"]
     return found
+
+
+def _collection_outcomes(raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, Mapping):
+        return {}
+    return {
+        str(node): tuple(str(o) for o in outcomes)
+        for node, outcomes in raw.items()
+        if isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes)
+    }
