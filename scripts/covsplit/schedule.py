@@ -177,8 +177,9 @@ def place(
         measured = tests.get(file) or {}
         cut = pieces(file, measured, limit) if len(group) == 1 and files[file] > share and measured else []
         if len(cut) > 1:
-            # What the file costs beyond its measured tests (its collection) goes with its first piece.
-            extra = max(0.0, files[file] - sum(p.seconds for p in cut))
+            # What the file costs beyond its measured tests and its collection (which every worker running a
+            # piece pays, below) goes with its first piece.
+            extra = max(0.0, files[file] - sum(p.seconds for p in cut) - collect.get(file, 0.0))
             for index, piece in enumerate(cut):
                 units.append((piece.seconds + (extra if index == 0 else 0.0), piece.prefix, (piece,)))
         else:

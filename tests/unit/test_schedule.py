@@ -86,6 +86,14 @@ def test_a_file_heavier_than_a_share_is_shared_and_the_heaviest_worker_is_near_t
         assert len(named) == len(set(named))
 
 
+def test_each_worker_running_a_piece_pays_the_cut_file_s_collection_once() -> None:
+    # One 20 s file of four 5 s classes, 2 s to collect, cut over four workers: each runs one class and collects
+    # the file once (7 s); charging the first piece the collection again made its workers 8 s.
+    files = {"tests/test_big.py": 22.0}
+    placement = schedule.place(files, {"tests/test_big.py": big_file()}, {"tests/test_big.py": 2.0}, 4)
+    assert placement.loads == [7.0, 7.0, 7.0, 7.0]
+
+
 def test_whole_files_stay_whole_when_no_file_outweighs_a_share() -> None:
     files = {f"tests/test_{i}.py": float(i + 1) for i in range(6)}
     tests = {name: {f"{name}::test_a": s / 2, f"{name}::test_b": s / 2} for name, s in files.items()}
