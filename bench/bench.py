@@ -55,7 +55,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, discover, durations, fsio, schedule, status  # noqa: E402
+from covsplit import config, discover, durations, fsio, schedule, sharing, status  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
 CONTENDERS = (
@@ -195,14 +195,14 @@ class EditedTestFile:
         # Chosen at the first edit, from the seconds the runs before it measured.
         cfg = self.cfg
         # A file only one worker runs: editing a file several workers share re-runs all of them.
-        own = {
-            w.name: [f for f in discover.test_files_in(cfg.root, w.tests) if f not in cfg.shared] for w in cfg.workers
-        }
+        listed = {w.name: discover.test_files_in(cfg.root, w.tests) for w in cfg.workers}
+        own = {name: [f for f in files if sharing.entry_for(f, cfg.shared) is None] for name, files in listed.items()}
         seconds = {w.name: status.read(cfg.layout.worker(w.name).status).get("duration_s") for w in cfg.workers}
         timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float) and own[name])
         self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
         worker = cfg.worker(self.worker)
-        path = cfg.root / (own[self.worker][0] if own[self.worker] else worker.tests[0])
+        # Dealt before any run was measured, every file is every worker's: the edit re-runs them all.
+        path = cfg.root / (own[self.worker] or listed[self.worker] or list(worker.tests))[0]
         self.original = path.read_bytes()
         return path
 
