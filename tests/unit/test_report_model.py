@@ -8,6 +8,7 @@ rendering a page; test_report.py goes through the disk and the templates.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from test_report import make_project
 
-from covsplit import config, status
+from covsplit import config, sharing, status
 from covsplit.numbers import Counts, percent_text
 from covsplit.report.build import build_model
 from covsplit.report.figures import (
@@ -307,3 +308,10 @@ def test_a_file_every_worker_collects_counts_its_collection_outcomes_once(cfg: c
     assert model.test_totals == {"passed": 5, "failed": 0, "errors": 1, "skipped": 1, "tests": 7}
     # A worker's own counts stay what its run saw.
     assert model.workers[1].outcomes == {"tests": 4, "passed": 2, "failed": 0, "errors": 1, "skipped": 1}
+
+
+def test_a_worker_whose_tests_are_dealt_says_so_and_one_that_is_not_does_not(cfg: config.Config) -> None:
+    dealt = replace(cfg, shared={"tests": sharing.dealt(["worker1", "worker2"])})
+    model = build(dealt, {"worker1": record(), "worker2": record()}, None)
+    assert [w.dealt_among for w in model.workers] == [2, 2]
+    assert [w.dealt_among for w in build(cfg, {"worker1": record()}, None).workers] == [0, 0]

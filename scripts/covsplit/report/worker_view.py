@@ -180,6 +180,7 @@ def worker_model(
         folders=_folders(worker, cfg.source_dir),
         tests=tests,
         test_files=len(test_file_list),
+        dealt_among=_dealt_among(cfg, worker),
         files=tuple(rows),
         statements=statements,
         uncounted=uncounted,
@@ -234,3 +235,8 @@ def _collection_outcomes(raw: Any) -> dict[str, tuple[str, ...]]:
         for node, outcomes in raw.items()
         if isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes)
     }
+
+
+def _dealt_among(cfg: Config, worker: Worker) -> int:
+    """How many workers the tests of its paths are dealt to, before a run measured them (0: not dealt)."""
+    return max((len(entry.dealt) for entry in cfg.shared.values() if worker.name in entry.dealt), default=0)
