@@ -25,6 +25,7 @@ from covsplit.report.steps import (
     GateFails,
     Load,
     OwnModules,
+    PlaceDealt,
     RaiseTimeout,
     Rebalance,
     RebalanceTime,
@@ -358,3 +359,11 @@ def test_steps_come_in_the_order_they_should_be_taken() -> None:
         "rebalance",
         "own_modules",
     ]
+
+
+def test_dealt_tests_once_measured_are_placed_by_duration() -> None:
+    both = model(worker("alpha", dealt_among=2), worker("beta", dealt_among=2))
+    assert steps(both) == (PlaceDealt(2, 'make plan ARGS="--by duration"'),)
+    # Not while a dealt worker has not measured its tests yet: rerunning it comes first.
+    waiting = model(worker("alpha", dealt_among=2), worker("beta", status.CRASHED, dealt_among=2))
+    assert not any(isinstance(step, PlaceDealt) for step in steps(waiting))

@@ -16,6 +16,7 @@ from covsplit.report.steps import (
     Load,
     NextStep,
     OwnModules,
+    PlaceDealt,
     RaiseTimeout,
     Rebalance,
     RebalanceTime,
@@ -139,6 +140,10 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                 model.seconds_floor,
             )
         )
+
+    dealt = [w for w in workers if w.dealt_among]
+    if dealt and all(w.state in FINISHED for w in dealt):
+        steps.append(PlaceDealt(len(dealt), run.make("plan") + ' ARGS="--by duration"'))
 
     if model.unowned:
         steps.append(OwnModules(model.unowned, sum(r.counts.statements or 0 for r in model.unowned), model.config_name))

@@ -179,6 +179,15 @@ class RebalanceTime(_Step):
 
 
 @dataclass(frozen=True)
+class PlaceDealt(_Step):
+    """The tests are dealt (planned before any run was measured) and every dealt worker has now measured its own."""
+
+    workers: int
+    command: str
+    kind: ClassVar[str] = "place_dealt"
+
+
+@dataclass(frozen=True)
 class OwnModules(_Step):
     """Source files no worker owns."""
 
@@ -215,6 +224,7 @@ NextStep = (
     | AddTests
     | Rebalance
     | RebalanceTime
+    | PlaceDealt
     | OwnModules
     | RunTestFiles
 )
