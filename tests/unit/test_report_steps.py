@@ -24,6 +24,7 @@ from covsplit.report.steps import (
     GateFails,
     Load,
     OwnModules,
+    PlaceDealt,
     RaiseTimeout,
     Rebalance,
     RebalanceTime,
@@ -55,6 +56,7 @@ def every_step() -> list[steps.NextStep]:
         AddTests((ROW_A,), 1, 80.0, 90.0),
         Rebalance(Fraction(3, 2), 1.25, load, load, "make plan"),
         RebalanceTime(1.5, 1.25, "alpha", 30.0, "make plan"),
+        PlaceDealt(2, 'make plan ARGS="--by duration"'),
         OwnModules((ROW_B,), 5, "workers.toml"),
         RunTestFiles(("tests/test_x.py",), 1, "workers.toml"),
     ]
