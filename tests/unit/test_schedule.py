@@ -123,3 +123,12 @@ def test_simulation_on_a_large_fleet_reaches_the_longest_test() -> None:
     for workers in (16, 64):
         heaviest, ideal = schedule.simulate(files, {"tests/test_big.py": nodes}, {}, workers)
         assert heaviest <= ideal * 1.10
+
+
+def test_the_ideal_counts_the_collection_the_longest_test_cannot_run_without() -> None:
+    # A 3 s test in a file that takes 1 s to collect: no schedule runs it in less than 4 s (plus the fixed cost).
+    files = {"tests/test_slow.py": 4.0, **{f"tests/test_{i}.py": 0.5 for i in range(4)}}
+    tests = {"tests/test_slow.py": {"tests/test_slow.py::test_long": 3.0}}
+    placement = schedule.place(files, tests, {"tests/test_slow.py": 1.0}, 4, fixed=0.5)
+    assert placement.ideal == 4.5
+    assert max(placement.loads) == 4.5
