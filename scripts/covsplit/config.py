@@ -211,17 +211,15 @@ def _shared_files(cfg: Config) -> dict[str, SharedFile]:
                         schedule, f"files.{file}", f"gives part of it to {name}, whose tests do not include it", fix
                     )
                 )
-        if entry.dealt:
-            wanted = {group for group in cfg.keep_together if any(sharing.covers(file, member) for member in group)}
-            if wanted != set(entry.together):
-                problems.append(
-                    ConfigError(
-                        schedule,
-                        f"files.{file}.together",
-                        "differs from project.keep_together: the deal would separate files kept together",
-                        "run `make plan` to deal the tests again",
-                    )
+        if entry.dealt and set(sharing.groups_under(file, cfg.keep_together)) != set(entry.together):
+            problems.append(
+                ConfigError(
+                    schedule,
+                    f"files.{file}.together",
+                    "differs from project.keep_together: the deal would separate files kept together",
+                    "run `make plan` to deal the tests again",
                 )
+            )
     if problems:
         raise ConfigError.of(problems)
     return shared

@@ -148,6 +148,5 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     }
     for path in dealt:
         # Groups kept together are dealt as one hand wherever their files are.
-        touching = [group for group in inputs.together if any(sharing.covers(path, file) for file in group)]
-        named[path] = sharing.dealt(names, touching)
+        named[path] = sharing.dealt(names, sharing.groups_under(path, inputs.together))
     return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)

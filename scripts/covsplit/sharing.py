@@ -165,6 +165,11 @@ def covers(test_path: str, file: str) -> bool:
     return base in (".", "") or file == base or file.startswith(base + "/")
 
 
+def groups_under(path: str, together: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The groups of files kept together that a dealt ``path`` must deal as one hand: those with a file under it."""
+    return [tuple(group) for group in together if any(covers(path, file) for file in group)]
+
+
 def entry_for(file: str, shared: Mapping[str, SharedFile]) -> tuple[str, SharedFile] | None:
     """The schedule entry a test file falls under: its own, else the nearest folder's (a dealt folder)."""
     path: str | None = file
