@@ -59,7 +59,7 @@ def _worker_session(worker: config.Worker) -> None:
         requirements.append(("-r", str(REQUIREMENTS / "worker-timeout.txt")))
 
     def session_for_worker(session: nox.Session) -> None:
-        install_worker(session, [*requirements, *CONFIG.install], CONFIG.root, REQUIREMENTS / "worker.txt")
+        install_worker(session, requirements, CONFIG.install, CONFIG.root, REQUIREMENTS / "worker.txt")
         run_worker(session, CONFIG, worker.name, COVSPLIT_ENV)
 
     session_for_worker.__doc__ = f"{worker.title}: {', '.join(worker.modules)}"
