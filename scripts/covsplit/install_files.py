@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Files whose content decides what an install of a project folder brings in.
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
-_FILE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
+FILE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
 
 
 def install_inputs(groups: Iterable[Sequence[str]], cwd: Path) -> list[Path]:
@@ -29,9 +29,9 @@ def install_inputs(groups: Iterable[Sequence[str]], cwd: Path) -> list[Path]:
         args = list(group)
         for index, arg in enumerate(args):
             value = None
-            if arg in _FILE_OPTIONS and index + 1 < len(args):
+            if arg in FILE_OPTIONS and index + 1 < len(args):
                 value = args[index + 1]
-            elif arg.startswith(tuple(f"{option}=" for option in _FILE_OPTIONS if option.startswith("--"))):
+            elif arg.startswith(tuple(f"{option}=" for option in FILE_OPTIONS if option.startswith("--"))):
                 value = arg.partition("=")[2]
             if value is not None:
                 found.append((cwd / value).resolve())
@@ -46,6 +46,6 @@ def install_inputs(groups: Iterable[Sequence[str]], cwd: Path) -> list[Path]:
         if path.suffix == ".txt" and path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
                 words = shlex.split(line, comments=True)
-                if len(words) == 2 and words[0] in _FILE_OPTIONS:
+                if len(words) == 2 and words[0] in FILE_OPTIONS:
                     found.append((path.parent / words[1]).resolve())
     return found

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from covsplit import lock
-from covsplit.install_files import install_inputs
+from covsplit.install_files import FILE_OPTIONS, install_inputs
 
 STAMP_NAME = "covsplit-install.json"
 # Set by `make coverage-all` (and CI) when the aggregate will write every worker's coverage reports.
@@ -32,7 +32,7 @@ def install_fingerprint(groups: Iterable[Sequence[str]], cwd: Path, python: str)
 
 
 # Options that only name what to install: groups made of these and of requirements can share one call.
-_NAMING_OPTIONS = frozenset({"-e", "--editable", "-r", "--requirement", "-c", "--constraint"})
+_NAMING_OPTIONS = frozenset({"-e", "--editable", *FILE_OPTIONS})
 
 
 def install_calls(groups: Sequence[Sequence[str]]) -> list[list[str]]:
