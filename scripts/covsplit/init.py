@@ -245,6 +245,17 @@ def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
 # --------------------------------------------------------------------------- what the tests need installed
 
 
+def _shell_word(text: str) -> str:
+    """``text`` as one word of an install entry (split as a shell would), quoted the way a person would write it.
+
+    A marker's quotes ("tomli; python_version<'3.11'") read plainly inside double quotes; ``shlex.quote`` alone
+    would write ``'tomli; python_version<'"'"'3.11'"'"''``.
+    """
+    if "'" in text and not any(c in text for c in '"\\$`'):
+        return f'"{text}"'
+    return shlex.quote(text)
+
+
 def _requirement(text: str) -> Requirement | None:
     try:
         return Requirement(text)
@@ -301,7 +312,7 @@ def find_install(survey: Survey, pyproject: Mapping[str, Any]) -> None:
     group = next((n for n in TEST_NAMES if n in groups and _needed(_group(groups, n))), None)
     if group:
         needed = _needed(_group(groups, group))
-        survey.install += [shlex.quote(text) for text in needed]
+        survey.install += [_shell_word(text) for text in needed]
         survey.say("project.install", f"{len(needed)} requirement(s) of its {group!r} dependency group (PEP 735)")
 
     files = sorted({*root.glob("requirements*test*.txt"), *root.glob("test*requirements*.txt"),
@@ -373,7 +384,7 @@ def find_tox_install(survey: Survey, tox: configparser.ConfigParser, installable
     deps, left_out = _for_factors(_lines(tox.get("testenv", "deps", fallback="")), wanted)
     deps = [d for d in deps if not d.startswith(("{", "-c", "--"))]
     needed = _needed(d for d in deps if not d.startswith("-r"))
-    survey.install += [shlex.quote(d) for d in needed]
+    survey.install += [_shell_word(d) for d in needed]
     # "-rrequirements-dev.txt", as tox allows it: one option and one path for the installer.
     survey.install += [f"-r {d[2:].strip()}" for d in deps if d.startswith("-r")]
     if deps:
@@ -417,7 +428,7 @@ def find_pytest_needs(survey: Survey, ini: Mapping[str, Any], ini_source: str) -
     required = _as_list(ini.get("required_plugins", []))
     needed = _needed(required)
     if needed:
-        survey.install += [shlex.quote(r) for r in needed]
+        survey.install += [_shell_word(r) for r in needed]
         survey.say("project.install", f"{', '.join(needed)}: required_plugins in {ini_source}")
     if (survey.root / "conftest.py").is_file():
         survey.say("pytest", "a conftest.py at the root applies to every worker")

@@ -211,7 +211,7 @@ def test_tox_factor_conditions_keep_what_the_pytest_environment_installs(tmp_pat
         },
     )
     found = init.survey(root)
-    assert found.install == ["-e .[diagrams]", shlex.quote("matplotlib; implementation_name != 'pypy'"), "attrs"]
+    assert found.install == ["-e .[diagrams]", "\"matplotlib; implementation_name != 'pypy'\"", "attrs"]
     notes = " ".join(c.why for c in found.choices)
     assert "doctest: sphinx" in notes and "lint,docs: ruff" in notes
     loads(tmp_path, root)
