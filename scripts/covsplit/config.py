@@ -300,10 +300,16 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
                 )
     keep_together: tuple[tuple[str, ...], ...] = settings.get("keep_together", ())
     for index, group in enumerate(keep_together):
-        for file in group:
+        key = f"project.keep_together[{index}]"
+        for member in group:
+            file = sharing.file_of(member)
             if root is not None and not (root / file).is_file():
-                key = f"project.keep_together[{index}]"
                 problems.add(ConfigError(path, key, f"{file!r} is not a test file under {root}", GROUPS))
+        # Node ids keep parts of one file together while the rest of it may be cut; a file is kept whole.
+        if any("::" in member for member in group) and (
+            len({sharing.file_of(member) for member in group}) > 1 or not all("::" in member for member in group)
+        ):
+            problems.add(ConfigError(path, key, f"{list(group)} mixes files, or node ids of several files", GROUPS))
     # Where test names are relative to (the planner's naming convention): the folder every test path shares.
     test_root = test_paths[0] if len(test_paths) == 1 else (os.path.commonpath(test_paths) or ".")
     # What every worker runs with unless its own table says otherwise (Worker.<attribute>); a broken one keeps

@@ -89,7 +89,10 @@ def _groups(path: Path, key: str, value: Any, default: tuple[tuple[str, ...], ..
     return tuple(string_list(path, f"{key}[{index}]", group) for index, group in enumerate(value))
 
 
-GROUPS = 'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]]'
+GROUPS = (
+    'a list of lists of test files, e.g. [["tests/test_a.py", "tests/test_b.py"]], or of node ids of one file, '
+    'e.g. [["tests/test_a.py::TestSetup", "tests/test_a.py::TestAfterSetup"]]'
+)
 
 
 def _install(path: Path, key: str, value: Any, default: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -144,7 +147,8 @@ OPTIONS: tuple[Option, ...] = (
            _test_paths),
     Option("project", "keep_together", (), "`[]`",
            "groups of test files (lists of paths) a schedule always runs in one worker and never cuts: tests that "
-           "depend on each other's order", _groups),
+           "depend on each other's order; or groups of node ids of one file (`\"tests/test_a.py::TestX\"`) that "
+           "run in one worker while the rest of the file may be shared", _groups),
     Option("project", "not_run", (), "`[]`",
            "test files or folders inside `tests` that no worker runs on purpose; any other test file no worker "
            "runs is a `make check` problem and a next step in the report", _test_folders),

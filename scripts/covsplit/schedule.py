@@ -15,7 +15,7 @@ Pure functions: seconds in, placement out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from covsplit import sharing
@@ -103,12 +103,13 @@ class Placement:
     ideal: float  # the larger of an even share and the longest single test with its file's collection, fixed included
 
 
-def pieces(file: str, tests: Mapping[str, float], limit: float) -> list[Piece]:
+def pieces(file: str, tests: Mapping[str, float], limit: float, atoms: Collection[str] = ()) -> list[Piece]:
     """Cut a file's tests into pieces no heavier than ``limit`` where its structure allows, as coarse as possible.
 
     ``tests`` maps each test's node id to its measured seconds.  A group
     (the file, a class, a test function with its parametrisations) heavier
-    than ``limit`` is replaced by its sub-groups, down to single tests.
+    than ``limit`` is replaced by its sub-groups, down to single tests;
+    the node ids in ``atoms`` are never cut.
     """
     children: dict[str, set[str]] = defaultdict(set)
     weight: dict[str, float] = defaultdict(float)
@@ -125,7 +126,7 @@ def pieces(file: str, tests: Mapping[str, float], limit: float) -> list[Piece]:
     found: list[Piece] = []
 
     def visit(node: str) -> None:
-        if weight[node] > limit and children.get(node):
+        if weight[node] > limit and children.get(node) and node not in atoms:
             for child in sorted(children[node]):
                 visit(child)
         else:
@@ -134,6 +135,34 @@ def pieces(file: str, tests: Mapping[str, float], limit: float) -> list[Piece]:
     if file in children:
         visit(file)
     return found
+
+
+def _kept_together(cut: Sequence[Piece], members: Mapping[str, int]) -> list[tuple[Piece, ...]]:
+    """The pieces of one file as placement units: pieces holding tests of one group kept together form one unit.
+
+    ``members`` maps node id prefixes kept together to their group.  A
+    piece belongs to a group when it lies inside a member or holds one (a
+    class too light to cut); a piece touching two groups joins them.
+    """
+    joined = list(range(max(members.values(), default=-1) + 1))
+
+    def root(group: int) -> int:
+        while joined[group] != group:
+            group = joined[group]
+        return group
+
+    touched: list[set[int]] = []
+    for piece in cut:
+        inside = {members[p] for p in sharing.prefixes(piece.prefix) if p in members}
+        holds = {group for member, group in members.items() if piece.prefix in sharing.prefixes(member)}
+        groups = inside | holds
+        for group in groups:
+            joined[root(group)] = root(min(groups))
+        touched.append(groups)
+    units: dict[object, list[Piece]] = {}
+    for piece, groups in zip(cut, touched, strict=True):
+        units.setdefault(root(min(groups)) if groups else piece.prefix, []).append(piece)
+    return [tuple(unit) for unit in units.values()]
 
 
 def place(
@@ -149,12 +178,19 @@ def place(
     ``files`` are each test file's seconds (collection included), ``tests``
     each file's tests' seconds by node id (where measured), ``collect`` the
     seconds collecting a file costs every worker that runs part of it.
-    Files in one ``together`` group are never cut and run in one worker.
-    The same input gives the same placement.
+    Files in one ``together`` group are never cut and run in one worker;
+    a group of node ids (classes of one file) runs in one worker, while the
+    rest of its file may be cut.  The same input gives the same placement.
     """
     if workers < 1:
         raise ValueError(f"cannot schedule onto {workers} workers")
     grouped = {file: tuple(group) for group in together for file in group if file in files}
+    # Node id prefixes kept together, by the file they are in: never cut, and placed as one unit.
+    kept: dict[str, dict[str, int]] = defaultdict(dict)
+    for index, group in enumerate(together):
+        for member in group:
+            if "::" in member:
+                kept[sharing.file_of(member)][member] = index
     longest_test = max((s for by_node in tests.values() for s in by_node.values()), default=0.0)
     # No worker runs a test without collecting its file first: attrs' 3.1 s test needs test_make.py's
     # 0.9 s collection (bytecode not written) beside it, whatever the schedule.
@@ -168,6 +204,13 @@ def place(
         for file in files
         if file in grouped or not tests.get(file)
     ]
+    for file, in_file in kept.items():
+        weights: dict[int, float] = defaultdict(float)
+        for node, test_seconds in tests.get(file, {}).items():
+            kept_in = sharing.group_of(node, file, in_file)
+            if kept_in is not None:
+                weights[kept_in] += test_seconds
+        whole_units += [collect.get(file, 0.0) + weight for weight in weights.values()]
     ideal = fixed + max(share, longest_run, *whole_units)
     # Cut below a share, so that the pieces pack: a piece a quarter of a share fits beside others.
     limit = max(share / 4, longest_test)
@@ -180,13 +223,18 @@ def place(
         group = grouped.get(file, (file,))
         seen.update(group)
         measured = tests.get(file) or {}
-        cut = pieces(file, measured, limit) if len(group) == 1 and files[file] > share and measured else []
+        cut = (
+            pieces(file, measured, limit, atoms=kept.get(file, {}))
+            if len(group) == 1 and files[file] > share and measured
+            else []
+        )
         if len(cut) > 1:
             # What the file costs beyond its measured tests and its collection (which every worker running a
             # piece pays, below) goes with its first piece.
             extra = max(0.0, files[file] - sum(p.seconds for p in cut) - collect.get(file, 0.0))
-            for index, piece in enumerate(cut):
-                units.append((piece.seconds + (extra if index == 0 else 0.0), piece.prefix, (piece,)))
+            for index, unit in enumerate(_kept_together(cut, kept.get(file, {}))):
+                seconds = sum(p.seconds for p in unit) + (extra if index == 0 else 0.0)
+                units.append((seconds, unit[0].prefix, unit))
         else:
             members = tuple(Piece(f, f, files[f]) for f in group if f in files)
             units.append((sum(p.seconds for p in members), group[0], members))

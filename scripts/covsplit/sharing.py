@@ -17,8 +17,8 @@ slowest file holds 9 of its 3,000 tests and 60% of its seconds), so the
 plan deals them: test paths (files or folders) every worker lists, whose
 tests, in node id order, go round-robin to the workers the entry names
 (:func:`deal`).  Each worker collects them all and keeps its own, so a test
-added since is dealt too; files kept together (``project.keep_together``)
-are dealt as one.
+added since is dealt too; a group kept together (``project.keep_together``:
+files, or classes of one file) is dealt as one.
 
 Standard library only: the noxfile loads it with the config, and the pytest
 plugin :mod:`covsplit.pytest_schedule` applies :func:`runs_here`.
@@ -144,7 +144,7 @@ def parent(node: str) -> str | None:
     return head if sep else None
 
 
-def _prefixes(node: str) -> Iterable[str]:
+def prefixes(node: str) -> Iterable[str]:
     """A node id and every coarser piece it belongs to."""
     current: str | None = node
     while current is not None:
@@ -165,9 +165,24 @@ def covers(test_path: str, file: str) -> bool:
     return base in (".", "") or file == base or file.startswith(base + "/")
 
 
+def file_of(member: str) -> str:
+    """The test file a ``keep_together`` member is in: the member itself, or a node id's file."""
+    return member.partition("::")[0]
+
+
 def groups_under(path: str, together: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:
-    """The groups of files kept together that a dealt ``path`` must deal as one hand: those with a file under it."""
-    return [tuple(group) for group in together if any(covers(path, file) for file in group)]
+    """The groups kept together that a dealt ``path`` must deal as one hand: those with a file under it."""
+    return [tuple(group) for group in together if any(covers(path, file_of(member)) for member in group)]
+
+
+def group_of(node: str, file: str, groups: Mapping[str, int]) -> int | None:
+    """The index of the group kept together that test ``node`` (in ``file``) belongs to, if any.
+
+    ``groups`` maps each member (a test file, or a node id prefix such as ``tests/a.py::TestX``) to its group.
+    """
+    if file in groups:
+        return groups[file]
+    return next((groups[prefix] for prefix in prefixes(node) if prefix in groups), None)
 
 
 def entry_for(file: str, shared: Mapping[str, SharedFile]) -> tuple[str, SharedFile] | None:
@@ -189,12 +204,13 @@ def deal(tests: Mapping[str, str], entry: SharedFile) -> dict[str, str]:
     ``tests`` maps each node id to its file (relative to the project root).
     The order is the node ids' own, not pytest's, so every worker computes
     the same deal whatever reorders its collection (pytest-randomly).  The
-    tests of files kept together are one hand, placed at its first node id.
+    tests of a group kept together (files, or classes of one file) are one
+    hand, placed at its first node id.
     """
-    group_of = {file: index for index, group in enumerate(entry.together) for file in group}
+    members = {member: index for index, group in enumerate(entry.together) for member in group}
     hands: dict[object, list[str]] = {}
     for node in sorted(tests):
-        group = group_of.get(tests[node])
+        group = group_of(node, tests[node], members)
         hands.setdefault(node if group is None else group, []).append(node)
     ordered = sorted(hands.values(), key=lambda hand: hand[0])
     return {node: entry.dealt[index % len(entry.dealt)] for index, hand in enumerate(ordered) for node in hand}
@@ -203,7 +219,7 @@ def deal(tests: Mapping[str, str], entry: SharedFile) -> dict[str, str]:
 def runs_here(node: str, shared: SharedFile, worker: str, assigned: Mapping[str, str] | None = None) -> bool:
     """Whether ``worker`` runs test ``node`` of a shared file: its piece's worker, else the file's owner."""
     assigned = assignments(shared) if assigned is None else assigned
-    for prefix in _prefixes(node):
+    for prefix in prefixes(node):
         if prefix in assigned:
             return assigned[prefix] == worker
     return shared.owner == worker

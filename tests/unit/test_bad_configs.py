@@ -43,6 +43,9 @@ def many_workers(count: int) -> str:
     return head + "".join(f'\n[workers.w{i}]\nmodules = ["pkg.core"]\n' for i in range(count))
 
 
+KEEP = "keep_together = "
+TESTS = 'tests = "tests"'
+
 # (id, the file's text, the key the message must name, words it must contain)
 CASES = [
     ("syntax", GOOD + "\n[workers.worker3\n", "(syntax)", "malformed TOML"),
@@ -91,6 +94,10 @@ CASES = [
      "workers.worker1.test_timeout", "number"),
     ("pytest-args-not-strings", GOOD.replace('tests = "tests"', 'tests = "tests"\npytest_args = ["-x", 3]', 1),
      "project.pytest_args", "list of strings"),
+    ("keep-together-missing-file", GOOD.replace(TESTS, f'{TESTS}\n{KEEP}[["tests/test_gone.py::TestX"]]', 1),
+     "project.keep_together[0]", "is not a test file"),
+    ("keep-together-mixed", GOOD.replace(TESTS, f'{TESTS}\n{KEEP}[["tests/test_core.py::t", "tests/test_extra.py"]]'),
+     "project.keep_together[0]", "mixes files"),
     ("worker-not-a-table", GOOD + '\n[workers]\nworker3 = "everything"\n', "workers.worker3", "expected a table"),
     ("too-many-workers", many_workers(200), "workers", "200 workers"),
     # What Windows editors write does not hide a mistake, nor move it.

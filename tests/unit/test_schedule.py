@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from covsplit import schedule
+from covsplit import schedule, sharing
 
 
 def test_longest_first_places_every_file_once_and_gives_every_worker_one() -> None:
@@ -132,3 +132,30 @@ def test_the_ideal_counts_the_collection_the_longest_test_cannot_run_without() -
     placement = schedule.place(files, tests, {"tests/test_slow.py": 1.0}, 4, fixed=0.5)
     assert placement.ideal == 4.5
     assert max(placement.loads) == 4.5
+
+
+def test_classes_kept_together_share_a_worker_while_the_rest_of_their_file_is_cut() -> None:
+    # pyparsing's tests/test_unit.py: a class that switches packrat on must run before the class that tests it.
+    files = {"tests/test_big.py": 20.0, **{f"tests/test_{i}.py": 1.0 for i in range(4)}}
+    tests = {"tests/test_big.py": big_file(classes=4, tests=5)}
+    group = ["tests/test_big.py::TestC1", "tests/test_big.py::TestC2::test_0"]
+    placement = schedule.place(files, tests, {}, 3, together=[group])
+    shared = placement.shared["tests/test_big.py"]
+    where = {prefix: worker for worker, prefixes in shared.parts.items() for prefix in prefixes}
+
+    def worker_of(node: str) -> int:
+        return next((where[p] for p in sharing.prefixes(node) if p in where), shared.owner)
+
+    kept = {worker_of(f"tests/test_big.py::TestC1::test_{t}") for t in range(5)}
+    assert kept == {worker_of("tests/test_big.py::TestC2::test_0")} and len(kept) == 1
+    assert len({worker_of(node) for node in tests["tests/test_big.py"]}) > 1  # the rest of the file is still cut
+    # The group (6 s) is lighter than a share (24 s / 3), so the ideal is the share and the plan reaches it.
+    assert placement.ideal == 8.0 and max(placement.loads) <= 8.0 * 1.10
+
+
+def test_a_group_kept_together_heavier_than_a_share_sets_the_ideal() -> None:
+    files = {"tests/test_big.py": 20.0}
+    tests = {"tests/test_big.py": big_file(classes=4, tests=5)}
+    group = ["tests/test_big.py::TestC0", "tests/test_big.py::TestC1", "tests/test_big.py::TestC2"]
+    placement = schedule.place(files, tests, {"tests/test_big.py": 0.5}, 4, together=[group])
+    assert placement.ideal == 15.5  # 15 s of tests kept together, and the file's collection

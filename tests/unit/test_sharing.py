@@ -171,3 +171,12 @@ def test_the_whole_root_dealt_holds_every_file() -> None:
 )
 def test_a_tests_entry_covers_the_files_under_it(path: str, file: str, held: bool) -> None:
     assert sharing.covers(path, file) is held
+
+
+def test_classes_kept_together_are_dealt_as_one_hand() -> None:
+    nodes = {f"tests/a.py::Test{c}::test_{t}": "tests/a.py" for c in "ABCD" for t in range(3)}
+    entry = sharing.dealt(["w1", "w2", "w3"], [["tests/a.py::TestB", "tests/a.py::TestC"]])
+    dealt = sharing.deal(nodes, entry)
+    kept = {w for node, w in dealt.items() if "::TestB::" in node or "::TestC::" in node}
+    assert len(kept) == 1 and len(set(dealt.values())) == 3
+    assert sharing.groups_under("tests", entry.together) == [("tests/a.py::TestB", "tests/a.py::TestC")]
