@@ -370,8 +370,7 @@ def _pytest_factors(tox: configparser.ConfigParser) -> frozenset[str]:
     found: set[str] = set()
     for line in commands:
         match = _FACTOR_LINE.match(line)
-        command = match["value"] if match else line
-        if re.search(r"\bpytest\b|\bpy\.test\b", command) and match:
+        if match and re.search(r"\bpytest\b|\bpy\.test\b", match["value"]):
             found.update(f for alt in _alternatives(match["condition"]) for f in alt if not f.startswith("!"))
     return frozenset(found) or _TEST_FACTORS
 
