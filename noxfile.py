@@ -23,6 +23,7 @@ from covsplit.nox_support import (  # noqa: E402
     envdir_name,
     install,
     install_worker,
+    run_collect,
     run_worker,
 )
 
@@ -51,12 +52,17 @@ def covsplit(session: nox.Session, *args: str) -> None:
     session.run("python", "-m", "covsplit", *args, env={**COVSPLIT_ENV, **bytecode_environment(session)})
 
 
-def _worker_session(worker: config.Worker) -> None:
+def _worker_requirements(*workers: config.Worker) -> list[tuple[str, str]]:
     requirements = [("-r", str(REQUIREMENTS / "worker.txt"))]
-    if worker.xdist:
+    if any(worker.xdist for worker in workers):
         requirements.append(("-r", str(REQUIREMENTS / "worker-xdist.txt")))
-    if worker.test_timeout:
+    if any(worker.test_timeout for worker in workers):
         requirements.append(("-r", str(REQUIREMENTS / "worker-timeout.txt")))
+    return requirements
+
+
+def _worker_session(worker: config.Worker) -> None:
+    requirements = _worker_requirements(worker)
 
     def session_for_worker(session: nox.Session) -> None:
         install_worker(session, requirements, CONFIG.install, CONFIG.root, REQUIREMENTS / "worker.txt")
@@ -69,6 +75,15 @@ def _worker_session(worker: config.Worker) -> None:
 
 for _worker in CONFIG.workers:
     _worker_session(_worker)
+
+
+@nox.session(python=CONFIG.python, default=False, allow_parallel=True)
+def collect(session: nox.Session) -> None:
+    """Collect the whole suite as one serial pytest run does: the tests every run of the split is checked against."""
+    install_worker(
+        session, _worker_requirements(*CONFIG.workers), CONFIG.install, CONFIG.root, REQUIREMENTS / "worker.txt"
+    )
+    run_collect(session, CONFIG)
 
 
 @nox.session

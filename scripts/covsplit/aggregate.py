@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import exits, fsio, inputs, lock, status
+from covsplit import exits, fsio, inputs, lock, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 from covsplit.markdown_escape import md_cell, md_code
@@ -43,6 +43,7 @@ class AggregateResult(TypedDict):
     inputs_digest: NotRequired[str]
     complete: bool
     missing: list[dict[str, str]]
+    tests: NotRequired[dict[str, Any]]
     workers: list[dict[str, Any]]
     totals: dict[str, Any]
     gates: list[dict[str, Any]]
@@ -294,6 +295,9 @@ def _run_locked(cfg: Config) -> int:
     inputs_digest = inputs.combined_digest(cfg, cache, {s["name"]: s["stale"] for s in states}, inputs.own_code())
     cache.save()
     missing = missing_workers(states)
+    # Which tests ran is checked only when every worker's data is in: a missing worker is named already.
+    tests = suite.check_run(cfg, [s["name"] for s in states], cache) if not missing else suite.Check(None)
+    cache.save()
     data_files = [cfg.layout.worker(s["name"]).data_file for s in states if usable(s)]
     # Where each worker's checkout was: on a fleet every machine may have its own path.
     roots = [str(state["root"]) for state in states if state.get("root")]
@@ -330,8 +334,10 @@ def _run_locked(cfg: Config) -> int:
             "generated_at": generated_at,
             # What this aggregate read (covsplit.inputs.combined_digest): unchanged, it need not run again.
             "inputs_digest": inputs_digest,
-            "complete": not missing,
+            "complete": not missing and not tests.problems(),
             "missing": missing,
+            # The tests the workers ran against one serial collection of the suite (covsplit.suite).
+            "tests": tests.as_dict(),
             "workers": [
                 {
                     "name": s["name"],
@@ -351,7 +357,7 @@ def _run_locked(cfg: Config) -> int:
         },
     )
 
-    label = "PARTIAL " if missing else ""
+    label = "PARTIAL " if missing or tests.problems() else ""
     print(
         f"{label}combined: {format_percent(totals.line_percent)}% lines, "
         f"{format_percent(totals.branch_percent)}% branches, "
@@ -365,4 +371,8 @@ def _run_locked(cfg: Config) -> int:
         print(f"  ERROR: {entry['worker']} {entry['state']}: {entry['reason']}", file=sys.stderr)
     if missing:
         print("  the aggregate is PARTIAL: rerun the missing workers, then aggregate again", file=sys.stderr)
-    return exits.FAILED if failed or missing else exits.OK
+    for problem in tests.problems():
+        print(f"  ERROR: {problem}; the split does not run one serial collection: make plan", file=sys.stderr)
+    if tests.unverified:
+        print(f"  note: which tests ran is not checked: {tests.unverified} (nox -s collect)", file=sys.stderr)
+    return exits.FAILED if failed or missing or tests.problems() else exits.OK

@@ -25,6 +25,8 @@ from covsplit.tomlcheck import AUTO
 MEMORY_HEADROOM = 0.8
 # Set by `make coverage-all`: how many workers run at once, so each takes its share of the CPUs.
 JOBS_VARIABLE = "COVSPLIT_JOBS"
+# The session that collects the whole suite (covsplit.collect), which `covsplit pending` may list beside workers.
+COLLECT_SESSION = "collect"
 
 
 def xdist_processes(setting: int | str, cpus: int, concurrent: int) -> int:
@@ -66,14 +68,16 @@ def measured_needs_mib(cfg: Config, names: Iterable[str] = ()) -> tuple[int, lis
     A worker's need is its pytest's peak RSS times its xdist processes; a
     worker never measured has none (it does not limit the others).
     """
-    chosen = [cfg.worker(name) for name in names] or list(cfg.workers)
+    names = list(names)
+    # The collect session (covsplit.suite) may run beside them: one more job, its memory not measured.
+    chosen = [cfg.worker(name) for name in names if name != COLLECT_SESSION] if names else list(cfg.workers)
     needs = []
     for worker in chosen:
         record = status.read(cfg.layout.worker(worker.name).status)
         peak, processes = record.get("peak_rss_mib"), record.get("processes") or 1
         if isinstance(peak, int | float) and isinstance(processes, int):
             needs.append(peak * processes)
-    return len(chosen), needs
+    return len(names) or len(chosen), needs
 
 
 def jobs(cfg: Config, names: Iterable[str] = ()) -> tuple[int, str]:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, exits, sharing, titles
+from covsplit import config, discover, durations, exits, sharing, suite, titles
 from covsplit.packing import ratio, ratio_floor, within_tolerance
 from covsplit.plan_inputs import expand_tests, load_settings
 from covsplit.schedule import BY_STATEMENTS
@@ -69,8 +69,8 @@ def check(path: str | Path, by: str = BY_STATEMENTS) -> Report:
     problems += _title_problems(cfg, tables, owners)
 
     # The project's declared test scope, less what workers.toml says is deliberately not run.
-    test_files = discover.test_files_in(cfg.root, cfg.test_paths)
-    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
+    test_files = suite.test_files(cfg, leave_out=())
+    runnable = suite.test_files(cfg)
     runners, test_problems = _runners(cfg, tables, test_files)
     problems += test_problems
     try:

@@ -83,7 +83,12 @@ def pytest_command(
 
 
 def _schedule_options(cfg: Config, worker: Worker) -> list[str]:
-    options = ["-p", "covsplit.pytest_schedule", f"--covsplit-worker={worker.name}"]
+    options = [
+        "-p",
+        "covsplit.pytest_schedule",
+        f"--covsplit-worker={worker.name}",
+        f"--covsplit-collection={cfg.layout.worker(worker.name).collection}",
+    ]
     if cfg.shared:
         options.append(f"--covsplit-schedule={sharing.path_for(cfg.path)}")
     return options

@@ -31,7 +31,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from covsplit import config, discover, exits, fsio
+from covsplit import config, discover, exits, fsio, sharing
 
 # The names projects give the extra, dependency group or tox environment their tests need, most specific first.
 TEST_NAMES = ("test", "tests", "testing", "dev")
@@ -211,11 +211,11 @@ def find_source(survey: Survey, pyproject: Mapping[str, Any]) -> None:
 def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
     """The test paths: pytest's ``testpaths``, else a tests/ or test/ folder, else tests inside the package."""
     root = survey.root
+    # Every declared path, test files by name or not: pytest collects them all (doctests of a package, documents).
     declared = [p.rstrip("/") for p in _as_list(ini.get("testpaths", [])) if (root / p).exists()]
-    with_tests = [p for p in declared if discover.test_files(root, p)]
-    if with_tests:
-        survey.tests = with_tests
-        survey.say("project.tests", f"{', '.join(with_tests)}: testpaths in {ini_source}")
+    if declared:
+        survey.tests = declared
+        survey.say("project.tests", f"{', '.join(declared)}: testpaths in {ini_source}")
         return
     for folder in ("tests", "test", "testing"):
         if (root / folder).is_dir() and discover.test_files(root, folder):
@@ -413,7 +413,12 @@ def find_pytest_needs(survey: Survey, ini: Mapping[str, Any], ini_source: str) -
     if any(a in ("-n", "--numprocesses", "--dist") or a.startswith(("-n", "--numprocesses=")) for a in args):
         survey.install.append("pytest-xdist")
         survey.say("project.install", f"pytest-xdist: its addopts ({ini_source}) use it")
-    if "--doctest-modules" in args:
+    source_tested = any(
+        sharing.covers(path, Path(survey.source_dir, *package.split(".")).as_posix().removeprefix("./"))
+        for path in survey.tests
+        for package in survey.source
+    )
+    if "--doctest-modules" in args and not source_tested:
         survey.say(
             "pytest",
             f"its addopts ({ini_source}) collect doctests from the modules: they run only where pytest is pointed "

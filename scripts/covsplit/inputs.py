@@ -74,13 +74,13 @@ def settings(cfg: Config, worker: Worker) -> dict[str, Any]:
     }
 
 
-def _key(root: str, path: str) -> str:
+def relative_key(root: str, path: str) -> str:
     """A path as recorded: relative to the project root (so a fleet's checkouts agree), else absolute."""
     prefix = root.rstrip(os.sep) + os.sep
     return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
 
 
-def _path(root: str, key: str) -> str:
+def absolute(root: str, key: str) -> str:
     return key if os.path.isabs(key) else os.path.join(root, key)
 
 
@@ -103,9 +103,13 @@ def tree_files(root: Path, entry: str) -> Iterator[str]:
 
 def config_files(cfg: Config, worker: Worker) -> list[Path]:
     """The conftests above the worker's test paths and the root's configuration files, present or not."""
-    root = cfg.root
+    return config_files_for(cfg.root, worker.tests)
+
+
+def config_files_for(root: Path, entries: Iterable[str]) -> list[Path]:
+    """The conftests above these test paths and the root's configuration files, present or not."""
     found = [root / name for name in ROOT_CONFIG_FILES]
-    for entry in worker.tests:
+    for entry in entries:
         target = (root / _test_path(entry)).resolve()
         folder = target if target.is_dir() else target.parent
         try:
@@ -155,7 +159,7 @@ def record(
     paths += [str(path) for path in (*config_files(cfg, worker), *install_inputs(cfg.install, root))]
     files: dict[str, str] = {}
     for path in dict.fromkeys(paths):
-        key = _key(str(root), path)
+        key = relative_key(str(root), path)
         # Edited while pytest ran: the measurement may have seen either version.
         files[key] = CHANGED_DURING_RUN if digests.modified_since(path, started_ns) else cache.digest(path)
     return {
@@ -197,14 +201,14 @@ def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cac
         if digest == CHANGED_DURING_RUN:
             found.append(f"{key} changed while it ran")
             continue
-        current = cache.digest(_path(root, key))
+        current = cache.digest(absolute(root, key))
         if current == digest:
             continue
         found.append(f"{key} {'removed' if current == ABSENT else 'added' if digest == ABSENT else 'changed'}")
     known = set(files)
     for tree in recorded.get("trees") or []:
         for path in tree_files(cfg.root, tree):
-            key = _key(root, path)
+            key = relative_key(root, path)
             if key not in known:
                 found.append(f"{key} added")
     environment = recorded.get("environment") or {}

@@ -72,6 +72,11 @@ class WorkerPaths:
         return self.output_dir / f".{self.name}_observed.json"
 
     @property
+    def collection(self) -> Path:
+        """What its pytest collected and kept (covsplit.collection): checked against the suite's record."""
+        return self.output_dir / f"{self.name}_collection.json"
+
+    @property
     def html_dir(self) -> Path:
         return self.html_root / self.name
 
@@ -149,6 +154,20 @@ class Layout:
     @property
     def bench_md(self) -> Path:
         return self.output_dir / "bench.md"
+
+    @property
+    def suite(self) -> Path:
+        """The suite's last serial collection (covsplit.suite), every run is checked against."""
+        return self.output_dir / "suite.json"
+
+    @property
+    def suite_lock(self) -> Path:
+        return self.output_dir / ".suite.lock"
+
+    @property
+    def collect_output(self) -> Path:
+        """What ``covsplit collect`` collected, before it becomes the suite's record."""
+        return self.output_dir / "collect_collection.json"
 
     @property
     def digest_cache(self) -> Path:

@@ -237,3 +237,12 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
         session.run("python", "-m", "covsplit", "worker-reports", name, env={**covsplit_env, **bytecode})
     if code:
         session.error(f"{name} did not pass: see {cfg.layout.worker(name).summary}")
+
+
+def run_collect(session: Any, cfg: Any) -> None:
+    """Collect the whole suite from the session's own process, with the session virtualenv's pytest."""
+    from covsplit import collect
+
+    env = {**virtualenv_environment(session), **bytecode_environment(session)}
+    if collect.run(cfg, python=str(Path(session.bin) / "python"), env=env):
+        session.error("the suite could not be collected: see the message above")

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from covsplit import aggregate, fsio, inputs, status
+from covsplit import aggregate, capacity, fsio, inputs, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 
@@ -89,5 +89,13 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
     if reused:
         listed = "; ".join(f"{d.worker} ({d.why})" for d in reused)
         print(f"covsplit: reusing {listed}", file=sys.stderr)
-    print(" ".join(d.worker for d in running))
+    sessions = [d.worker for d in running]
+    if not only:
+        changed = suite.changes(cfg, suite.read(cfg), cache)
+        cache.save()
+        if changed and not suite.refreshed_by(cfg, changed, [cfg.worker(name) for name in sessions]):
+            # First, so that it starts while the workers do: it is checked against them at the aggregate.
+            sessions.insert(0, capacity.COLLECT_SESSION)
+            print(f"covsplit: collecting the suite again ({suite.describe(changed)})", file=sys.stderr)
+    print(" ".join(sessions))
     return 0

@@ -19,14 +19,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from covsplit import schedule
+from covsplit import schedule, sharing
 from covsplit.plan_inputs import Inputs
 
 
 def dealt_paths(inputs: Inputs) -> list[str]:
-    """The test paths every worker lists when the tests are dealt: the scope, a folder whole where it holds only it."""
+    """The test paths every worker lists when the tests are dealt: the scope, a folder whole where it holds only it.
+
+    Each of the project's test paths whole, whatever names its files have
+    (doctests of a package, a folder of ``.txt`` items), unless it holds a
+    file out of scope; then its test files, folder by folder.
+    """
     everything = dict.fromkeys(inputs.test_files, 0)
-    return tests_entries(inputs.test_root, inputs.test_files, everything, inputs.out_of_scope)[0]
+    entries: list[str] = []
+    for path in inputs.test_paths or (inputs.test_root,):
+        if not any(sharing.covers(path, file) for file in inputs.out_of_scope):
+            entries.append(path)
+            continue
+        inside = [file for file in inputs.test_files if sharing.covers(path, file)]
+        entries += tests_entries(path, inside, everything, inputs.out_of_scope, inputs.test_paths).get(0, [])
+    return entries
 
 
 def dealt_note(n: int) -> str:
@@ -67,15 +79,27 @@ def measured_note(inputs: Inputs, seconds: Mapping[str, float], average: float |
 
 
 def tests_entries(
-    test_root: str, tests: Sequence[str], owner: Mapping[str, int], out_of_scope: Collection[str] = ()
+    test_root: str,
+    tests: Sequence[str],
+    owner: Mapping[str, int],
+    out_of_scope: Collection[str] = (),
+    test_paths: Sequence[str] = (),
 ) -> dict[int, list[str]]:
-    """The ``tests`` entries per worker: a test folder whole when one worker runs all of it (and nothing else)."""
+    """The ``tests`` entries per worker: a test folder whole when one worker runs all of it (and nothing else).
+
+    Never a folder above the project's ``test_paths``: pytest given the
+    root collects what its ``testpaths`` leave out (doctests of every
+    module with ``--doctest-modules``, a ``benchmarks/`` folder).
+    """
     names: dict[int, list[str]] = defaultdict(list)
+
+    def within_scope(folder: str) -> bool:
+        return not test_paths or any(sharing.covers(path, folder) for path in test_paths)
 
     def emit(folder: str, inside: list[str]) -> None:
         held = {owner[t] for t in inside}
         prefix = "" if folder in ("", ".") else folder + "/"
-        if len(held) == 1 and not any(t.startswith(prefix) for t in out_of_scope):
+        if len(held) == 1 and within_scope(folder) and not any(t.startswith(prefix) for t in out_of_scope):
             names[held.pop()].append(folder)
             return
         sub: dict[str, list[str]] = defaultdict(list)

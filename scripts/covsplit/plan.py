@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from covsplit import config, exits, fsio, sharing
+from covsplit import config, exits, fsio, sharing, suite
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import gather, load_settings, seconds_per_test
 from covsplit.plan_table import render_balance
@@ -45,9 +45,14 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     text = render_toml(settings.text, plan)
     try:
         # The file must load exactly as every other command will load it.
-        config.parse(settings.path, tomllib.loads(text))
+        planned = config.parse(settings.path, tomllib.loads(text))
     except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
         print(f"covsplit plan: internal error, the planned workers.toml does not load: {exc}", file=sys.stderr)
+        return exits.FAILED
+    # Never written: a split that leaves a test of the suite to no worker, or to two.
+    lost = suite.placement_problems(inputs.test_files, ((w.name, w.tests) for w in planned.workers), plan.shared)
+    if lost:
+        print(f"covsplit plan: internal error, not written: {'; '.join(lost)}", file=sys.stderr)
         return exits.FAILED
 
     seconds, _ = seconds_per_test(inputs)

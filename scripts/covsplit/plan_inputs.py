@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from covsplit import config, config_options, discover, durations
+from covsplit import config, config_options, discover, durations, suite
 from covsplit.statements import count_statements
 
 
@@ -49,7 +49,7 @@ def load_settings(path: str | Path) -> Settings:
     """The settings (config.read, lenient: whatever state the workers are in) and the workers as written."""
     loaded = config.read(path, lenient=True)
     cfg = loaded.cfg
-    tests = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
+    tests = suite.test_files(cfg)
     return Settings(
         path=cfg.path, cfg=cfg, data=loaded.data, text=loaded.text, old=read_old_workers(cfg, loaded.data, tests)
     )
@@ -124,14 +124,16 @@ class Inputs:
     collect: Mapping[str, float] = field(default_factory=dict)
     # project.keep_together: test files a schedule never separates.
     together: tuple[tuple[str, ...], ...] = ()
+    # project.tests: no worker lists a folder above them (empty: the test root bounds the scope).
+    test_paths: tuple[str, ...] = ()
 
 
 def gather(cfg: config.Config) -> Inputs:
     """Read the code, the tests and the previous runs' artifacts (the I/O edge of the planner)."""
     files = tuple(cfg.all_files())
     # The declared scope only (project.tests, less project.not_run): planning never widens it.
-    test_files = tuple(discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run))
-    on_disk = discover.test_files_in(cfg.root, [cfg.test_root])
+    test_files = tuple(suite.test_files(cfg))
+    on_disk = suite.test_files(cfg, [cfg.test_root], leave_out=())
     measured = durations.read(cfg.layout.output_dir)
     return Inputs(
         source_dir=cfg.source_dir,
@@ -149,6 +151,7 @@ def gather(cfg: config.Config) -> Inputs:
         tests={file: nodes for file, nodes in measured.tests.items() if file in test_files},
         collect=measured.collect,
         together=cfg.keep_together,
+        test_paths=tuple(cfg.test_paths),
     )
 
 

@@ -117,7 +117,9 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
 
     whole = [t for t in inputs.test_files if t in placed]
     # A folder holding a shared file is never written whole: its other workers would run all of it.
-    test_names = tests_entries(inputs.test_root, whole, placed, inputs.out_of_scope | frozenset(shared))
+    test_names = tests_entries(
+        inputs.test_root, whole, placed, inputs.out_of_scope | frozenset(shared), inputs.test_paths
+    )
     drafts = []
     for worker, (modules, files) in enumerate(owned):
         sharing_here = [f for f, entry in shared.items() if worker == entry.owner or worker in entry.parts]

@@ -17,9 +17,17 @@ ignores ``test_forward_references.py`` below Python 3.14, where its test
 fails).  This plugin deselects those too, so that the workers together run
 one serial collection of the suite, not more.
 
+It also records what the run collected, for the check that the workers
+together run one serial collection (:mod:`covsplit.suite`): the tests
+left after the suite's own ``collect_ignore`` and deselection options
+(``-m``, ``-k`` in its addopts), in the order pytest collected them, before
+any plugin reordered them (pytest-randomly), and the ones this run kept.
+
 Loaded with ``-p covsplit.pytest_schedule --covsplit-worker=NAME
-[--covsplit-schedule=PATH]`` by the worker driver (the schedule only when
-there is one); without a worker's name it does nothing.
+[--covsplit-schedule=PATH] --covsplit-collection=PATH`` by the worker
+driver (the schedule only when there is one), and with
+``--covsplit-collection`` alone by ``covsplit collect``; with neither it
+does nothing.
 """
 
 from __future__ import annotations
@@ -30,18 +38,58 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import sharing
+from covsplit import collection, fsio, sharing
+
+# The node ids a serial run would keep (the suite's own options and collect_ignore applied), before the schedule.
+_SERIAL = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--covsplit-schedule", default=None, help="the schedule of test files shared between workers")
     parser.addoption("--covsplit-worker", default=None, help="the worker this run is")
+    parser.addoption("--covsplit-collection", default=None, help="where to record what this run collected")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    destination = config.getoption("--covsplit-collection")
+    if destination:
+        config.pluginmanager.register(_Recorder(config, Path(destination)), "covsplit-collection")
+
+
+class _Recorder:
+    """Writes what the run collected and kept (:class:`covsplit.collection.Collection`) once collection is done."""
+
+    def __init__(self, config: pytest.Config, destination: Path) -> None:
+        self.config = config
+        self.destination = destination
+        self.order: dict[str, int] = {}
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(report.nodeid)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> object:
+        # Outermost: the order pytest collected in, before a plugin shuffles it.
+        self.order = {item.nodeid: index for index, item in enumerate(items)}
+        return (yield)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        serial = self.config.stash.get(_SERIAL, [item.nodeid for item in session.items])
+        collected = sorted(serial, key=lambda node: self.order.get(node, len(self.order)))
+        kept = {item.nodeid for item in session.items}
+        paths = tuple(str(arg) for arg in self.config.args)
+        record = collection.Collection(
+            paths, tuple(collected), tuple(n for n in collected if n in kept), tuple(self.errors)
+        )
+        fsio.write_json(self.destination, record.as_dict())
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     schedule, worker = config.getoption("--covsplit-schedule"), config.getoption("--covsplit-worker")
-    if not worker:
+    if not worker and not config.getoption("--covsplit-collection"):
         return
     # Asked through pytest's own hook, once per file.
     ignored: dict[Path, bool] = {}
@@ -53,7 +101,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return not ignored[path]
 
     _keep(config, items, collected_by_a_serial_run)
-    shared = sharing.read(Path(schedule)) if schedule else {}
+    config.stash[_SERIAL] = [item.nodeid for item in items]
+    shared = sharing.read(Path(schedule)) if schedule and worker else {}
     if not shared:
         return
     # The schedule names files relative to the project root, where the worker runs pytest.

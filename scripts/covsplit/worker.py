@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, durations, exits, fsio, inputs, lock, progress, status
+from covsplit import capacity, collection, durations, exits, fsio, inputs, lock, progress, status, suite
 from covsplit.commands import (
     command_line,
     invocation,
@@ -333,7 +333,7 @@ def _run_locked(
     # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
     for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
         stale.unlink(missing_ok=True)
-    for stale in (junit_partial, durations_partial, paths.progress, paths.inputs, paths.observed):
+    for stale in (junit_partial, durations_partial, paths.progress, paths.inputs, paths.observed, paths.collection):
         stale.unlink(missing_ok=True)
 
     started = time.monotonic()
@@ -370,6 +370,7 @@ def _run_locked(
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)
         if state in (status.PASSED, status.FAILED):
             _record_inputs(cfg, worker, paths, base["started_at"], started_ns)
+            _refresh_suite(cfg, worker, paths, started_ns)
         # A run that did not finish records no inputs: it runs again whatever changed.
         paths.observed.unlink(missing_ok=True)
         _write_artifacts(cfg, worker, paths, final, results)
@@ -419,6 +420,16 @@ def _record_inputs(cfg: Config, worker: Worker, paths: WorkerPaths, started_at: 
         return
     cache = DigestCache(cfg.layout.digest_cache)
     fsio.write_json(paths.inputs, inputs.record(cfg, worker, observed, started_at, started_ns, cache))
+    cache.save()
+
+
+def _refresh_suite(cfg: Config, worker: Worker, paths: WorkerPaths, started_ns: int) -> None:
+    """What this run collected refreshes the suite's record (covsplit.suite) for the test paths it holds."""
+    collected = collection.read_collection(paths.collection)
+    if collected is None:
+        return
+    cache = DigestCache(cfg.layout.digest_cache)
+    suite.update(cfg, collected, worker.name, started_ns, cache)
     cache.save()
 
 

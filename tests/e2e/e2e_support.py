@@ -120,3 +120,57 @@ def line_facts(report: dict, name: str) -> tuple[list[int], int, list, int]:
         sorted(map(tuple, entry.get("executed_branches", []))),
         entry["summary"].get("num_branches", 0),
     )
+
+
+@dataclass
+class Faithfulness:
+    """A split's run against one serial pytest run of the same tree: tests by node id and outcome, coverage by file."""
+
+    serial_tests: dict[str, str]
+    split_tests: dict[str, list[str]]
+    differences: list[str]
+
+
+def serial_against_split(suite: Suite, out: Path, python: Path | None = None) -> Faithfulness:
+    """Run the project's suite once, serially, as its own configuration says, and compare the split's last run.
+
+    The serial run is plain ``pytest --cov`` over the project's test paths with its own addopts and
+    ``project.pytest_args``, in a worker's virtualenv; the split's tests are read from every worker's JUnit
+    file and its coverage from ``combined_coverage.json``.  Both sides go through one JUnit reader.
+    """
+    import tomllib
+
+    from covsplit.junit import read_junit
+
+    project = tomllib.loads(suite.config.read_text())["project"]
+    tests = project.get("tests", "tests")
+    tests = [tests] if isinstance(tests, str) else list(tests)
+    source_dir = project.get("source_dir", ".")
+    sources = [str(Path(source_dir, *name.split("."))) for name in project["source"]]
+    out.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "PYTHONPATH")}
+    env.update(project.get("env", {}), COVERAGE_FILE=str(out / ".coverage"))
+    python = python or suite.venv_python("worker1")
+    subprocess.run(
+        [
+            str(python), "-m", "pytest", *tests, "-p", "no:cacheprovider", *[f"--cov={s}" for s in sources],
+            "--cov-branch", f"--cov-report=json:{out / 'serial.json'}", f"--junitxml={out / 'serial.xml'}",
+            "-o", "junit_family=xunit1", "--continue-on-collection-errors", *project.get("pytest_args", []),
+        ],
+        cwd=suite.root, env=env, check=False, capture_output=True,
+    )  # fmt: skip
+    serial = {r.nodeid: r.outcome for r in read_junit(out / "serial.xml", suite.root)}
+    split: dict[str, list[str]] = {}
+    for junit in sorted(suite.output.glob("worker*_junit.xml")):
+        for result in read_junit(junit, suite.root):
+            split.setdefault(result.nodeid, []).append(result.outcome)
+    differences = [f"{node}: serial {serial.get(node)}, split {split.get(node)}" for node in sorted({*serial, *split})
+                   if split.get(node) != ([serial[node]] if node in serial else None)]  # fmt: skip
+    serial_cov = json.loads((out / "serial.json").read_text())
+    combined = suite.read_json("combined_coverage.json")
+    for name in sorted({*serial_cov["files"], *combined["files"]}):
+        if name not in serial_cov["files"] or name not in combined["files"]:
+            differences.append(f"{name}: measured by one side only")
+        elif line_facts(serial_cov, name) != line_facts(combined, name):
+            differences.append(f"{name}: lines or branches differ from the serial run")
+    return Faithfulness(serial, split, differences)

@@ -23,6 +23,7 @@ from covsplit.report.steps import (
     FixFailures,
     GateFails,
     Load,
+    MatchSuite,
     OwnModules,
     PlaceDealt,
     RaiseTimeout,
@@ -59,6 +60,7 @@ def every_step() -> list[steps.NextStep]:
         PlaceDealt(2, 'make plan ARGS="--by duration"'),
         OwnModules((ROW_B,), 5, "workers.toml"),
         RunTestFiles(("tests/test_x.py",), 1, "workers.toml"),
+        MatchSuite(("1 of the suite's tests run by no worker: tests/a.txt::a",), "nox -s plan"),
     ]
 
 

@@ -109,7 +109,8 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
             + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
             for g in c.gates
         )
-        state = "complete" if c.complete else "PARTIAL: " + ", ".join(f"{m.name} {m.state}" for m in c.missing)
+        lacking = [", ".join(f"{m.name} {m.state}" for m in c.missing), *c.tests_problems]
+        state = "complete" if c.complete else "PARTIAL: " + "; ".join(part for part in lacking if part)
         lines.append(f"  combined: {gates}; {state}")
     lines.append(f"  report: {report_path}")
     return "\n".join(lines)

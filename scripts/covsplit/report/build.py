@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, discover, durations, status
+from covsplit import commands, durations, status, suite
 from covsplit.config import Config
 from covsplit.numbers import Counts, Gate
 from covsplit.packing import ratio_floor
@@ -78,6 +78,8 @@ def _combined_model(
                 stale.append(name)
 
     href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir)
+    tests = as_dict(aggregate.get("tests"))
+    problems = tests.get("problems")
     return CombinedModel(
         generated_at=format_time(aggregate.get("generated_at")),
         # Absent or anything but true is partial: never present unproven totals as complete.
@@ -88,6 +90,8 @@ def _combined_model(
         gates=tuple(gates),
         stale=tuple(stale),
         html_href=href if existing is None or href in existing else None,
+        tests_problems=tuple(str(p) for p in problems) if isinstance(problems, list) else (),
+        tests_unverified=str(tests.get("unverified") or ""),
     )
 
 
@@ -132,7 +136,7 @@ def build_model(
         if test_files is not None and path in test_files:
             return test_files[path]
         try:
-            return discover.test_files(cfg.root, path.split("::", 1)[0])
+            return suite.test_files(cfg, [path], leave_out=())
         except OSError:
             return []
 
@@ -192,7 +196,7 @@ def build_model(
         problem = "aggregate has not run"
 
     in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
-    runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
+    runnable = suite.test_files(cfg)
     model = ReportModel(
         generated_at=generated_at or status.now(),
         config_name=cfg.path.name,

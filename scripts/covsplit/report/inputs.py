@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from covsplit import commands, discover, durations, fsio, junit, status, titles
+from covsplit import commands, durations, fsio, junit, status, suite, titles
 from covsplit.aggregate import AggregateResult, read_result
 from covsplit.config import Config
 from covsplit.report.build import build_model
@@ -133,7 +133,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     test_files: dict[str, list[str]] = {}
     for path in {*cfg.test_paths, *(t for w in cfg.workers for t in w.tests)}:
         try:
-            test_files[path] = discover.test_files(cfg.root, path.split("::", 1)[0])
+            test_files[path] = suite.test_files(cfg, [path], leave_out=())
         except OSError:
             test_files[path] = []
     return ReportInputs(

@@ -14,6 +14,7 @@ from covsplit.report.steps import (
     FixFailures,
     GateFails,
     Load,
+    MatchSuite,
     NextStep,
     OwnModules,
     PlaceDealt,
@@ -107,6 +108,8 @@ def with_next_steps(model: ReportModel) -> ReportModel:
             )
         if combined.stale:
             steps.append(RerunAggregate(combined.stale, run.nox("-s", "aggregate")))
+        if combined.tests_problems:
+            steps.append(MatchSuite(combined.tests_problems, run.nox("-s", "plan")))
         steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]
 
     below = _below_thresholds(model)

@@ -211,6 +211,15 @@ class RunTestFiles(_Step):
     kind: ClassVar[str] = "run_test_files"
 
 
+@dataclass(frozen=True)
+class MatchSuite(_Step):
+    """The workers did not run one serial collection of the suite: tests missing, doubled, or not in it."""
+
+    problems: tuple[str, ...]
+    command: str
+    kind: ClassVar[str] = "match_suite"
+
+
 NextStep = (
     RunAll
     | WaitFor
@@ -227,4 +236,5 @@ NextStep = (
     | PlaceDealt
     | OwnModules
     | RunTestFiles
+    | MatchSuite
 )

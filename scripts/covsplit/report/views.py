@@ -135,6 +135,10 @@ class CombinedModel:
     gates: tuple[Gate, ...]
     stale: tuple[str, ...]  # workers that finished after the aggregate was made
     html_href: str | None
+    # The tests the workers ran against one serial collection (covsplit.suite): what was missing or doubled,
+    # or why it could not be checked.
+    tests_problems: tuple[str, ...] = ()
+    tests_unverified: str = ""
 
     @property
     def gate_counts(self) -> dict[str, tuple[int | None, int | None]]:

@@ -1,0 +1,56 @@
+"""What one pytest run collected and kept: the record :mod:`covsplit.pytest_schedule` writes.
+
+Kept apart from :mod:`covsplit.suite` so that the pytest plugin, which runs
+inside the project's virtualenv on whatever Python the project uses,
+imports nothing but the standard library and :mod:`covsplit.fsio`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covsplit import fsio
+
+SCHEMA = 1
+
+
+def file_of(node: str) -> str:
+    """The file a node id is in (``tests/snippets/a.txt::a`` -> ``tests/snippets/a.txt``)."""
+    return node.partition("::")[0]
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What one pytest run collected: ``tests`` in collection order, ``selected`` the ones it kept to run.
+
+    ``errors`` are the files (node ids) it could not collect; ``paths`` the
+    test paths it was given.
+    """
+
+    paths: tuple[str, ...]
+    tests: tuple[str, ...]
+    selected: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "paths": list(self.paths),
+            "tests": list(self.tests),
+            "selected": list(self.selected),
+            "errors": list(self.errors),
+        }
+
+
+def read_collection(path: Path) -> Collection | None:
+    """A ``workerN_collection.json`` (or ``collect``'s), None when missing or not one."""
+    data = fsio.read_json(path)
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return None
+    lists = [data.get(key, []) for key in ("paths", "tests", "selected", "errors")]
+    if not all(isinstance(value, list) and all(isinstance(item, str) for item in value) for value in lists):
+        return None
+    paths, tests, selected, errors = (tuple(value) for value in lists)
+    return Collection(paths, tests, selected, errors)
