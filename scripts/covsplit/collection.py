@@ -25,14 +25,18 @@ def file_of(node: str) -> str:
 class Collection:
     """What one pytest run collected: ``tests`` in collection order, ``selected`` the ones it kept to run.
 
-    ``errors`` are the files (node ids) it could not collect; ``paths`` the
-    test paths it was given.
+    ``errors`` are the files (node ids) it could not collect; ``visited``
+    every file it collected, tests or none: a module whose doctests are
+    none is still imported by a run with ``--doctest-modules``, and its
+    module-level lines counted as covered; ``paths`` the test paths it was
+    given.
     """
 
     paths: tuple[str, ...]
     tests: tuple[str, ...]
     selected: tuple[str, ...]
     errors: tuple[str, ...] = ()
+    visited: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +45,7 @@ class Collection:
             "tests": list(self.tests),
             "selected": list(self.selected),
             "errors": list(self.errors),
+            "visited": list(self.visited),
         }
 
 
@@ -49,8 +54,8 @@ def read_collection(path: Path) -> Collection | None:
     data = fsio.read_json(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return None
-    lists = [data.get(key, []) for key in ("paths", "tests", "selected", "errors")]
+    lists = [data.get(key, []) for key in ("paths", "tests", "selected", "errors", "visited")]
     if not all(isinstance(value, list) and all(isinstance(item, str) for item in value) for value in lists):
         return None
-    paths, tests, selected, errors = (tuple(value) for value in lists)
-    return Collection(paths, tests, selected, errors)
+    paths, tests, selected, errors, visited = (tuple(value) for value in lists)
+    return Collection(paths, tests, selected, errors, visited)

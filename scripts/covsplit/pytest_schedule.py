@@ -64,10 +64,13 @@ class _Recorder:
         self.destination = destination
         self.order: dict[str, int] = {}
         self.errors: list[str] = []
+        self.visited: list[str] = []
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.errors.append(report.nodeid)
+        elif report.nodeid and "::" not in report.nodeid and (self.config.rootpath / report.nodeid).is_file():
+            self.visited.append(report.nodeid)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> object:
@@ -81,7 +84,7 @@ class _Recorder:
         kept = {item.nodeid for item in session.items}
         paths = tuple(str(arg) for arg in self.config.args)
         record = collection.Collection(
-            paths, tuple(collected), tuple(n for n in collected if n in kept), tuple(self.errors)
+            paths, tuple(collected), tuple(n for n in collected if n in kept), tuple(self.errors), tuple(self.visited)
         )
         fsio.write_json(self.destination, record.as_dict())
 

@@ -60,11 +60,13 @@ class Record:
     by: str
     settings: Mapping[str, Any]
     files: Mapping[str, str]
+    # Every file pytest collected, tests in it or none (a module without doctests): a serial run imports them all.
+    visited: tuple[str, ...] = ()
 
     @property
     def test_files(self) -> list[str]:
-        """Every file the suite collects tests from, in collection order (``.py`` or not), failed ones too."""
-        return list(dict.fromkeys([*map(file_of, self.tests), *map(file_of, self.errors)]))
+        """Every file the suite collects (``.py`` or not), with tests, failing to collect, or with no test."""
+        return list(dict.fromkeys([*map(file_of, self.tests), *map(file_of, self.errors), *self.visited]))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class Record:
             "settings": dict(self.settings),
             "tests": list(self.tests),
             "errors": list(self.errors),
+            "visited": list(self.visited),
             "files": dict(sorted(self.files.items())),
         }
 
@@ -84,12 +87,15 @@ def read(cfg: Config) -> Record | None:
     data = fsio.read_json(cfg.layout.suite)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return None
-    tests, errors, files = data.get("tests"), data.get("errors", []), data.get("files")
-    if not isinstance(tests, list) or not isinstance(errors, list) or not isinstance(files, dict):
+    lists = [data.get(key, []) for key in ("tests", "errors", "visited")]
+    files = data.get("files")
+    if not all(isinstance(value, list) for value in lists) or not isinstance(files, dict):
         return None
+    tests, errors, visited = (tuple(str(item) for item in value) for value in lists)
     return Record(
-        tests=tuple(str(t) for t in tests),
-        errors=tuple(str(e) for e in errors),
+        tests=tests,
+        errors=errors,
+        visited=visited,
         collected_at=str(data.get("collected_at", "")),
         by=str(data.get("by", "")),
         settings=recorded if isinstance(recorded := data.get("settings"), dict) else {},
@@ -193,6 +199,7 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         record = read(cfg)
         tests = [node for node in collection.tests if in_scope(cfg, node)]
         errors = [node for node in collection.errors if in_scope(cfg, node)]
+        visited = [file for file in collection.visited if in_scope(cfg, file)]
         if whole:
             files = _digests(cfg, _input_paths(cfg, cfg.test_paths), cache, started_ns)
         elif record is None or record.settings != settings(cfg):
@@ -204,11 +211,12 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
 
             tests = _merged([n for n in record.tests if elsewhere(n)], tests)
             errors = [*[e for e in record.errors if elsewhere(e)], *errors]
+            visited = [*[v for v in record.visited if elsewhere(v)], *visited]
             files = {key: value for key, value in record.files.items() if elsewhere(key)}
             # Only what lies under its paths: a conftest above them changes files it did not collect.
             below = [path for entry in paths for path in inputs.tree_files(cfg.root, entry)]
             files.update(_digests(cfg, below, cache, started_ns))
-        new = Record(tuple(tests), tuple(errors), status.now(), by, settings(cfg), files)
+        new = Record(tuple(tests), tuple(errors), status.now(), by, settings(cfg), files, tuple(visited))
         fsio.write_json(cfg.layout.suite, new.as_dict())
     return True
 

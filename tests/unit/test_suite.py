@@ -203,3 +203,15 @@ def test_a_plan_that_leaves_a_test_file_to_no_worker_or_to_two_unshared_is_named
     dealt = {"tests": sharing.dealt(["worker1", "worker2"])}
     assert suite.placement_problems(files[1:], [("worker1", ["tests"]), ("worker2", ["tests"])], dealt) == []
     assert suite.placement_problems(files[2:], workers, shared) == []
+
+
+def test_a_file_collected_without_tests_is_still_a_file_of_the_suite(tmp_path: Path) -> None:
+    # --doctest-modules imports every module of a test path, doctests or none: its module-level lines count.
+    cfg, cache = make_project(tmp_path), DigestCache(None)
+    visited = ("tests/one/test_a.py", "tests/two/helpers.py")
+    whole_run = Collection(("tests",), ONE, ONE, (), visited)
+    assert suite.update(cfg, whole_run, "collect", None, cache)
+
+    record = suite.read(cfg)
+    assert record is not None and record.visited == visited
+    assert record.test_files == ["tests/one/test_a.py", "tests/two/helpers.py"]
