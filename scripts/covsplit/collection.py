@@ -21,6 +21,20 @@ def file_of(node: str) -> str:
     return node.partition("::")[0]
 
 
+def nameable(file: str) -> bool:
+    """Whether pytest collects ``file`` named on its command line exactly as it does walking its folder.
+
+    A Python test file by pytest's default rule, yes.  Anything else is
+    collected differently once named: a ``.py`` module becomes a test module
+    (its ``test_*`` functions run, besides its doctests), and a conftest's
+    ``pytest_collect_file`` may make a second item of a named data file
+    (pygments' ``tests/examplefiles/rst/functional.rst`` gave ``functional.rst::``
+    walked, and that plus ``functional.rst::functional.rst`` named).
+    """
+    name = file.rpartition("/")[2]
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
 @dataclass(frozen=True)
 class Collection:
     """What one pytest run collected: ``tests`` in collection order, ``selected`` the ones it kept to run.

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
 from covsplit import schedule, sharing
+from covsplit.collection import nameable
 from covsplit.plan_inputs import Inputs
 
 
@@ -115,3 +116,40 @@ def tests_entries(
     if tests:
         emit(test_root, sorted(tests))
     return names
+
+
+def fold_unnameable(
+    names: Mapping[int, Sequence[str]], placed: Mapping[str, int]
+) -> tuple[dict[int, list[str]], dict[str, schedule.SharedPieces]]:
+    """Workers list the folder of a test file that cannot be named, shared by the schedule file's rule.
+
+    Each worker holding a file under such a folder lists the folder instead
+    of its entries there; the folder's entry gives every other worker its
+    files there by path (a node id prefix), and the owner, the worker with
+    the most of them, the rest: so each test still runs once, collected as
+    a serial run collects it.
+    """
+    entries: dict[int, list[str]] = defaultdict(list, {worker: list(listed) for worker, listed in names.items()})
+    folders = sorted(
+        {
+            e.rpartition("/")[0] or "."
+            for listed in entries.values()
+            for e in listed
+            if e in placed and not nameable(e)
+        }
+        - {"."}
+    )
+    # The outermost folders only: an inner one is already under a worker's listed folder.
+    folders = [f for f in folders if not any(sharing.covers(o, f) and o != f for o in folders)]
+    shared: dict[str, schedule.SharedPieces] = {}
+    for folder in folders:
+        files = sorted(f for f in placed if sharing.covers(folder, f) and f != folder)
+        holders: dict[int, list[str]] = defaultdict(list)
+        for file in files:
+            holders[placed[file]].append(file)
+        owner = max(sorted(holders), key=lambda w: len(holders[w]))
+        shared[folder] = schedule.SharedPieces(owner, {w: tuple(fs) for w, fs in sorted(holders.items()) if w != owner})
+        for worker in holders:
+            kept = [e for e in entries[worker] if not sharing.covers(folder, e.partition("::")[0])]
+            entries[worker] = [*kept, folder]
+    return entries, shared

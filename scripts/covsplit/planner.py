@@ -44,7 +44,7 @@ from covsplit import schedule, sharing
 from covsplit.naming import name_workers
 from covsplit.ownership import own_by_statements, ownership_stands, split_floor
 from covsplit.packing import PlanError, ratio
-from covsplit.placement import dealt_note, dealt_paths, measured_note, shared_note, tests_entries
+from covsplit.placement import dealt_note, dealt_paths, fold_unnameable, measured_note, shared_note, tests_entries
 from covsplit.plan_inputs import Inputs, OldWorker, seconds_per_test
 from covsplit.plan_model import Plan
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
@@ -120,6 +120,13 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     test_names = tests_entries(
         inputs.test_root, whole, placed, inputs.out_of_scope | frozenset(shared), inputs.test_paths
     )
+    test_names, folded = fold_unnameable(test_names, placed)
+    if folded:
+        notes.append(
+            f"{len(folded)} folder(s) hold test files pytest collects otherwise when they are named (items a "
+            f"conftest makes of other files, doctest modules): the workers that share them list the folder and "
+            f"the schedule file says which of its files each runs ({', '.join(sorted(folded))})"
+        )
     drafts = []
     for worker, (modules, files) in enumerate(owned):
         sharing_here = [f for f, entry in shared.items() if worker == entry.owner or worker in entry.parts]
@@ -127,7 +134,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         drafts.append(
             {
                 "modules": tuple(sorted(modules)),
-                "tests": tuple(sorted([*test_names[worker], *sharing_here, *dealt])),
+                "tests": tuple(sorted({*test_names[worker], *sharing_here, *dealt})),
                 "files": files,
                 "test_files": tests if timed else inputs.test_files,
                 "statements": sum(stmts.get(f, 0) for f in files),
@@ -146,7 +153,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     names = [w.name for w in workers]
     named = {
         file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
-        for file, entry in shared.items()
+        for file, entry in {**shared, **folded}.items()
     }
     for path in dealt:
         # Groups kept together are dealt as one hand wherever their files are.

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from covsplit import digests, discover, fsio, inputs, lock, sharing, status
-from covsplit.collection import Collection, file_of, read_collection
+from covsplit.collection import Collection, file_of, nameable, read_collection
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
 from covsplit.install_files import install_inputs
@@ -165,6 +165,11 @@ def describe(changed: Sequence[str]) -> str:
     return shown + more
 
 
+def walked(cfg: Config, entry: str) -> bool:
+    """Whether pytest collects a ``tests`` entry as a serial run does: a folder, or a test file by name."""
+    return (cfg.root / entry).is_dir() or nameable(entry)
+
+
 def holds_whole_suite(cfg: Config, worker: Worker) -> bool:
     """Whether the worker's test paths hold every test path of the project (a dealt worker's do)."""
     return all(any(sharing.covers(entry, path.rstrip("/")) for entry in worker.tests) for path in cfg.test_paths)
@@ -180,7 +185,7 @@ def refreshed_by(cfg: Config, changed: Sequence[str], workers: Iterable[Worker])
     workers = list(workers)
     if any(holds_whole_suite(cfg, worker) for worker in workers):
         return True
-    paths = [entry for worker in workers for entry in worker.tests if "::" not in entry]
+    paths = [entry for worker in workers for entry in worker.tests if "::" not in entry and walked(cfg, entry)]
     return all(not key.startswith("setting ") and any(sharing.covers(entry, key) for entry in paths) for key in changed)
 
 
@@ -195,6 +200,8 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
     """
     paths = [entry.rstrip("/") or "." for entry in collection.paths if "::" not in entry]
     whole = all(any(sharing.covers(entry, path.rstrip("/")) for entry in paths) for path in cfg.test_paths)
+    # What a run collected from a file named on its command line may not be what a serial run collects there.
+    paths = [path for path in paths if walked(cfg, path)]
     with lock.hold(cfg.layout.suite_lock, "the suite record", wait=WAIT_FOR_RECORD_S):
         record = read(cfg)
         tests = [node for node in collection.tests if in_scope(cfg, node)]

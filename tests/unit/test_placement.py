@@ -6,7 +6,8 @@ from __future__ import annotations
 from plan_helpers import inputs_for
 
 from covsplit import placement, schedule
-from covsplit.placement import dealt_note, measured_note, shared_note
+from covsplit.collection import nameable
+from covsplit.placement import dealt_note, fold_unnameable, measured_note, shared_note
 
 MODULES = {"a/x.py": 10, "a/y.py": 10, "b/z.py": 10}
 
@@ -102,3 +103,31 @@ def test_a_test_file_beside_the_test_root_is_written_by_its_path() -> None:
         0: ["tests/unit"],
         1: ["tests/unit_extra"],
     }
+
+
+def test_only_python_test_files_are_named_on_the_command_line() -> None:
+    assert nameable("tests/test_a.py") and nameable("tests/a_test.py")
+    assert not nameable("tests/snippets/a.txt") and not nameable("pkg/module.py")
+
+
+def test_a_folder_of_files_pytest_collects_otherwise_when_named_is_listed_whole_and_shared_by_path() -> None:
+    placed = {
+        "tests/snippets/a.txt": 0,
+        "tests/snippets/b.txt": 1,
+        "tests/snippets/deep/c.txt": 1,
+        "tests/test_x.py": 0,
+        "tests/other/test_y.py": 1,
+    }
+    names = {
+        0: ["tests/snippets/a.txt", "tests/test_x.py"],
+        1: ["tests/snippets/b.txt", "tests/snippets/deep", "tests/other"],
+    }
+
+    entries, shared = fold_unnameable(names, placed)
+
+    assert entries == {0: ["tests/test_x.py", "tests/snippets"], 1: ["tests/other", "tests/snippets"]}
+    # The owner holds the most files there and runs what no part names (a file added since, too).
+    assert shared == {
+        "tests/snippets": schedule.SharedPieces(1, {0: ("tests/snippets/a.txt",)}),
+    }
+    assert fold_unnameable({0: ["tests/test_x.py"]}, {"tests/test_x.py": 0}) == ({0: ["tests/test_x.py"]}, {})
