@@ -111,6 +111,8 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         )
         state = "complete" if c.complete else "PARTIAL: " + ", ".join(f"{m.name} {m.state}" for m in c.missing)
         lines.append(f"  combined: {gates}; {state}")
+    if model.shuffle:
+        lines.append(f"  shuffled: {model.shuffle}")
     lines.append(f"  report: {report_path}")
     return "\n".join(lines)
 
