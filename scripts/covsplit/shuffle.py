@@ -21,6 +21,7 @@ Standard library only: the driver and ``covsplit pending`` use it.
 from __future__ import annotations
 
 import random
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,6 +31,21 @@ SEED_VARIABLE = "COVSPLIT_SEED"
 RUN_SEED_VARIABLE = "COVSPLIT_RUN_SEED"
 # The plugins that shuffle (or reseed `random`), by the name pytest registers them under, and their distribution.
 SHUFFLERS = {"randomly": "pytest-randomly", "random_order": "pytest-random-order"}
+
+
+def installed(python: str) -> list[str]:
+    """The shuffling plugins the ``pytest11`` entry points of ``python``'s environment name (the worker virtualenv).
+
+    Only a run that can shuffle gets a seed: on other suites the command,
+    and so the report, stays the same from run to run.
+    """
+    script = "import importlib.metadata as m; print(' '.join(e.name for e in m.entry_points(group='pytest11')))"
+    try:
+        done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    names = set(done.stdout.split())
+    return [dist for name, dist in SHUFFLERS.items() if name in names]
 
 
 class SeedError(ValueError):

@@ -321,7 +321,7 @@ def _run_locked(
     sharing = concurrent or capacity.concurrent_workers()
     cpus = os.cpu_count() or 1
     processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
-    seed = shuffle.run_seed(os.environ)
+    seed = shuffle.run_seed(os.environ) if shuffle.installed(python) else None
     command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {

@@ -227,7 +227,8 @@ def build_model(
         invoke=commands.invocation(cfg),
         serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
         shuffle=shuffle.describe(
-            ({**record, "worker": name} for name, record in statuses.items()), commands.invocation(cfg).make
+            ({**record, "worker": name} for name, record in statuses.items() if isinstance(record, Mapping)),
+            commands.invocation(cfg).make,
         ),
     )
     return with_next_steps(model)
