@@ -125,6 +125,8 @@ def worker_states(cfg: Config, cache: DigestCache | None = None) -> list[dict[st
                 "root": record.get("root"),
                 "started_at": record.get("started_at"),
                 "finished_at": record.get("finished_at"),
+                "seed": record.get("seed"),
+                "shuffled_by": record.get("shuffled_by") or [],
                 # Two configs beside each other share coverage_output/: whose run is this?
                 "foreign_config": foreign,
                 # Measured against other versions of its inputs: never combined.

@@ -28,13 +28,15 @@ def pytest_command(
     durations_path: Path,
     python: str = sys.executable,
     processes: int = 0,
+    seed: int | None = None,
 ) -> list[str]:
     """The exact pytest command a worker runs, from the project root.
 
     Every package under ``project.source`` is measured, not only the owned
     ones, so that the workers' data combine into exactly one serial run.
     No per-test contexts: they cost as much again as the measurement itself
-    and nothing in a run needs them.
+    and nothing in a run needs them.  ``seed``: the run's one seed for the
+    plugins that shuffle the tests, if the project's environment has any.
     """
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     return [
@@ -56,6 +58,7 @@ def pytest_command(
         # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),
+        *_seed_options(cfg, worker, seed),
         "-p",
         "no:cacheprovider",
         "--continue-on-collection-errors",
@@ -92,6 +95,13 @@ def _schedule_options(cfg: Config, worker: Worker) -> list[str]:
     if cfg.shared:
         options.append(f"--covsplit-schedule={sharing.path_for(cfg.path)}")
     return options
+
+
+def _seed_options(cfg: Config, worker: Worker, seed: int | None) -> list[str]:
+    if seed is None:
+        return []
+    record = cfg.layout.worker(worker.name).shuffle
+    return ["-p", "covsplit.pytest_seed", f"--covsplit-seed={seed}", f"--covsplit-shuffle={record}"]
 
 
 def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:

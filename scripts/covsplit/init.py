@@ -31,7 +31,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from covsplit import config, discover, exits, fsio, sharing
+from covsplit import config, discover, exits, fsio, init_tests, sharing
 
 # The names projects give the extra, dependency group or tox environment their tests need, most specific first.
 TEST_NAMES = ("test", "tests", "testing", "dev")
@@ -53,6 +53,8 @@ class Choice:
     key: str
     why: str
     guess: bool = False
+    # What the `# check:` mark on the key's line says, when more than "a guess".
+    mark: str = ""
 
 
 @dataclass
@@ -68,8 +70,8 @@ class Survey:
     pytest_args: list[str] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
 
-    def say(self, key: str, why: str, guess: bool = False) -> None:
-        self.choices.append(Choice(key, why, guess))
+    def say(self, key: str, why: str, guess: bool = False, mark: str = "") -> None:
+        self.choices.append(Choice(key, why, guess, mark))
 
 
 # --------------------------------------------------------------------------- reading what the project declares
@@ -209,24 +211,35 @@ def find_source(survey: Survey, pyproject: Mapping[str, Any]) -> None:
 
 
 def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
-    """The test paths: pytest's ``testpaths``, else a tests/ or test/ folder, else tests inside the package."""
+    """The test paths: pytest's ``testpaths``, else what holds every test file a root run collects (init_tests)."""
+    if _find_tests(survey, ini, ini_source):
+        return
+    verdict = init_tests.compare(survey.root, ini, survey.tests)
+    if verdict is not None:
+        survey.choices = [c for c in survey.choices if c.key != "project.tests"]
+        survey.tests = verdict.paths
+        survey.say("project.tests", verdict.why, verdict.guess, verdict.mark)
+
+
+def _find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> bool:
+    """The first guess at the test paths; True when pytest's ``testpaths`` declared them (nothing to compare)."""
     root = survey.root
     # Every declared path, test files by name or not: pytest collects them all (doctests of a package, documents).
     declared = [p.rstrip("/") for p in _as_list(ini.get("testpaths", [])) if (root / p).exists()]
     if declared:
         survey.tests = declared
         survey.say("project.tests", f"{', '.join(declared)}: testpaths in {ini_source}")
-        return
+        return True
     for folder in ("tests", "test", "testing"):
         if (root / folder).is_dir() and discover.test_files(root, folder):
             survey.tests = [folder]
             survey.say("project.tests", f"{folder}: the folder its test files are in")
-            return
+            return False
     beside = sorted(p.name for p in root.glob("*.py") if p.name.startswith("test_") or p.name.endswith("_test.py"))
     if beside:
         survey.tests = beside
         survey.say("project.tests", f"{', '.join(beside)}: test files beside the code, at the root")
-        return
+        return False
     inside = [
         Path(survey.source_dir, *package.split("."), folder).as_posix()
         for package in survey.source
@@ -237,9 +250,10 @@ def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
     if inside:
         survey.tests = inside
         survey.say("project.tests", f"{', '.join(inside)}: tests inside the package")
-        return
+        return False
     survey.tests = ["."]
     survey.say("project.tests", "no test folder found: every test file under the root", True)
+    return False
 
 
 # --------------------------------------------------------------------------- what the tests need installed
@@ -465,10 +479,10 @@ def _toml_string(value: str) -> str:
 def render(found: Survey, config_dir: Path) -> str:
     """The workers.toml text: one worker owning everything, for the planner to split."""
     root = os.path.relpath(found.root, config_dir)
-    guesses = {c.key for c in found.choices if c.guess}
+    guesses = {c.key: c.mark for c in found.choices if c.guess}
 
     def check(key: str) -> str:
-        return "  # check: a guess, see `make init`'s notes" if key in guesses else ""
+        return f"  # check: {guesses[key] or 'a guess'}, see `make init`'s notes" if key in guesses else ""
 
     lines = [
         f"# covsplit: the split of {found.root.name}'s coverage work, written by `make init`.",

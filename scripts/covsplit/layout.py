@@ -77,6 +77,11 @@ class WorkerPaths:
         return self.output_dir / f"{self.name}_collection.json"
 
     @property
+    def shuffle(self) -> Path:
+        """The seed the run's shuffling plugins used, as covsplit.pytest_seed saw it; read and removed by the driver."""
+        return self.output_dir / f".{self.name}_shuffle.json"
+
+    @property
     def html_dir(self) -> Path:
         return self.html_root / self.name
 

@@ -14,11 +14,12 @@ Standard library only, like the driver: it runs before any virtualenv.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from covsplit import aggregate, capacity, fsio, inputs, status, suite
+from covsplit import aggregate, capacity, exits, fsio, inputs, shuffle, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 
@@ -32,8 +33,8 @@ class Decision:
     why: str
 
 
-def decide(cfg: Config, cache: DigestCache, full: bool = False) -> list[Decision]:
-    """Run or reuse, for each worker in order."""
+def decide(cfg: Config, cache: DigestCache, full: bool = False, seed: int | None = None) -> list[Decision]:
+    """Run or reuse, for each worker in order; ``seed``: the one a person asked for (``SEED=n``), if any."""
     decisions = []
     for state in aggregate.worker_states(cfg, cache):
         name = state["name"]
@@ -47,6 +48,8 @@ def decide(cfg: Config, cache: DigestCache, full: bool = False) -> list[Decision
             why, run = "it left no coverage data", True
         elif state["stale"]:
             why, run = "stale: " + ", ".join(state["stale"]), True
+        elif shuffle.seed_differs(state["seed"] if state["shuffled_by"] else None, seed):
+            why, run = shuffle.seed_differs(state["seed"], seed), True
         else:
             why, run = f"inputs unchanged since it ran, {state.get('finished_at') or '?'}", False
         decisions.append(Decision(name, run, why))
@@ -79,7 +82,12 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
         return 0
     for name in only:
         cfg.worker(name)  # an unknown name is a ConfigError, said before anything is decided
-    decisions = [d for d in decide(cfg, cache, full) if not only or d.worker in only]
+    try:
+        seed = shuffle.given_seed(os.environ)
+    except shuffle.SeedError as exc:
+        print(f"covsplit: {exc}", file=sys.stderr)
+        return exits.CONFIG
+    decisions = [d for d in decide(cfg, cache, full, seed) if not only or d.worker in only]
     cache.save()
     running = [d for d in decisions if d.run]
     reused = [d for d in decisions if not d.run]

@@ -131,12 +131,7 @@ def fold_unnameable(
     """
     entries: dict[int, list[str]] = defaultdict(list, {worker: list(listed) for worker, listed in names.items()})
     folders = sorted(
-        {
-            e.rpartition("/")[0] or "."
-            for listed in entries.values()
-            for e in listed
-            if e in placed and not nameable(e)
-        }
+        {e.rpartition("/")[0] or "." for listed in entries.values() for e in listed if e in placed and not nameable(e)}
         - {"."}
     )
     # The outermost folders only: an inner one is already under a worker's listed folder.

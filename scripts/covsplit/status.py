@@ -74,6 +74,9 @@ class WorkerStatus(TypedDict, total=False):
     session_cpu_s: float
     coverage: dict[str, Any]
     coverage_scope: str
+    # The seed the tests were shuffled with (covsplit.shuffle), None when no plugin shuffles them.
+    seed: int | None
+    shuffled_by: list[str]
 
 
 def write(path: Path, status: Mapping[str, Any]) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, collection, durations, exits, fsio, inputs, lock, progress, status, suite
+from covsplit import capacity, collection, durations, exits, fsio, inputs, lock, progress, shuffle, status, suite
 from covsplit.commands import (
     command_line,
     invocation,
@@ -268,6 +268,16 @@ def _read_results(junit_partial: Path, paths: WorkerPaths, root: Path) -> tuple[
     return results, ""
 
 
+def _shuffled(paths: WorkerPaths) -> dict[str, Any]:
+    """The seed the tests were shuffled with and by which plugins (covsplit.pytest_seed); None: not shuffled."""
+    record = fsio.read_json(paths.shuffle)
+    paths.shuffle.unlink(missing_ok=True)
+    if not isinstance(record, dict):
+        return {"seed": None, "shuffled_by": []}
+    seed, used = record.get("seed"), record.get("shuffled_by")
+    return {"seed": seed if isinstance(seed, int) else None, "shuffled_by": used if isinstance(used, list) else []}
+
+
 def _cpu_seconds(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -311,7 +321,8 @@ def _run_locked(
     sharing = concurrent or capacity.concurrent_workers()
     cpus = os.cpu_count() or 1
     processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
-    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes)
+    seed = shuffle.run_seed(os.environ) if shuffle.installed(python) else None
+    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
         "worker": worker.name,
@@ -333,7 +344,8 @@ def _run_locked(
     # combines every `<data file>.*` it finds, so a killed run's suffixed pieces go too.
     for stale in [paths.data_file, *paths.data_file.parent.glob(f"{paths.data_file.name}.*")]:
         stale.unlink(missing_ok=True)
-    for stale in (junit_partial, durations_partial, paths.progress, paths.inputs, paths.observed, paths.collection):
+    outputs = (paths.progress, paths.inputs, paths.observed, paths.shuffle, paths.collection)
+    for stale in (junit_partial, durations_partial, *outputs):
         stale.unlink(missing_ok=True)
 
     started = time.monotonic()
@@ -365,6 +377,7 @@ def _run_locked(
         if junit_problem and _keep_saved_coverage(python, paths, cfg.root, pytest_env):
             message += "; coverage measured up to the last save before it is kept (partial)"
         final.update(state=state, message=message, outcomes=outcomes, collection_outcomes=collection_outcomes(results))
+        final.update(_shuffled(paths))
         contention = capacity.contention(sharing, processes, cpus)
         cpu = final["pytest_cpu_s"] / max(1, processes) if final["pytest_cpu_s"] is not None else None
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)

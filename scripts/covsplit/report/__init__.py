@@ -112,6 +112,8 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         lacking = [", ".join(f"{m.name} {m.state}" for m in c.missing), *c.tests_problems]
         state = "complete" if c.complete else "PARTIAL: " + "; ".join(part for part in lacking if part)
         lines.append(f"  combined: {gates}; {state}")
+    if model.shuffle:
+        lines.append(f"  shuffled: {model.shuffle}")
     lines.append(f"  report: {report_path}")
     return "\n".join(lines)
 

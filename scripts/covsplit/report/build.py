@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, durations, status, suite
+from covsplit import commands, durations, shuffle, status, suite
 from covsplit.config import Config
 from covsplit.numbers import Counts, Gate
 from covsplit.packing import ratio_floor
@@ -230,6 +230,10 @@ def build_model(
         slowest_tests=tuple(slowest_tests),
         invoke=commands.invocation(cfg),
         serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
+        shuffle=shuffle.describe(
+            ({**record, "worker": name} for name, record in statuses.items() if isinstance(record, Mapping)),
+            commands.invocation(cfg).make,
+        ),
     )
     return with_next_steps(model)
 

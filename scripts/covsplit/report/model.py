@@ -55,6 +55,8 @@ class ReportModel:
     # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
+    # The seed(s) a shuffling plugin ordered the tests with, and that such coverage varies (covsplit.shuffle).
+    shuffle: str = ""
 
     @property
     def allowed_max_mean(self) -> Fraction:

@@ -1,0 +1,97 @@
+"""A suite whose test environment shuffles its tests (pytest-randomly) runs with one seed, said and repeatable.
+
+The fixture's requirements install pytest-randomly; its tests' coverage depends on their order (a branch
+taken only once another file's test ran first, in the same worker) and on random inputs.  `make
+coverage-all SEED=1234` runs every worker with that seed, records it in each status, names it in the
+verdict and the report; a second run with the same seed (FULL=1) gives the same combined coverage, line
+by line and branch by branch; the tests run are a serial collection.  A fresh seed per run leaves the
+data reusable; an explicit other SEED reruns the workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections import Counter
+
+import pytest
+from e2e_support import FIXTURES, REPO, Suite, copy_suite, line_facts
+
+pytestmark = pytest.mark.e2e
+
+WORKERS = ("worker1", "worker2")
+
+
+def make(suite: Suite, target: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL", "SEED")}
+    env = {k: v for k, v in env.items() if not k.startswith("COVSPLIT_")}
+    result = subprocess.run(
+        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
+         f"NOXFLAGS=--envdir {suite.envdir}", *args],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def pending(suite: Suite, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("COVSPLIT_")}
+    return subprocess.run(
+        ["python3", "-m", "covsplit", "pending"],
+        env={**base, "PYTHONPATH": str(REPO / "scripts"), "COVSPLIT_CONFIG": str(suite.config), **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def started(suite: Suite) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for name in WORKERS:
+        for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            if record.get("event") == "start":
+                counts[record["nodeid"]] += 1
+    return counts
+
+
+def serial_collection(suite: Suite) -> list[str]:
+    done = subprocess.run(
+        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "-p", "no:randomly", "tests"],
+        cwd=suite.root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def facts(suite: Suite) -> dict[str, tuple]:
+    combined = suite.read_json("combined_coverage.json")
+    return {name: line_facts(combined, name) for name in combined["files"]}
+
+
+def test_one_seed_for_every_worker_said_and_repeated(tmp_path_factory: pytest.TempPathFactory) -> None:
+    suite = copy_suite(tmp_path_factory.mktemp("shuffled"), tmp_path_factory.mktemp("envs"), FIXTURES / "shuffled")
+    first = make(suite, "coverage-all", "SEED=1234")
+    for name in WORKERS:
+        record = json.loads((suite.output / f"{name}_status.json").read_text())
+        assert (record["state"], record["seed"], record["shuffled_by"]) == ("passed", 1234, ["pytest-randomly"])
+        assert "--covsplit-seed=1234" in record["command"]
+    assert "seed 1234" in first.stdout and "SEED=1234" in first.stdout
+    report = (suite.output / "report.md").read_text()
+    assert "seed 1234" in report and "SEED=1234" in report and "varies between runs by design" in report
+    assert "seed 1234" in (suite.output / "report.html").read_text()
+    counts = started(suite)
+    assert sorted(counts) == sorted(serial_collection(suite))
+    assert max(counts.values()) == 1
+    before = facts(suite)
+    assert set(before) == {"pkg/__init__.py", "pkg/dice.py", "pkg/state.py"}
+
+    # A fresh seed per run reuses the data; an explicit other seed runs the workers again.
+    assert pending(suite).stdout.strip() == ""
+    other = pending(suite, COVSPLIT_SEED="99")
+    assert other.stdout.split() == list(WORKERS)
+    assert "it ran with seed 1234, not SEED=99" in other.stderr
+    assert pending(suite, COVSPLIT_SEED="twelve").returncode == 2
+
+    make(suite, "coverage-all", "SEED=1234", "FULL=1")
+    assert [json.loads((suite.output / f"{n}_status.json").read_text())["seed"] for n in WORKERS] == [1234, 1234]
+    assert facts(suite) == before
