@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, discover, durations, status
+from covsplit import commands, discover, durations, outputs, status
 from covsplit.config import Config
 from covsplit.numbers import Counts, Gate
 from covsplit.packing import ratio_floor
@@ -191,6 +191,9 @@ def build_model(
     elif not problem:
         problem = "aggregate has not run"
 
+    found_races = aggregate.get("races") if isinstance(aggregate, Mapping) else None
+    races = tuple(r for r in map(outputs.from_dict, found_races if isinstance(found_races, list) else []) if r)
+
     in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
     runnable = discover.test_files_in(cfg.root, cfg.test_paths, leave_out=cfg.not_run)
     model = ReportModel(
@@ -226,6 +229,7 @@ def build_model(
         slowest_tests=tuple(slowest_tests),
         invoke=commands.invocation(cfg),
         serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
+        races=races,
     )
     return with_next_steps(model)
 

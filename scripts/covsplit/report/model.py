@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from covsplit.commands import Invocation
 from covsplit.numbers import exact
+from covsplit.outputs import Race
 from covsplit.packing import allowed_max_mean
 from covsplit.report.steps import NextStep
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, SlowFile, WorkerModel
@@ -55,6 +56,8 @@ class ReportModel:
     # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
+    # Tests of different workers whose last runs wrote the same files (covsplit.outputs.races).
+    races: tuple[Race, ...] = ()
 
     @property
     def allowed_max_mean(self) -> Fraction:
