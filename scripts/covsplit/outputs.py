@@ -80,7 +80,8 @@ class Race:
         return "keep_together = [[" + ", ".join(f'"{test}"' for test in self.tests) + "]]"
 
     def describe(self) -> str:
-        names = " and ".join([", ".join(self.tests[:-1]), self.tests[-1]]) if len(self.tests) > 1 else self.tests[0]
+        names = " and ".join([", ".join(self.tests[:-1]), self.tests[-1]]) if len(self.tests) > 1 else ""
+        names = names or f"the tests of {self.tests[0]}"
         files = ", ".join(self.paths[:3]) + (f" and {len(self.paths) - 3} more" if len(self.paths) > 3 else "")
         return (
             f"{names} ({', '.join(self.workers)}) {'both' if len(self.tests) == 2 else 'all'} write {files}: "
@@ -89,10 +90,17 @@ class Race:
 
 
 def _group(nodes: Iterable[str]) -> tuple[str, ...]:
-    """The keep_together group of these tests: their files, or their node ids when they are all in one file."""
+    """The keep_together group of these tests: their files; in one file, the class they share, else their node ids."""
     nodes = sorted(set(nodes))
     files = sorted({test_file(n) for n in nodes})
-    return tuple(nodes) if len(files) == 1 and all("::" in n for n in nodes) else tuple(files)
+    if len(files) > 1 or not all("::" in n for n in nodes):
+        return tuple(files)
+    # Dealt, one class's tests spread over every worker (docutils' RecordDependenciesTests): keep the class whole.
+    parts = [n.split("::") for n in nodes]
+    shared = 0
+    while all(len(p) > shared + 1 and p[shared] == parts[0][shared] for p in parts):
+        shared += 1
+    return ("::".join(parts[0][:shared]),) if shared > 1 else tuple(nodes)
 
 
 def races(outputs: Mapping[str, Mapping[str, list[str]]]) -> list[Race]:

@@ -155,5 +155,8 @@ def test_races_sharing_a_test_are_one_group_and_one_file_is_named_by_node_ids() 
         {"worker1": {"r.txt": ["tests/t.py::test_1"]}, "worker2": {"r.txt": ["tests/t.py::test_2"]}}
     )
     assert one_file[0].keep_together == 'keep_together = [["tests/t.py::test_1", "tests/t.py::test_2"]]'
+    # Tests of one class: the class is the group.
+    one_class = {"worker1": {"r.txt": ["t.py::TestR::test_1"]}, "worker2": {"r.txt": ["t.py::TestR::test_2[x]"]}}
+    assert outputs.races(one_class)[0].tests == ("t.py::TestR",)
     # One worker writing a file from many tests is no race.
     assert outputs.races({"worker1": {"r.txt": ["tests/t.py::test_1", "tests/u.py::test_2"]}}) == []
