@@ -20,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import exits, fsio, inputs, lock, status, suite
+from covsplit import exits, fsio, inputs, lock, outputs, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 from covsplit.markdown_escape import md_cell, md_code
@@ -49,6 +49,7 @@ class AggregateResult(TypedDict):
     gates: list[dict[str, Any]]
     packages: dict[str, dict[str, Any]]
     files: dict[str, dict[str, Any]]
+    races: NotRequired[list[dict[str, list[str]]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) ->
 def worker_states(cfg: Config, cache: DigestCache | None = None) -> list[dict[str, Any]]:
     """Each worker's state, whether it left coverage data, and what changed since it ran (``stale``)."""
     cache = cache or DigestCache(None)
+    # Read once for every worker: what any worker's last run wrote is no worker's input.
+    written = outputs.known(cfg)
     states = []
     for worker in cfg.workers:
         paths = cfg.layout.worker(worker.name)
@@ -130,7 +133,7 @@ def worker_states(cfg: Config, cache: DigestCache | None = None) -> list[dict[st
                 # Two configs beside each other share coverage_output/: whose run is this?
                 "foreign_config": foreign,
                 # Measured against other versions of its inputs: never combined.
-                "stale": inputs.stale_reasons(cfg, worker, record, cache) if finished else [],
+                "stale": inputs.stale_reasons(cfg, worker, record, cache, written) if finished else [],
             }
         )
     return states
@@ -201,6 +204,7 @@ def render_summary(
     per_package: Mapping[str, Counts],
     rows: Mapping[str, FileCounts],
     generated_at: str,
+    races: Sequence[outputs.Race] = (),
 ) -> str:
     lines = ["# Combined coverage", "", f"Generated {generated_at} from `{cfg.path.name}`.", ""]
     if missing:
@@ -209,6 +213,17 @@ def render_summary(
             "and are not the project's coverage:",
             "",
             *[f"- `{m['worker']}` ({m['state']}): {m['reason']}" for m in missing],
+            "",
+        ]
+    if races:
+        lines += [
+            "**Tests of different workers write the same files** (a serial run never runs them at once):",
+            "",
+            *[
+                f"- {' and '.join(md_code(test) for test in race.tests)} ({', '.join(race.workers)}) write "
+                f"{', '.join(md_code(path) for path in race.paths)}: keep them together, {md_code(race.keep_together)}"
+                for race in races
+            ],
             "",
         ]
     lines += [
@@ -324,10 +339,11 @@ def _run_locked(cfg: Config) -> int:
         for worker in cfg.workers
     }
     per_package = group_by_package(combined["files"], cfg.source_dir)
+    races = outputs.races(outputs.by_worker(cfg))
 
     fsio.write_text(
         cfg.layout.aggregate_summary,
-        render_summary(cfg, totals, gate_list, missing, per_worker, per_package, rows, generated_at),
+        render_summary(cfg, totals, gate_list, missing, per_worker, per_package, rows, generated_at, races),
     )
     write_result(
         cfg.layout.aggregate_json,
@@ -356,6 +372,8 @@ def _run_locked(cfg: Config) -> int:
             "gates": [gate.as_dict() for gate in gate_list],
             "packages": {name: counts.as_dict() for name, counts in per_package.items()},
             "files": {name: row.as_dict() for name, row in rows.items()},
+            # Tests of different workers whose last runs wrote one file: they race when run at once.
+            "races": [outputs.as_dict(race) for race in races],
         },
     )
 
@@ -369,6 +387,8 @@ def _run_locked(cfg: Config) -> int:
     for gate in gate_list:
         print(("  ERROR: " if gate.failed else "  ") + gate.describe(), file=sys.stderr if gate.failed else None)
         failed |= gate.failed
+    for race in races:
+        print(f"  WARNING: {race.describe()}", file=sys.stderr)
     for entry in missing:
         print(f"  ERROR: {entry['worker']} {entry['state']}: {entry['reason']}", file=sys.stderr)
     if missing:

@@ -11,6 +11,8 @@ reused by ``make coverage-all``, unless every one still matches:
 * the files its run executed (its own coverage data) and every module it
   imported from inside the project (``sys.modules`` at the end of the run,
   in every xdist process): source, test helpers, conftests;
+* every file inside the project its pytest processes opened to read (an
+  audit hook, :mod:`covsplit.pytest_inputs`): data files, wherever they lie;
 * every file under its test paths (data files too), so an added or
   removed file counts;
 * the ``conftest.py`` files above its test paths and the configuration
@@ -26,6 +28,10 @@ Not covered: files a test reads from outside the project, the network,
 the clock, environment variables not set in ``workers.toml``.  A file
 modified while the worker ran is recorded as such and never matches.
 
+Files the tests write are outputs, not inputs (:mod:`covsplit.outputs`):
+the ones this run's processes wrote are recorded apart, and a file the last
+run of any worker wrote is checked for no worker.
+
 Standard library only (the driver and ``covsplit pending`` have no
 coverage.py); the pytest side is :mod:`covsplit.pytest_inputs`.
 """
@@ -37,7 +43,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from covsplit import digests, fsio
+from covsplit import digests, fsio, outputs
 from covsplit.config import Config, Worker
 from covsplit.digests import ABSENT, DigestCache
 from covsplit.install_files import install_inputs
@@ -127,11 +133,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def observed_files(cfg: Config, observed: Mapping[str, Any]) -> list[Path]:
-    """The files inside the project that pytest reported it executed or imported (its environment left out)."""
+    """The files inside the project that pytest reported it executed, imported or read (its environment left out).
+
+    Read files are relative to the root; the others absolute.
+    """
     root = cfg.root
     outside = [Path(p) for p in (observed.get("prefix"), *(observed.get("site_packages") or [])) if p]
     found = []
-    for name in [*(observed.get("executed") or []), *(observed.get("imported") or [])]:
+    for name in [*(observed.get("executed") or []), *(observed.get("imported") or []), *(observed.get("read") or [])]:
         path = Path(name)
         if not path.is_absolute():
             path = root / path
@@ -157,9 +166,13 @@ def record(
     for entry in worker.tests:
         paths += tree_files(root, entry)
     paths += [str(path) for path in (*config_files(cfg, worker), *install_inputs(cfg.install, root))]
+    # What this run's own processes wrote is what it produced, not what it read.
+    written = written_files(observed)
     files: dict[str, str] = {}
     for path in dict.fromkeys(paths):
         key = relative_key(str(root), path)
+        if key in written:
+            continue
         # Edited while pytest ran: the measurement may have seen either version.
         files[key] = CHANGED_DURING_RUN if digests.modified_since(path, started_ns) else cache.digest(path)
     return {
@@ -169,6 +182,7 @@ def record(
         "settings": settings(cfg, worker),
         "trees": [_test_path(entry) for entry in worker.tests],
         "files": dict(sorted(files.items())),
+        outputs.KEY: dict(sorted(written.items())),
         "environment": {
             "python": observed.get("python"),
             "site_packages": list(observed.get("site_packages") or []),
@@ -177,14 +191,32 @@ def record(
     }
 
 
+def written_files(observed: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The project-relative files the run's processes wrote, each with the tests that wrote it."""
+    found = observed.get("written")
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(path): sorted(map(str, nodes)) for path, nodes in found.items() if isinstance(nodes, list)}
+
+
 def _describe(changes: list[str]) -> list[str]:
     if len(changes) <= SHOWN_CHANGES:
         return changes
     return [*changes[:SHOWN_CHANGES], f"and {len(changes) - SHOWN_CHANGES} more"]
 
 
-def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cache: DigestCache) -> list[str]:
-    """What differs between the tree now and what the worker's run depended on; empty when nothing does."""
+def changes(
+    cfg: Config,
+    worker: Worker,
+    recorded: Mapping[str, Any] | None,
+    cache: DigestCache,
+    written: frozenset[str] | None = None,
+) -> list[str]:
+    """What differs between the tree now and what the worker's run depended on; empty when nothing does.
+
+    ``written`` is :func:`covsplit.outputs.known` (read when not given):
+    files some worker's last run wrote, which are no worker's inputs.
+    """
     if not isinstance(recorded, Mapping):
         return ["it recorded no inputs (a run of an older covsplit, or one that did not finish)"]
     if recorded.get("schema") != SCHEMA or recorded.get("worker") != worker.name:
@@ -197,7 +229,11 @@ def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cac
             found.append(f"its setting {key} in {cfg.path.name} changed")
     root = str(cfg.root)
     files = recorded.get("files") or {}
+    if written is None:
+        written = outputs.known(cfg)
     for key, digest in files.items():
+        if key in written:
+            continue
         if digest == CHANGED_DURING_RUN:
             found.append(f"{key} changed while it ran")
             continue
@@ -209,7 +245,7 @@ def changes(cfg: Config, worker: Worker, recorded: Mapping[str, Any] | None, cac
     for tree in recorded.get("trees") or []:
         for path in tree_files(cfg.root, tree):
             key = relative_key(root, path)
-            if key not in known:
+            if key not in known and key not in written:
                 found.append(f"{key} added")
     environment = recorded.get("environment") or {}
     site = [Path(p) for p in environment.get("site_packages") or []]
@@ -224,12 +260,14 @@ def read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def stale_reasons(cfg: Config, worker: Worker, run: Mapping[str, Any], cache: DigestCache) -> list[str]:
+def stale_reasons(
+    cfg: Config, worker: Worker, run: Mapping[str, Any], cache: DigestCache, written: frozenset[str] | None = None
+) -> list[str]:
     """Why the data of the worker's run ``run`` (its status) no longer fits the tree; empty when it still does."""
     recorded = read(cfg.layout.worker(worker.name).inputs)
     if recorded is not None and recorded.get("started_at") != run.get("started_at"):
         return ["its recorded inputs belong to another of its runs"]
-    return changes(cfg, worker, recorded, cache)
+    return changes(cfg, worker, recorded, cache, written)
 
 
 def own_code() -> list[Path]:

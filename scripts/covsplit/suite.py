@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from covsplit import digests, discover, fsio, inputs, lock, sharing, status
+from covsplit import digests, discover, fsio, inputs, lock, outputs, sharing, status
 from covsplit.collection import Collection, file_of, nameable, read_collection
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
@@ -134,9 +134,12 @@ def _input_paths(cfg: Config, paths: Iterable[str]) -> list[str]:
 
 def _digests(cfg: Config, paths: Iterable[str], cache: DigestCache, since_ns: int | None) -> dict[str, str]:
     root = str(cfg.root)
+    written = outputs.known(cfg)
     found = {}
     for path in paths:
         key = inputs.relative_key(root, path)
+        if key in written:
+            continue
         changed = since_ns is not None and digests.modified_since(path, since_ns)
         found[key] = inputs.CHANGED_DURING_RUN if changed else cache.digest(path)
     return found
@@ -148,12 +151,16 @@ def changes(cfg: Config, record: Record | None, cache: DigestCache) -> list[str]
         return ["the suite was never collected"]
     found = [f"setting {key}" for key, value in settings(cfg).items() if record.settings.get(key) != value]
     root = str(cfg.root)
+    # What the tests write is no input of the collection either (covsplit.outputs).
+    written = outputs.known(cfg)
     for key, digest in record.files.items():
+        if key in written:
+            continue
         if digest == inputs.CHANGED_DURING_RUN or cache.digest(inputs.absolute(root, key)) != digest:
             found.append(key)
     for path in (p for entry in cfg.test_paths for p in inputs.tree_files(cfg.root, entry)):
         key = inputs.relative_key(root, path)
-        if key not in record.files:
+        if key not in record.files and key not in written:
             found.append(key)
     return found
 

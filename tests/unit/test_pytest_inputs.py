@@ -121,3 +121,80 @@ def test_a_module_with_a_relative_file_name_is_listed_absolute(pytester: pytest.
     found = inputs_of(pytester)
     assert str(pytester.path / "lib" / "inputs_relative_module.py") in found["imported"]
     assert "lib/inputs_relative_module.py" not in found["imported"]
+
+
+WRITING_TESTS = {
+    "test_writes": """
+        import os
+        import shutil
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        def test_opens_for_writing():
+            Path("out").mkdir(exist_ok=True)
+            Path("out/written.txt").write_text("x")
+            with open("out/appended.txt", "a") as handle:
+                handle.write("x")
+
+        def test_replaces_and_removes():
+            Path("tmp.txt").write_text("x")
+            os.replace("tmp.txt", "out/replaced.txt")
+            Path("gone.txt").write_text("x")
+            os.remove("gone.txt")
+            shutil.copy("data.txt", "out/copied.txt")
+
+        def test_reads_only():
+            assert Path("data.txt").read_text() == "input"
+            assert Path("out/written.txt").read_text() == "x"
+
+        def test_a_subprocess_writes_unseen():
+            subprocess.run([sys.executable, "-c", "open('by_subprocess.txt', 'w').write('x')"], check=True)
+        """,
+}
+
+
+def test_the_files_the_tests_wrote_are_recorded_with_the_tests_that_wrote_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(**WRITING_TESTS)
+    (pytester.path / "data.txt").write_text("input")
+    monkeypatch.setenv("PYTHONPATH", str(SCRIPTS))
+    # As a worker runs it: no cache written into the project.
+    found = inputs_of(pytester, "-p", "no:cacheprovider", subprocess=True)
+    opens, replaces = "test_writes.py::test_opens_for_writing", "test_writes.py::test_replaces_and_removes"
+    assert found["written"] == {
+        "gone.txt": [replaces],
+        "out/appended.txt": [opens],
+        "out/copied.txt": [replaces],
+        "out/replaced.txt": [replaces],
+        "out/written.txt": [opens],
+        "tmp.txt": [replaces],
+    }
+    # Read, never written: inputs, relative to the root as the outputs are.
+    assert {"data.txt", "test_writes.py"} <= set(found["read"])
+    assert not any(os.path.isabs(path) for path in found["read"])
+    # Files outside the root (this plugin's own output among them) and the subprocess's write are not seen.
+    assert "by_subprocess.txt" not in found["written"]
+    assert all(not path.startswith("out/inputs") for path in found["written"])
+
+
+def test_under_xdist_every_process_reports_its_writes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(**WRITING_TESTS)
+    (pytester.path / "data.txt").write_text("input")
+    monkeypatch.setenv("PYTHONPATH", str(SCRIPTS))
+    found = inputs_of(pytester, "-n", "2", "-p", "no:cacheprovider", subprocess=True)
+    assert found["written"]["out/replaced.txt"] == ["test_writes.py::test_replaces_and_removes"]
+    assert found["written"]["out/written.txt"] == ["test_writes.py::test_opens_for_writing"]
+    assert "data.txt" in found["read"]
+
+
+def test_a_write_while_collecting_is_recorded_without_a_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_a="open('collected.log', 'w').write('x')\n\ndef test_ok():\n    pass\n")
+    monkeypatch.setenv("PYTHONPATH", str(SCRIPTS))
+    assert inputs_of(pytester, "-p", "no:cacheprovider", subprocess=True)["written"] == {"collected.log": [""]}

@@ -15,6 +15,7 @@ from typing import Any
 from covsplit import status
 from covsplit.commands import Invocation
 from covsplit.numbers import Counts, Gate
+from covsplit.outputs import Race
 from covsplit.report.model import ReportModel
 from covsplit.report.next_steps import MAX_FILES_LISTED, with_next_steps
 from covsplit.report.steps import (
@@ -23,6 +24,7 @@ from covsplit.report.steps import (
     FailureCategory,
     FixFailures,
     GateFails,
+    KeepRacesTogether,
     Load,
     OwnModules,
     PlaceDealt,
@@ -367,3 +369,10 @@ def test_dealt_tests_once_measured_are_placed_by_duration() -> None:
     # Not while a dealt worker has not measured its tests yet: rerunning it comes first.
     waiting = model(worker("alpha", dealt_among=2), worker("beta", status.CRASHED, dealt_among=2))
     assert not any(isinstance(step, PlaceDealt) for step in steps(waiting))
+
+
+def test_tests_racing_on_one_file_are_kept_together_then_planned_again() -> None:
+    race = Race(("tests/record.txt",), ("tests/test_alpha.py", "tests/test_beta.py"), ("alpha", "beta"))
+    assert steps(model(races=(race,))) == (
+        KeepRacesTogether((race,), "workers.toml", 'make plan ARGS="--by duration"'),
+    )

@@ -100,3 +100,19 @@ def test_the_coverage_scopes_and_outcome_word_are_globals() -> None:
 def test_each_format_has_one_environment() -> None:
     assert render.markdown() is render.markdown() and render.html() is render.html()
     assert render.markdown() is not render.html()
+
+
+def test_a_race_reads_as_the_tests_the_files_and_the_group_that_fixes_it() -> None:
+    from covsplit.outputs import Race
+    from covsplit.report.steps import KeepRacesTogether
+
+    race = Race(("tests/record.txt",), ("tests/test_a.py", "tests/test_b.py"), ("worker1", "worker2"))
+    step = KeepRacesTogether((race,), "workers.toml", "make plan")
+    template = '{% import "steps.j2" as steps %}{{ steps.sentence(step) }}|{{ steps.item(step, step.items[0]) }}'
+    text = render.markdown().from_string(template).render(step=step)
+    sentence, item = text.split("|")
+    assert "keep each group in one worker with `project.keep_together` in workers.toml, then `make plan`:" in sentence
+    assert item == (
+        "`tests/test_a.py` and `tests/test_b.py` (worker1, worker2) both write `tests/record.txt`: "
+        '`keep_together = [["tests/test_a.py", "tests/test_b.py"]]`'
+    )

@@ -15,6 +15,7 @@ from fractions import Fraction
 import pytest
 
 from covsplit.numbers import Counts, Gate
+from covsplit.outputs import Race
 from covsplit.report import steps
 from covsplit.report.steps import (
     AddTests,
@@ -22,6 +23,7 @@ from covsplit.report.steps import (
     FailureCategory,
     FixFailures,
     GateFails,
+    KeepRacesTogether,
     Load,
     MatchSuite,
     OwnModules,
@@ -50,6 +52,7 @@ def every_step() -> list[steps.NextStep]:
         RaiseTimeout("alpha", "workers.toml", "nox -s alpha"),
         Rerun("alpha", "crashed", "pytest died", "nox -s alpha"),
         FixFailures("alpha", 1, 0, 4, (), None, "nox -s alpha"),
+        KeepRacesTogether((), "workers.toml", 'make plan ARGS="--by duration"'),
         Combine("aggregate has not run", "nox -s aggregate"),
         Refresh((), "nox -s alpha", "nox"),
         RerunAggregate(("alpha",), "nox -s aggregate"),
@@ -72,7 +75,7 @@ def test_each_kind_of_step_has_its_own_kind_and_the_union_names_them_all() -> No
 
 
 def test_a_step_of_one_sentence_lists_nothing() -> None:
-    listing = {"fix_failures", "refresh", "add_tests", "own_modules"}
+    listing = {"fix_failures", "refresh", "add_tests", "own_modules", "keep_races_together"}
     assert all(step.items == () for step in every_step() if step.kind not in listing)
 
 
@@ -111,3 +114,8 @@ def test_steps_are_frozen() -> None:
     step = RunAll("make coverage-all")
     with pytest.raises(FrozenInstanceError):
         step.command = "other"  # type: ignore[misc]
+
+
+def test_tests_racing_on_one_file_are_listed_race_by_race() -> None:
+    race = Race(("tests/record.txt",), ("tests/test_a.py", "tests/test_b.py"), ("alpha", "beta"))
+    assert KeepRacesTogether((race,), "workers.toml", "make plan").items == (race,)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, durations, shuffle, status, suite
+from covsplit import commands, durations, outputs, shuffle, status, suite
 from covsplit.config import Config
 from covsplit.numbers import Counts, Gate
 from covsplit.packing import ratio_floor
@@ -195,6 +195,9 @@ def build_model(
     elif not problem:
         problem = "aggregate has not run"
 
+    found_races = aggregate.get("races") if isinstance(aggregate, Mapping) else None
+    races = tuple(r for r in map(outputs.from_dict, found_races if isinstance(found_races, list) else []) if r)
+
     in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
     runnable = suite.test_files(cfg)
     model = ReportModel(
@@ -234,6 +237,7 @@ def build_model(
             ({**record, "worker": name} for name, record in statuses.items() if isinstance(record, Mapping)),
             commands.invocation(cfg).make,
         ),
+        races=races,
     )
     return with_next_steps(model)
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from covsplit.commands import Invocation
 from covsplit.numbers import exact
+from covsplit.outputs import Race
 from covsplit.packing import allowed_max_mean
 from covsplit.report.steps import NextStep
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, SlowFile, WorkerModel
@@ -57,6 +58,8 @@ class ReportModel:
     not_run_test_files: int = 0
     # The seed(s) a shuffling plugin ordered the tests with, and that such coverage varies (covsplit.shuffle).
     shuffle: str = ""
+    # Tests of different workers whose last runs wrote the same files (covsplit.outputs.races).
+    races: tuple[Race, ...] = ()
 
     @property
     def allowed_max_mean(self) -> Fraction:

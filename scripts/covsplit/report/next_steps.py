@@ -13,6 +13,7 @@ from covsplit.report.steps import (
     FailureCategory,
     FixFailures,
     GateFails,
+    KeepRacesTogether,
     Load,
     MatchSuite,
     NextStep,
@@ -95,6 +96,9 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                     serial_command=model.serial_command,
                 )
             )
+
+    if model.races:
+        steps.append(KeepRacesTogether(model.races, model.config_name, run.make("plan") + ' ARGS="--by duration"'))
 
     combined = model.combined
     if combined is None:

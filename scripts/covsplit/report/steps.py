@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from covsplit.numbers import Gate
+from covsplit.outputs import Race
 from covsplit.report.views import FileRow, HeavyModule, MissingWorker, SlowFile
 
 
@@ -220,12 +221,27 @@ class MatchSuite(_Step):
     kind: ClassVar[str] = "match_suite"
 
 
+@dataclass(frozen=True)
+class KeepRacesTogether(_Step):
+    """Tests of different workers wrote the same files: they race when the workers run at once."""
+
+    races: tuple[Race, ...]
+    config: str
+    command: str
+    kind: ClassVar[str] = "keep_races_together"
+
+    @property
+    def items(self) -> tuple[Race, ...]:
+        return self.races
+
+
 NextStep = (
     RunAll
     | WaitFor
     | RaiseTimeout
     | Rerun
     | FixFailures
+    | KeepRacesTogether
     | Combine
     | Refresh
     | RerunAggregate
