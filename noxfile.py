@@ -102,6 +102,9 @@ def diagnose(session: nox.Session) -> None:
     covsplit(session, "diagnose", *args)
     if "--apply" in session.posargs:
         session.notify("plan", ["--keep-diagnosed"])
+    elif "--auto" not in args:
+        # By hand: the report shows the verdicts now (after a run, the aggregate's report comes next anyway).
+        session.notify("report")
 
 
 @nox.session(default=False)

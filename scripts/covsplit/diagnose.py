@@ -56,7 +56,7 @@ SCHEMA = 1
 # Verdicts, one per kind of answer.
 SERIAL = "serial"  # fails in a serial run too: the project's own failure
 SPLIT = "split"  # passes after the tests it needs, which its worker did not run: caused by the split
-ALONE = "alone"  # passes alone and serially: a test its worker ran before it breaks it
+ALONE = "alone"  # passes alone and serially: its worker's run breaks it (an earlier test, a race with another worker)
 NOT_COLLECTED = "not collected"  # not in a serial collection of the suite
 UNCLEAR = "unclear"  # passes serially, but no subset of the tests before it makes it pass again (flaky?)
 UNFINISHED = "unfinished"  # the time budget ran out before this test was diagnosed
@@ -457,7 +457,10 @@ def describe(finding: Finding) -> str:
             f"found in {finding.runs} runs, {finding.seconds:.0f} s"
         )
     if finding.verdict == ALONE:
-        return "passes alone and in a serial run: a test its worker runs before it breaks it"
+        return (
+            "passes alone and in a serial run: something else in its worker's run breaks it "
+            "(a test the worker ran before it, or another worker writing the same file at once)"
+        )
     if finding.verdict == NOT_COLLECTED:
         return "not in a serial collection of the suite"
     if finding.verdict == UNCLEAR:

@@ -6,13 +6,14 @@ format it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from covsplit.commands import Invocation
 from covsplit.numbers import exact
 from covsplit.packing import allowed_max_mean
-from covsplit.report.steps import NextStep
+from covsplit.report.steps import Diagnosed, NextStep
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, SlowFile, WorkerModel
 
 
@@ -55,6 +56,9 @@ class ReportModel:
     # Test files in project.tests that no worker runs, unless project.not_run leaves them out on purpose.
     unrun_test_files: tuple[str, ...] = ()
     not_run_test_files: int = 0
+    # covsplit.diagnose's findings for each worker whose latest run it diagnosed, and why it did not run.
+    diagnosed: Mapping[str, tuple[Diagnosed, ...]] = field(default_factory=dict)
+    diagnosis_note: str = ""
 
     @property
     def allowed_max_mean(self) -> Fraction:
