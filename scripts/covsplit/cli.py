@@ -79,7 +79,8 @@ def parser() -> argparse.ArgumentParser:
         help="first add the keep_together groups the latest diagnosis found (coverage_output/diagnosis.json)",
     )
     diagnose_command = command(
-        "diagnose", "which failed tests fail in a serial run too, and which tests the others need (run in the project's virtualenv)"
+        "diagnose",
+        "which failed tests fail in a serial run too, and which tests the others need (in the project's virtualenv)",
     )
     diagnose_command.add_argument(
         "--auto", action="store_true", help="as make coverage-all does: within project.diagnose_budget seconds"

@@ -470,7 +470,7 @@ def describe(finding: Finding) -> str:
 
 def _seed(cfg: Config, workers: Iterable[str]) -> str | None:
     for name in workers:
-        seed = status.read(cfg.layout.worker(name).status).get("seed")  # type: ignore[misc]
+        seed = dict(status.read(cfg.layout.worker(name).status)).get("seed")
         if seed is not None:
             return str(seed)
     return None

@@ -97,7 +97,8 @@ def _keep_diagnosed(config_path: str | Path, dry_run: bool) -> int:
         return config.complain(exc)
     cfg = loaded.cfg
     found = diagnose.read(diagnose.path_for(cfg))
-    started = {name: str(status.read(cfg.layout.worker(name).status).get("started_at", "")) for name in (found.runs if found else {})}
+    runs = found.runs if found else {}
+    started = {name: str(status.read(cfg.layout.worker(name).status).get("started_at", "")) for name in runs}
     findings = [f for fs in diagnose.current_findings(found, started).values() for f in fs]
     if not findings:
         print(

@@ -20,8 +20,8 @@ from covsplit.packing import ratio_floor
 from covsplit.report.figures import format_time
 from covsplit.report.model import ReportModel
 from covsplit.report.next_steps import with_next_steps
-from covsplit.report.steps import Diagnosed
 from covsplit.report.readers import as_dict, int_field, parse_time
+from covsplit.report.steps import Diagnosed
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile
 from covsplit.report.worker_view import whole_suite_coverage, worker_model
 
@@ -240,7 +240,9 @@ def _diagnosed(diagnosis: diagnose.Diagnosis | None, records: Mapping[str, Mappi
     started = {name: str(record.get("started_at", "")) for name, record in records.items()}
     found = diagnose.current_findings(diagnosis, started)
     views = {
-        name: tuple(Diagnosed(f.test, f.verdict, diagnose.describe(f), f.group) for f in findings)
+        name: tuple(
+            Diagnosed(f.test, f.verdict, diagnose.describe(f), f.group, f.needs, f.runs, f.seconds) for f in findings
+        )
         for name, findings in found.items()
     }
     current = diagnosis is not None and any(diagnosis.runs.get(n) == s for n, s in started.items())

@@ -79,6 +79,9 @@ class Diagnosed:
     verdict: str  # covsplit.diagnose's verdict name
     text: str  # the verdict in words, with what it needs and what finding that cost
     group: tuple[str, ...] = ()  # the project.keep_together group that fixes it; empty when none does
+    needs: tuple[str, ...] = ()  # the tests it passes after (caused by the split), in serial order
+    runs: int = 0
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,10 @@ def test_a_test_that_needs_two_others_gets_both_in_serial_order() -> None:
 
 
 def test_a_test_that_passes_alone_is_not_blamed_on_a_missing_test() -> None:
-    [finding], runs, _ = diagnose.diagnose(["a.py::x", "a.py::y"], {"a.py::y": "w1"}, lambda ts: dict.fromkeys(ts, "passed"))
+    def run(tests: list[str]) -> dict[str, str]:
+        return dict.fromkeys(tests, "passed")
+
+    [finding], runs, _ = diagnose.diagnose(["a.py::x", "a.py::y"], {"a.py::y": "w1"}, run)
     assert finding.verdict == diagnose.ALONE and finding.group == ()
     assert runs == 2
 
@@ -174,7 +177,7 @@ def test_a_diagnosis_counts_only_for_the_runs_it_diagnosed(project: config.Confi
 
 
 def test_the_fix_is_written_into_workers_toml_keeping_its_comments(project: config.Config) -> None:
-    text = "# my split\n[project]\nsource = [\"pkg\"]  # the package\n\n[workers.w1]\nmodules = [\"pkg\"]\n"
+    text = '# my split\n[project]\nsource = ["pkg"]  # the package\n\n[workers.w1]\nmodules = ["pkg"]\n'
     written = set_keep_together(text, [("tests/test_a.py", "tests/test_b.py")])
     assert written.startswith("# my split\n") and "# the package" in written
     assert config.parse(project.path, __import__("tomllib").loads(written)).keep_together == (
