@@ -58,6 +58,7 @@ SERIAL = "serial"  # fails in a serial run too: the project's own failure
 SPLIT = "split"  # passes after the tests it needs, which its worker did not run: caused by the split
 ALONE = "alone"  # passes alone and serially: its worker's run breaks it (an earlier test, a race with another worker)
 NOT_COLLECTED = "not collected"  # not in a serial collection of the suite
+NOT_RUN = "not run"  # the serial run gave it no outcome (pytest crashed or timed out): nothing can be said
 UNCLEAR = "unclear"  # passes serially, but no subset of the tests before it makes it pass again (flaky?)
 UNFINISHED = "unfinished"  # the time budget ran out before this test was diagnosed
 
@@ -159,6 +160,8 @@ def diagnose(
             worker = failing[test]
             if serial is None:
                 findings[test] = Finding(test, worker, UNFINISHED)
+            elif test not in serial:
+                findings[test] = Finding(test, worker, NOT_RUN)
             elif not passed(serial.get(test)):
                 findings[test] = Finding(test, worker, SERIAL)
             else:
@@ -461,6 +464,8 @@ def describe(finding: Finding) -> str:
             "passes alone and in a serial run: something else in its worker's run breaks it "
             "(a test the worker ran before it, or another worker writing the same file at once)"
         )
+    if finding.verdict == NOT_RUN:
+        return "the serial run gave it no outcome (pytest crashed or timed out before it)"
     if finding.verdict == NOT_COLLECTED:
         return "not in a serial collection of the suite"
     if finding.verdict == UNCLEAR:

@@ -184,3 +184,9 @@ def test_the_fix_is_written_into_workers_toml_keeping_its_comments(project: conf
         ("tests/test_a.py", "tests/test_b.py"),
     )
     assert json.loads(json.dumps(diagnose.describe(diagnose.Finding("t", "w", diagnose.SERIAL)))).startswith("fails")
+
+
+def test_a_serial_run_that_gives_no_outcome_blames_nobody() -> None:
+    # pytest crashed or timed out: the failure is not called the project's own.
+    [finding], runs, _ = diagnose.diagnose(["a.py::x", "a.py::y"], {"a.py::y": "w1"}, lambda tests: {})
+    assert finding.verdict == diagnose.NOT_RUN and runs == 1
