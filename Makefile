@@ -11,13 +11,14 @@ export COVSPLIT_CONFIG := $(abspath $(CONFIG))
 JOBS ?=
 NOXFLAGS ?=
 
-.PHONY: help coverage-all coverage-seq aggregate report init plan check matrix test lint bench clean
+.PHONY: help coverage-all coverage-seq aggregate report init plan check diagnose matrix test lint bench clean
 
 help:
 	@echo "make coverage-all   run the workers whose data cannot be reused, in parallel, then aggregate and report (FULL=1: all; SEED=n: the shuffle's seed)"
 	@echo "make coverage-seq   the same, one worker after the other"
 	@echo "make workerN        one worker ($$($(COVSPLIT) workers | tr '\n' ' '))"
 	@echo "make init ROOT=path/to/repo [WORKERS=5]   a workers.toml for your repository, planned"
+	@echo "make diagnose [ARGS=--apply]   which failed tests fail serially too, which the split causes (and the fix)"
 	@echo "make aggregate | report | plan | check | test | lint | bench | clean"
 
 # Pinned nox and uv in a local virtualenv: nothing else needs to be installed by hand.
@@ -41,6 +42,9 @@ coverage-all: $(NOX)
 	  jobs=$(if $(JOBS),$(JOBS),$$($(COVSPLIT) jobs $$workers 2>/dev/null || echo 1)); \
 	  COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$$jobs $(NOX) $(NOXFLAGS) -j $$jobs -s $$workers || status=$$?; \
 	  if [ $$status -eq 2 ]; then exit 2; fi; \
+	  if [ $$status -ne 0 ] && [ -n "$$($(COVSPLIT) diagnose --due 2>/dev/null)" ]; then \
+	    $(NOX) $(NOXFLAGS) -s diagnose -- --auto || true; \
+	  fi; \
 	fi; \
 	if [ -n "$$workers" ] || [ -n "$$($(COVSPLIT) pending --aggregate)" ]; then \
 	  $(NOX) $(NOXFLAGS) -s aggregate -- --report || status=1; \
@@ -63,6 +67,11 @@ aggregate report: $(NOX)
 init: $(NOX)
 	COVSPLIT_CONFIG="$(CURDIR)/workers.toml" $(NOX) $(NOXFLAGS) -s init -- --root "$(abspath $(ROOT))" $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(filter command line environment,$(origin CONFIG)),--config "$(COVSPLIT_CONFIG)") $(ARGS)
+
+# Failed tests: do they fail in a serial run too, and if not, which tests do they need (ARGS=--apply: keep those
+# together in workers.toml and plan again). make coverage-all does it by itself within project.diagnose_budget.
+diagnose: $(NOX)
+	$(NOX) $(NOXFLAGS) -s diagnose -- $(ARGS)
 
 # make plan ARGS="--workers 5 --by duration --dry-run"
 plan check: $(NOX)

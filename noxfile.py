@@ -107,6 +107,21 @@ def plan(session: nox.Session) -> None:
     covsplit(session, "plan", *session.posargs)
 
 
+@nox.session(default=False, python=CONFIG.python)
+def diagnose(session: nox.Session) -> None:
+    """Which failed tests fail in a serial run too, and which tests the others need (-- --apply: keep them together)."""
+    requirements = [("-r", str(REQUIREMENTS / "worker.txt"))]
+    # Installed as a worker is: the diagnosis runs the project's tests.
+    install_worker(session, requirements, CONFIG.install, CONFIG.root, REQUIREMENTS / "worker.txt")
+    args = [arg for arg in session.posargs if arg != "--apply"]
+    covsplit(session, "diagnose", *args)
+    if "--apply" in session.posargs:
+        session.notify("plan", ["--keep-diagnosed"])
+    elif "--auto" not in args:
+        # By hand: the report shows the verdicts now (after a run, the aggregate's report comes next anyway).
+        session.notify("report")
+
+
 @nox.session(default=False)
 def init(session: nox.Session) -> None:
     """Write a workers.toml for a repository from its own settings, then plan it (-- --root PATH --workers N)."""

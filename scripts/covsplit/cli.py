@@ -73,6 +73,23 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument("--workers", type=int, help="number of workers (default: as many as now)")
     plan_command.add_argument("--by", choices=by_choices, default=schedule.BY_STATEMENTS, help="what to balance")
     plan_command.add_argument("--dry-run", action="store_true", help="print the plan without writing workers.toml")
+    plan_command.add_argument(
+        "--keep-diagnosed",
+        action="store_true",
+        help="first add the keep_together groups the latest diagnosis found (coverage_output/diagnosis.json)",
+    )
+    diagnose_command = command(
+        "diagnose",
+        "which failed tests fail in a serial run too, and which tests the others need (in the project's virtualenv)",
+    )
+    diagnose_command.add_argument(
+        "--auto", action="store_true", help="as make coverage-all does: within project.diagnose_budget seconds"
+    )
+    diagnose_command.add_argument("--budget", type=float, help="stop starting runs after this many seconds")
+    diagnose_command.add_argument("--again", action="store_true", help="diagnose anew, even runs already diagnosed")
+    diagnose_command.add_argument(
+        "--due", action="store_true", help='only print "diagnose" when make coverage-all should diagnose by itself'
+    )
     init_command = command("init", "write a workers.toml for a repository from its own settings, then plan it")
     init_command.add_argument("--root", required=True, help="the repository to split")
     init_command.add_argument("--workers", type=int, default=5, help="number of workers (default 5)")
@@ -98,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _plan(args: argparse.Namespace, path: str) -> int:
     from covsplit import plan
 
-    return plan.run(path, workers=args.workers, by=args.by, dry_run=args.dry_run)
+    return plan.run(path, workers=args.workers, by=args.by, dry_run=args.dry_run, keep_diagnosed=args.keep_diagnosed)
 
 
 def _check(args: argparse.Namespace, path: str) -> int:
@@ -173,6 +190,17 @@ def _aggregate(args: argparse.Namespace, cfg: config.Config) -> int:
     return code
 
 
+def _diagnose(args: argparse.Namespace, cfg: config.Config) -> int:
+    from covsplit import diagnose
+
+    if args.due:
+        if diagnose.due(cfg, cfg.diagnose_budget):
+            print("diagnose")
+        return exits.OK
+    budget = args.budget if args.budget is not None else (cfg.diagnose_budget if args.auto else None)
+    return diagnose.run(cfg, budget=budget, auto=args.auto, again=args.again)
+
+
 def _report(args: argparse.Namespace, cfg: config.Config) -> int:
     from covsplit import report
 
@@ -192,4 +220,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, config.Config], int]] = {
     "worker-reports": _worker_reports,
     "aggregate": _aggregate,
     "report": _report,
+    "diagnose": _diagnose,
 }

@@ -23,6 +23,7 @@ from covsplit import exits, sharing
 from covsplit.config_options import (
     DEFAULT_BALANCE_TOLERANCE,
     DEFAULT_BRANCH_THRESHOLD,
+    DEFAULT_DIAGNOSE_BUDGET,
     DEFAULT_LINE_THRESHOLD,
     GROUPS,
     INHERITED,
@@ -86,6 +87,8 @@ class Config:
     # Test files several workers share, from the schedule file beside workers.toml (covsplit.sharing).
     shared: Mapping[str, SharedFile] = field(default_factory=dict)
     warnings: tuple[str, ...] = field(default=())
+    # project.diagnose_budget: seconds make coverage-all may spend diagnosing failures by itself (0: never).
+    diagnose_budget: float = DEFAULT_DIAGNOSE_BUDGET
 
     @property
     def suite_dir(self) -> Path:
@@ -360,6 +363,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         python=settings.get("python"),
         pytest_args=settings.get("pytest_args", ()),
         env=settings.get("env", {}),
+        diagnose_budget=settings.get("diagnose_budget", DEFAULT_DIAGNOSE_BUDGET),
         line_threshold=gates.get("line", DEFAULT_LINE_THRESHOLD),
         branch_threshold=gates.get("branch", DEFAULT_BRANCH_THRESHOLD),
         balance_tolerance=gates.get("balance", DEFAULT_BALANCE_TOLERANCE),

@@ -33,6 +33,8 @@ DEFAULT_LINE_THRESHOLD = 80.0
 DEFAULT_BRANCH_THRESHOLD = 90.0
 DEFAULT_BALANCE_TOLERANCE = 1.10
 DEFAULT_TIMEOUT = 3600.0
+# A minute: about what one worker of a small suite takes, so a run with failures is not made much slower.
+DEFAULT_DIAGNOSE_BUDGET = 60.0
 
 REQUIRED = object()
 
@@ -125,6 +127,16 @@ def _env(path: Path, key: str, value: Any, default: dict[str, str]) -> dict[str,
     return dict(env)
 
 
+def _budget(path: Path, key: str, value: Any, default: float) -> float:
+    """Seconds, where 0 turns the automatic diagnosis off."""
+    if value is None:
+        return default
+    number = float(expect(path, key, value, (int, float), "a number of seconds (0: never by itself)"))
+    if number < 0:
+        raise ConfigError(path, key, f"{number:g} is negative", f"set {key} to 0 (off) or a number of seconds")
+    return number
+
+
 def _balance(path: Path, key: str, value: Any, default: float) -> float:
     balance = float(expect(path, key, default if value is None else value, (int, float), "a max/mean ratio >= 1"))
     if balance < 1:
@@ -176,6 +188,10 @@ OPTIONS: tuple[Option, ...] = (
            "limits virtual memory: libraries that reserve large address ranges, some BLAS and JIT builds, need a "
            "generous value.)",
            memory, inherited=True, attribute="memory_limit_mib"),
+    Option("project", "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET, "`60`",
+           "seconds `make coverage-all` may spend, after a run with failed tests, finding out which fail in a "
+           "serial run too and which tests the others need (`make diagnose` does it on demand, unbounded); "
+           "not started when its first run alone would take longer; `0`: never by itself", _budget),
     Option("project", "env", {}, "`{}`",
            "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)", _env),
     Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80`",

@@ -20,7 +20,9 @@ from covsplit.tomlcheck import ConfigError, Option, Problems, expect, string_lis
 # More workers than this is a mistake (a generated file gone wrong), not a split: each is a virtualenv.
 MAX_WORKERS = 64
 # Session names the noxfile defines itself: a worker may not shadow them.
-RESERVED_NAMES = frozenset({"aggregate", "report", "plan", "init", "check", "tests", "lint", "bench", "collect"})
+RESERVED_NAMES = frozenset(
+    {"aggregate", "report", "plan", "init", "check", "tests", "lint", "bench", "collect", "diagnose"}
+)
 WORKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 

@@ -153,6 +153,11 @@ class Layout:
         return self.output_dir / "report.html"
 
     @property
+    def diagnosis_json(self) -> Path:
+        """Which failed tests fail serially too, and which the split causes (covsplit.diagnose)."""
+        return self.output_dir / "diagnosis.json"
+
+    @property
     def bench_json(self) -> Path:
         return self.output_dir / "bench.json"
 

@@ -66,6 +66,10 @@ def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
         # The report is written after the aggregate (`-- --report`); one older than it is out of date.
         if not path.exists() or path.stat().st_mtime_ns < layout.aggregate_json.stat().st_mtime_ns:
             return False
+    # A diagnosis made after the report (`make diagnose`) is shown by the next one.
+    diagnosis = layout.diagnosis_json
+    if diagnosis.exists() and diagnosis.stat().st_mtime_ns > layout.report_md.stat().st_mtime_ns:
+        return False
     stale = {s["name"]: s["stale"] for s in aggregate.worker_states(cfg, cache)}
     return recorded.get("inputs_digest") == inputs.combined_digest(cfg, cache, stale, inputs.own_code())
 

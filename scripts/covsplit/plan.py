@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from covsplit import config, exits, fsio, sharing, suite
+from covsplit import commands, config, exits, fsio, sharing, status, suite
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import gather, load_settings, seconds_per_test
 from covsplit.plan_table import render_balance
@@ -21,8 +21,23 @@ from covsplit.schedule import BY_STATEMENTS
 from covsplit.statements import StatementCountError
 
 
-def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEMENTS, dry_run: bool = False) -> int:
-    """``covsplit plan``: compute the split, print old vs new balance, write workers.toml (unless ``dry_run``)."""
+def run(
+    config_path: str | Path,
+    workers: int | None = None,
+    by: str = BY_STATEMENTS,
+    dry_run: bool = False,
+    keep_diagnosed: bool = False,
+) -> int:
+    """``covsplit plan``: compute the split, print old vs new balance, write workers.toml (unless ``dry_run``).
+
+    ``keep_diagnosed``: first add the groups the latest diagnosis found
+    (covsplit.diagnose) to ``project.keep_together``, so that this plan
+    keeps each split-caused failure's tests in one worker.
+    """
+    if keep_diagnosed:
+        code = _keep_diagnosed(config_path, dry_run)
+        if code != exits.OK:
+            return code
     try:
         settings = load_settings(config_path)
         config.check_kept_settings(settings.cfg, settings.data)
@@ -73,4 +88,42 @@ def run(config_path: str | Path, workers: int | None = None, by: str = BY_STATEM
     if plan.shared or schedule_path.exists():
         sharing.write(schedule_path, plan.shared)
         print(f"wrote {schedule_path}" if plan.shared else f"removed {schedule_path}: no test file is shared")
+    return exits.OK
+
+
+def _keep_diagnosed(config_path: str | Path, dry_run: bool) -> int:
+    """Add the latest diagnosis's keep_together groups to workers.toml (atomically); say which."""
+    from covsplit import diagnose
+    from covsplit.plan_toml import set_keep_together
+
+    try:
+        loaded = config.read(config_path, lenient=True)
+    except config.ConfigError as exc:
+        return config.complain(exc)
+    cfg = loaded.cfg
+    found = diagnose.read(diagnose.path_for(cfg))
+    runs = found.runs if found else {}
+    started = {name: str(status.read(cfg.layout.worker(name).status).get("started_at", "")) for name in runs}
+    findings = [f for fs in diagnose.current_findings(found, started).values() for f in fs]
+    if not findings:
+        print(
+            f"covsplit plan: {diagnose.path_for(cfg)} holds no diagnosis of the workers' latest runs: "
+            f"run `{commands.invocation(cfg).make('diagnose')}` first",
+            file=sys.stderr,
+        )
+        return exits.FAILED
+    groups, added = diagnose.merge_groups(cfg.keep_together, [f.group for f in findings if f.group])
+    if not added:
+        print("project.keep_together already holds every group the diagnosis found")
+        return exits.OK
+    text = set_keep_together(loaded.text, groups)
+    try:
+        config.parse(cfg.path, tomllib.loads(text))
+    except (config.ConfigError, tomllib.TOMLDecodeError) as exc:
+        print(f"covsplit plan: the diagnosis's groups do not load: {exc}", file=sys.stderr)
+        return exits.FAILED
+    for group in added:
+        print(f"project.keep_together {'would get' if dry_run else 'gets'} {list(group)}")
+    if not dry_run:
+        fsio.write_text(cfg.path, text)
     return exits.OK

@@ -91,3 +91,25 @@ def _set_list(table: Any, key: str, values: Sequence[str]) -> None:
         array.comment(current.trivia.comment.lstrip("# ").rstrip())
         array.trivia.comment_ws = current.trivia.comment_ws or " "
     table[key] = array
+
+
+def set_keep_together(text: str, groups: Sequence[Sequence[str]]) -> str:
+    """``text`` with ``project.keep_together`` set to ``groups``, everything else kept as written.
+
+    The diagnosis's fix (``plan --keep-diagnosed``): one group per line, so
+    a person reads and edits them as the README writes them.
+    """
+    doc = tomlkit.parse(text)
+    project: Any = doc["project"]
+    array = tomlkit.array()
+    for group in groups:
+        inner = tomlkit.array()
+        inner.extend(group)
+        array.append(inner)
+    if groups:
+        array.multiline(True)
+    current = project.get("keep_together")
+    if current is not None and hasattr(current, "trivia") and current.trivia.comment:
+        array.comment(current.trivia.comment.lstrip("# ").rstrip())
+    project["keep_together"] = array
+    return tomlkit.dumps(doc)

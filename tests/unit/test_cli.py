@@ -27,7 +27,7 @@ def test_every_command_is_in_the_one_parser() -> None:
     commands = cli.parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert set(commands) == {
         "validate", "workers", "jobs", "pending", "matrix", "verdict", "worker-reports", "aggregate", "report",
-        "plan", "check", "init",
+        "plan", "check", "init", "diagnose",
     }  # fmt: skip
     plan = cli.parser().parse_args(["plan", "--workers", "3", "--by", "duration", "--dry-run"])
     assert (plan.workers, plan.by, plan.dry_run) == (3, "duration", True)

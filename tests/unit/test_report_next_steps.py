@@ -206,6 +206,7 @@ def test_a_failed_worker_lists_its_categories_and_where_they_are() -> None:
         analysis="alpha_failure_analysis.md",
         command="nox -s alpha",
         serial_command="cd /project && python -m pytest tests",
+        diagnose_command="make diagnose",
     )
     # Only the categories whose files are known are listed one by one.
     assert step.items == (FailureCategory("AssertionError", 2, ("tests/test_alpha.py",)),)

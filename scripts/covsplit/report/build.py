@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, durations, outputs, shuffle, status, suite
+from covsplit import commands, diagnose, durations, outputs, shuffle, status, suite
 from covsplit.config import Config
 from covsplit.numbers import Counts, Gate
 from covsplit.packing import ratio_floor
@@ -21,6 +21,7 @@ from covsplit.report.figures import format_time
 from covsplit.report.model import ReportModel
 from covsplit.report.next_steps import with_next_steps
 from covsplit.report.readers import as_dict, int_field, parse_time
+from covsplit.report.steps import Diagnosed
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile
 from covsplit.report.worker_view import whole_suite_coverage, worker_model
 
@@ -112,6 +113,7 @@ def build_model(
     generated_at: str | None = None,
     slowest_tests: Iterable[tuple[str, str, float]] = (),
     measured: durations.Measured | None = None,
+    diagnosis: diagnose.Diagnosis | None = None,
 ) -> ReportModel:
     """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
 
@@ -122,6 +124,8 @@ def build_model(
     project's test root and each worker's test paths to the test files under
     them; ``existing`` lists the artifact links (relative to
     ``coverage_output/``) that exist, so the report links nothing dead.
+    ``diagnosis`` is ``diagnosis.json``: shown for the workers whose latest
+    run it diagnosed, and only for them.
     """
     worker_coverage = worker_coverage or {}
     files_list = list(all_files) if all_files is not None else cfg.all_files()
@@ -238,8 +242,24 @@ def build_model(
             commands.invocation(cfg).make,
         ),
         races=races,
+        **_diagnosed(diagnosis, records),
     )
     return with_next_steps(model)
+
+
+def _diagnosed(diagnosis: diagnose.Diagnosis | None, records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The model's diagnosis fields: the findings of each worker's diagnosed latest run, and why none ran."""
+    started = {name: str(record.get("started_at", "")) for name, record in records.items()}
+    found = diagnose.current_findings(diagnosis, started)
+    views = {
+        name: tuple(
+            Diagnosed(f.test, f.verdict, diagnose.describe(f), f.group, f.needs, f.runs, f.seconds) for f in findings
+        )
+        for name, findings in found.items()
+    }
+    current = diagnosis is not None and any(diagnosis.runs.get(n) == s for n, s in started.items())
+    note = diagnosis.note if diagnosis is not None and current else ""
+    return {"diagnosed": views, "diagnosis_note": note}
 
 
 def _seconds_floor(measured: durations.Measured, run: Iterable[str], workers: int) -> SlowFile | None:

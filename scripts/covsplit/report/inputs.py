@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from covsplit import commands, durations, fsio, junit, status, suite, titles
+from covsplit import commands, diagnose, durations, fsio, junit, status, suite, titles
 from covsplit.aggregate import AggregateResult, read_result
 from covsplit.config import Config
 from covsplit.report.build import build_model
@@ -37,6 +37,7 @@ class ReportInputs:
     warnings: list[str]
     slowest_tests: list[tuple[str, str, float]] = field(default_factory=list)
     measured: durations.Measured = field(default_factory=durations.Measured)
+    diagnosis: diagnose.Diagnosis | None = None
 
 
 def _slowest_tests(cfg: Config, limit: int = SLOWEST_LISTED) -> list[tuple[str, str, float]]:
@@ -150,6 +151,7 @@ def collect_inputs(cfg: Config) -> ReportInputs:
         warnings=warnings,
         slowest_tests=_slowest_tests(cfg),
         measured=durations.read(cfg.layout.output_dir),
+        diagnosis=diagnose.read(diagnose.path_for(cfg)),
     )
 
 
@@ -168,6 +170,7 @@ def model_for(cfg: Config) -> ReportModel:
         planned_commands=inputs.planned_commands,
         slowest_tests=inputs.slowest_tests,
         measured=inputs.measured,
+        diagnosis=inputs.diagnosis,
         counts_source=inputs.counts_source,
         aggregate_problem=inputs.aggregate_problem,
         warnings=inputs.warnings,

@@ -6,6 +6,7 @@ format it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -13,7 +14,7 @@ from covsplit.commands import Invocation
 from covsplit.numbers import exact
 from covsplit.outputs import Race
 from covsplit.packing import allowed_max_mean
-from covsplit.report.steps import NextStep
+from covsplit.report.steps import Diagnosed, NextStep
 from covsplit.report.views import CombinedModel, FileRow, HeavyModule, SlowFile, WorkerModel
 
 
@@ -60,6 +61,9 @@ class ReportModel:
     shuffle: str = ""
     # Tests of different workers whose last runs wrote the same files (covsplit.outputs.races).
     races: tuple[Race, ...] = ()
+    # covsplit.diagnose's findings for each worker whose latest run it diagnosed, and why it did not run.
+    diagnosed: Mapping[str, tuple[Diagnosed, ...]] = field(default_factory=dict)
+    diagnosis_note: str = ""
 
     @property
     def allowed_max_mean(self) -> Fraction:

@@ -33,6 +33,8 @@ from covsplit.report.views import FINISHED, FileRow, as_percent
 
 # Enough to act on; the full list is in the aggregate summary and HTML reports.
 MAX_FILES_LISTED = 10
+# Diagnosed failures named per worker; diagnosis.json and `make diagnose` have them all.
+MAX_DIAGNOSED_LISTED = 5
 
 
 def _below_thresholds(model: ReportModel) -> list[FileRow]:
@@ -81,6 +83,7 @@ def with_next_steps(model: ReportModel) -> ReportModel:
         if w.state in FINISHED and w.problems:
             assert w.outcomes is not None
             analysis = f"{w.name}_failure_analysis.md"
+            diagnosed = model.diagnosed.get(w.name, ())
             steps.append(
                 FixFailures(
                     worker=w.name,
@@ -94,6 +97,10 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                     analysis=analysis if any(href == analysis for _, href in w.artifacts) else None,
                     command=run.nox("-s", w.name),
                     serial_command=model.serial_command,
+                    diagnosed=diagnosed[:MAX_DIAGNOSED_LISTED],
+                    diagnosed_more=max(0, len(diagnosed) - MAX_DIAGNOSED_LISTED),
+                    diagnosis_note="" if diagnosed else model.diagnosis_note,
+                    diagnose_command=run.make("diagnose"),
                 )
             )
 

@@ -73,6 +73,19 @@ class FailureCategory:
 
 
 @dataclass(frozen=True)
+class Diagnosed:
+    """One failed test as ``make diagnose`` found it (covsplit.diagnose): what it is, and the group that fixes it."""
+
+    test: str
+    verdict: str  # covsplit.diagnose's verdict name
+    text: str  # the verdict in words, with what it needs and what finding that cost
+    group: tuple[str, ...] = ()  # the project.keep_together group that fixes it; empty when none does
+    needs: tuple[str, ...] = ()  # the tests it passes after (caused by the split), in serial order
+    runs: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class FixFailures(_Step):
     """A finished worker with failed or errored tests, each category with where it is."""
 
@@ -85,7 +98,18 @@ class FixFailures(_Step):
     command: str
     # The suite in its usual order, in one process: failures that pass there come from the split (test order).
     serial_command: str = ""
+    # What the diagnosis of this worker's latest run found, per failed test (empty: not diagnosed).
+    diagnosed: tuple[Diagnosed, ...] = ()
+    diagnosed_more: int = 0  # findings beyond those listed
+    # Why the diagnosis did not run (its budget), when it did not.
+    diagnosis_note: str = ""
+    diagnose_command: str = ""
     kind: ClassVar[str] = "fix_failures"
+
+    @property
+    def fixes(self) -> bool:
+        """Whether the diagnosis found groups that keep split-caused failures' tests together."""
+        return any(d.group for d in self.diagnosed)
 
     @property
     def items(self) -> tuple[FailureCategory, ...]:
