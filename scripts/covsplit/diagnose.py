@@ -47,8 +47,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from covsplit import commands, durations, exits, fsio, junit, status
+from covsplit import commands, durations, exits, fsio, junit, status, suite
 from covsplit.config import Config
+from covsplit.digests import DigestCache
 from covsplit.sharing import file_of
 
 SCHEMA = 1
@@ -481,6 +482,15 @@ def _seed(cfg: Config, workers: Iterable[str]) -> str | None:
     return None
 
 
+def _recorded_order(cfg: Config) -> list[str]:
+    """The serial order the suite's record holds (covsplit.suite), while it still fits the tree; else none."""
+    record = suite.read(cfg)
+    cache = DigestCache(cfg.layout.digest_cache)
+    current = record is not None and not suite.changes(cfg, record, cache)
+    cache.save()
+    return list(record.tests) if record is not None and current else []
+
+
 def run(cfg: Config, *, budget: float | None = None, auto: bool = False, again: bool = False) -> int:
     """Diagnose the failures of the workers' latest runs; write ``diagnosis.json`` and print the verdicts.
 
@@ -512,7 +522,7 @@ def run(cfg: Config, *, budget: float | None = None, auto: bool = False, again: 
     env = dict(os.environ)
     seed = _seed(cfg, runs)
     try:
-        order = serial_order(cfg, sys.executable, env, seed)
+        order = _recorded_order(cfg) or serial_order(cfg, sys.executable, env, seed)
     except RuntimeError as exc:
         print(f"covsplit diagnose: {exc}", file=sys.stderr)
         return exits.FAILED

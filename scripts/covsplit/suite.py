@@ -21,10 +21,13 @@ definition, recorded in ``coverage_output/suite.json``:
   session), which ``make coverage-all`` runs when the record no longer
   fits the tree and no worker will refresh it.
 
-The record keeps content digests of what the collection read: every file
-under the test paths, the conftests above them, the root's configuration
-and the install's inputs, the same files :mod:`covsplit.inputs` watches
-for a worker.  :func:`tally` then compares what the workers ran with it.
+The record keeps content digests of what the collection read (the files
+it collected, the conftests, the root's configuration and the install's
+inputs) and the names of every other file under the test paths: a data
+file edited is the business of the workers whose tests read it, and their
+collections refresh the record; one added or removed may be collected, so
+it counts.  Files the tests write (:mod:`covsplit.outputs`) are neither.
+:func:`tally` then compares what the workers ran with the record.
 
 Standard library only: the driver, ``pending`` and the planner read it.
 """
@@ -62,6 +65,8 @@ class Record:
     files: Mapping[str, str]
     # Every file pytest collected, tests in it or none (a module without doctests): a serial run imports them all.
     visited: tuple[str, ...] = ()
+    # Every file under the test paths when it was collected: one added or removed may be collected or not.
+    listing: tuple[str, ...] = ()
 
     @property
     def test_files(self) -> list[str]:
@@ -79,6 +84,7 @@ class Record:
             "tests": list(self.tests),
             "errors": list(self.errors),
             "visited": list(self.visited),
+            "listing": list(self.listing),
             "files": dict(sorted(self.files.items())),
         }
 
@@ -87,15 +93,16 @@ def read(cfg: Config) -> Record | None:
     data = fsio.read_json(cfg.layout.suite)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return None
-    lists = [data.get(key, []) for key in ("tests", "errors", "visited")]
+    lists = [data.get(key, []) for key in ("tests", "errors", "visited", "listing")]
     files = data.get("files")
     if not all(isinstance(value, list) for value in lists) or not isinstance(files, dict):
         return None
-    tests, errors, visited = (tuple(str(item) for item in value) for value in lists)
+    tests, errors, visited, listing = (tuple(str(item) for item in value) for value in lists)
     return Record(
         tests=tests,
         errors=errors,
         visited=visited,
+        listing=listing,
         collected_at=str(data.get("collected_at", "")),
         by=str(data.get("by", "")),
         settings=recorded if isinstance(recorded := data.get("settings"), dict) else {},
@@ -123,12 +130,28 @@ def in_scope(cfg: Config, node: str) -> bool:
     )
 
 
-def _input_paths(cfg: Config, paths: Iterable[str]) -> list[str]:
-    """The files a collection of ``paths`` reads: every file under them, the conftests above, root config, install."""
+def _listing(cfg: Config, paths: Iterable[str]) -> list[str]:
+    """Every file under ``paths`` (project-relative), what the tests write left out: pytest may collect any of them."""
+    root, written = str(cfg.root), outputs.known(cfg)
+    keys = (inputs.relative_key(root, path) for entry in paths for path in inputs.tree_files(cfg.root, entry))
+    return sorted({key for key in keys if key not in written})
+
+
+def _read_by_collection(cfg: Config, paths: Sequence[str], listing: Iterable[str], files: Iterable[str]) -> list[str]:
+    """What a collection of ``paths`` read, by content: the files it collected and the conftests among ``listing``.
+
+    A data file beside them is read by the tests (the worker that runs them
+    has it among its inputs, and its collection refreshes theirs); only its
+    addition or removal is the record's (:func:`_listing`).  A collection of
+    the whole suite also reads the conftests above the test paths, the
+    root's configuration and the install's inputs.
+    """
     root = cfg.root
-    found = [path for entry in paths for path in inputs.tree_files(root, entry)]
-    found += [str(path) for path in inputs.config_files_for(root, paths)]
-    found += [str(path) for path in install_inputs(cfg.install, root)]
+    found = [str(root / key) for key in files]
+    found += [str(root / key) for key in listing if key.rpartition("/")[2] == "conftest.py"]
+    if list(paths) == list(cfg.test_paths):
+        found += [str(path) for path in inputs.config_files_for(root, paths)]
+        found += [str(path) for path in install_inputs(cfg.install, root)]
     return list(dict.fromkeys(found))
 
 
@@ -158,11 +181,10 @@ def changes(cfg: Config, record: Record | None, cache: DigestCache) -> list[str]
             continue
         if digest == inputs.CHANGED_DURING_RUN or cache.digest(inputs.absolute(root, key)) != digest:
             found.append(key)
-    for path in (p for entry in cfg.test_paths for p in inputs.tree_files(cfg.root, entry)):
-        key = inputs.relative_key(root, path)
-        if key not in record.files and key not in written:
-            found.append(key)
-    return found
+    now = set(_listing(cfg, cfg.test_paths))
+    before = set(record.listing) - written
+    found += sorted((now - before) | (before - now))
+    return list(dict.fromkeys(found))
 
 
 def describe(changed: Sequence[str]) -> str:
@@ -215,7 +237,9 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         errors = [node for node in collection.errors if in_scope(cfg, node)]
         visited = [file for file in collection.visited if in_scope(cfg, file)]
         if whole:
-            files = _digests(cfg, _input_paths(cfg, cfg.test_paths), cache, started_ns)
+            listing = _listing(cfg, cfg.test_paths)
+            digested = _read_by_collection(cfg, cfg.test_paths, listing, [*map(file_of, tests), *errors, *visited])
+            files = _digests(cfg, digested, cache, started_ns)
         elif record is None or record.settings != settings(cfg):
             return False
         else:
@@ -228,9 +252,14 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
             visited = [*[v for v in record.visited if elsewhere(v)], *visited]
             files = {key: value for key, value in record.files.items() if elsewhere(key)}
             # Only what lies under its paths: a conftest above them changes files it did not collect.
-            below = [path for entry in paths for path in inputs.tree_files(cfg.root, entry)]
-            files.update(_digests(cfg, below, cache, started_ns))
-        new = Record(tuple(tests), tuple(errors), status.now(), by, settings(cfg), files, tuple(visited))
+            below = _listing(cfg, paths)
+            listing = sorted({*(key for key in record.listing if elsewhere(key)), *below})
+            collected = [file_of(node) for node in [*collection.tests, *collection.errors]] + list(collection.visited)
+            digested = _read_by_collection(cfg, paths, below, [f for f in collected if not elsewhere(f)])
+            files.update(_digests(cfg, digested, cache, started_ns))
+        new = Record(
+            tuple(tests), tuple(errors), status.now(), by, settings(cfg), files, tuple(visited), tuple(listing)
+        )
         fsio.write_json(cfg.layout.suite, new.as_dict())
     return True
 

@@ -27,6 +27,7 @@ def make_project(tmp_path: Path) -> config.Config:
         "tests/two/test_c.py": "def test_c():\n    pass\n",
         "tests/snippets/a.txt": "a\n",
         "tests/snippets/b.txt": "b\n",
+        "tests/one/data.json": "{}\n",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -215,3 +216,15 @@ def test_a_file_collected_without_tests_is_still_a_file_of_the_suite(tmp_path: P
     record = suite.read(cfg)
     assert record is not None and record.visited == visited
     assert record.test_files == ["tests/one/test_a.py", "tests/two/helpers.py"]
+
+
+def test_a_data_file_edited_is_the_readers_business_but_one_added_or_removed_is_the_suites(tmp_path: Path) -> None:
+    # Its readers' runs (their inputs hold it) collect their files again; an added file may be collected itself.
+    cfg, cache = make_project(tmp_path), DigestCache(None)
+    whole(cfg, cache)
+    data = cfg.root / "tests" / "one" / "data.json"
+    data.write_text('{"edited": true}\n')
+    assert suite.changes(cfg, suite.read(cfg), cache) == []
+
+    data.unlink()
+    assert suite.changes(cfg, suite.read(cfg), cache) == ["tests/one/data.json"]
