@@ -61,6 +61,24 @@ class Suite:
         return json.loads((self.output / name).read_text())
 
 
+def make(suite: Suite, target: str, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
+    """``make TARGET CONFIG=<suite's config>`` from the checkout, as a person types it; ``ok``: the status expected.
+
+    Whatever the caller's environment says about covsplit, a seed or a make
+    level, the run starts as a fresh shell's would.
+    """
+    drop = ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL", "SEED")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("COVSPLIT_")}
+    done = subprocess.run(
+        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
+         f"NOXFLAGS=--envdir {suite.envdir}", *args],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if ok is not None:
+        assert (done.returncode == 0) is ok, done.stdout[-4000:] + done.stderr[-4000:]
+    return done
+
+
 def copy_suite(tmp_path: Path, envdir: Path, project: Path, config_text: str | None = None) -> Suite:
     """Copy ``project`` to ``tmp_path/project`` and put a workers.toml beside it."""
     target = tmp_path / "project"

@@ -9,29 +9,15 @@ places them.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite, serial_against_split
+from e2e_support import FIXTURES, Suite, make, serial_against_split
 
 from covsplit import sharing
 
 pytestmark = pytest.mark.e2e
-
-
-def make(suite: Suite, target: str, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
-    done = subprocess.run(
-        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
-         f"NOXFLAGS=--envdir {suite.envdir}", *args],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if ok is not None:
-        assert (done.returncode == 0) is ok, done.stdout[-4000:] + done.stderr[-4000:]
-    return done
 
 
 def initialised(tmp_path: Path, envdir: Path, fixture: str, workers: int) -> Suite:

@@ -13,14 +13,13 @@ coverage equals a serial run file by file.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite, copy_suite, independent_run, line_facts
+from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make
 
 pytestmark = pytest.mark.e2e
 
@@ -28,17 +27,6 @@ WORKERS = ("worker1", "worker2", "worker3")
 USES_SUB = "tests/test_b.py::test_uses_sub"
 CACHED = "tests/test_cache.py::TestCached::test_cached"
 BROKEN = "tests/test_genuine.py::test_genuinely_broken"
-
-
-def make(suite: Suite, target: str, *args: str, passes: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
-    result = subprocess.run(
-        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
-         f"NOXFLAGS=--envdir {suite.envdir}", *args],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert (result.returncode == 0) is passes, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def outcomes(suite: Suite) -> dict[str, str]:
@@ -72,7 +60,7 @@ def test_split_caused_failures_are_diagnosed_and_fixed(
     suite = copy_suite(base, nox_envdir, FIXTURES / "splitdeps")
     (base / "workers.schedule.json").write_text((FIXTURES / "splitdeps" / "workers.schedule.json").read_text())
 
-    make(suite, "coverage-all", passes=False)
+    make(suite, "coverage-all", ok=False)
     first = outcomes(suite)
     assert {node for node, outcome in first.items() if outcome == "failed"} == {USES_SUB, CACHED, BROKEN}
     # Diagnosed by itself within the default budget, keyed by the runs it diagnosed.
@@ -98,7 +86,7 @@ def test_split_caused_failures_are_diagnosed_and_fixed(
     kept = tomllib.loads(suite.config.read_text())["project"]["keep_together"]
     assert kept == [by_test[USES_SUB]["group"], by_test[CACHED]["group"]]
 
-    make(suite, "coverage-all", passes=False)
+    make(suite, "coverage-all", ok=False)
     second = outcomes(suite)
     assert {node for node, outcome in second.items() if outcome == "failed"} == {BROKEN}
     assert sorted(second) == sorted(serial_collection(suite))

@@ -11,29 +11,17 @@ equals a serial run file by file.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite, copy_suite, independent_run, line_facts
+from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make
 
 pytestmark = pytest.mark.e2e
 
 WORKERS = ("worker1", "worker2", "worker3")
 HEAVY = "tests/test_heavy.py"
-
-
-def make(suite: Suite, target: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
-    result = subprocess.run(
-        ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
-         f"NOXFLAGS=--envdir {suite.envdir}", *args],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def ran(suite: Suite) -> Counter[str]:

@@ -145,8 +145,8 @@ WRITING_TESTS = {
             shutil.copy("data.txt", "out/copied.txt")
 
         def test_reads_only():
+            # Nothing another test writes: under xdist that test may not have run yet.
             assert Path("data.txt").read_text() == "input"
-            assert Path("out/written.txt").read_text() == "x"
 
         def test_a_subprocess_writes_unseen():
             subprocess.run([sys.executable, "-c", "open('by_subprocess.txt', 'w').write('x')"], check=True)
