@@ -55,10 +55,10 @@ def run(cfg: Config, python: str = sys.executable, env: Mapping[str, str] | None
     pytest_env = pytest_environment(cfg, cfg.layout.output_dir / ".coverage.collect", env)
     try:
         done = subprocess.run(
-            command(cfg, python), cwd=cfg.root, env=pytest_env, capture_output=True, text=True, timeout=cfg_timeout(cfg)
+            command(cfg, python), cwd=cfg.root, env=pytest_env, capture_output=True, text=True, timeout=_timeout(cfg)
         )
     except subprocess.TimeoutExpired:
-        print(f"collect: pytest did not finish collecting within {cfg_timeout(cfg):g} s", file=sys.stderr)
+        print(f"collect: pytest did not finish collecting within {_timeout(cfg):g} s", file=sys.stderr)
         return exits.FAILED
     collected = collection.read_collection(cfg.layout.collect_output)
     if collected is None:
@@ -75,6 +75,6 @@ def run(cfg: Config, python: str = sys.executable, env: Mapping[str, str] | None
     return exits.OK
 
 
-def cfg_timeout(cfg: Config) -> float:
+def _timeout(cfg: Config) -> float:
     """A collection is bounded by the longest time a worker may run."""
     return float(max((worker.timeout for worker in cfg.workers), default=3600))
