@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +79,27 @@ def make(suite: Suite, target: str, *args: str, ok: bool | None = True) -> subpr
     if ok is not None:
         assert (done.returncode == 0) is ok, done.stdout[-4000:] + done.stderr[-4000:]
     return done
+
+
+def started_tests(suite: Suite, workers: Iterable[str]) -> Counter[str]:
+    """Every test the workers' latest runs started, by node id, from their progress records."""
+    counts: Counter[str] = Counter()
+    for name in workers:
+        for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            if record.get("event") == "start":
+                counts[record["nodeid"]] += 1
+    return counts
+
+
+def serial_collection(suite: Suite, *options: str) -> list[str]:
+    """The node ids one serial ``pytest --collect-only tests`` lists, in worker1's virtualenv."""
+    done = subprocess.run(
+        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         *options, "tests"],
+        cwd=suite.root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [line for line in done.stdout.splitlines() if "::" in line]
 
 
 def copy_suite(tmp_path: Path, envdir: Path, project: Path, config_text: str | None = None) -> Suite:

@@ -13,13 +13,12 @@ coverage equals a serial run file by file.
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make
+from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make, serial_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +42,6 @@ def outcomes(suite: Suite) -> dict[str, str]:
     assert [node for node, n in counts.items() if n > 1] == []
     assert sorted(counts) == sorted(found)
     return found
-
-
-def serial_collection(suite: Suite) -> list[str]:
-    done = subprocess.run(
-        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=suite.root, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return [line for line in done.stdout.splitlines() if "::" in line]
 
 
 def test_split_caused_failures_are_diagnosed_and_fixed(

@@ -11,12 +11,10 @@ equals a serial run file by file.
 from __future__ import annotations
 
 import json
-import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make
+from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make, serial_collection, started_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -24,27 +22,8 @@ WORKERS = ("worker1", "worker2", "worker3")
 HEAVY = "tests/test_heavy.py"
 
 
-def ran(suite: Suite) -> Counter[str]:
-    """Every test the workers' latest runs started, by node id, from their progress records."""
-    counts: Counter[str] = Counter()
-    for name in WORKERS:
-        for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
-            record = json.loads(line)
-            if record.get("event") == "start":
-                counts[record["nodeid"]] += 1
-    return counts
-
-
-def serial_collection(suite: Suite) -> list[str]:
-    done = subprocess.run(
-        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=suite.root, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return [line for line in done.stdout.splitlines() if "::" in line]
-
-
 def assert_each_test_once_and_exact(suite: Suite, tmp_path: Path) -> None:
-    counts = ran(suite)
+    counts = started_tests(suite, WORKERS)
     assert sorted(counts) == sorted(serial_collection(suite))
     assert [node for node, n in counts.items() if n > 1] == []
     serial = independent_run(suite.venv_python("worker1"), suite.root, ["tests"], ["pkg"], tmp_path / "serial")
@@ -87,7 +66,7 @@ def test_a_slow_file_is_shared_and_each_test_runs_once(tmp_path_factory: pytest.
     )
     heavy.write_text(text + "\n\ndef test_added_later():\n    assert work(2, pause=0) == 1\n")
     make(suite, "coverage-all")
-    counts = ran(suite)
+    counts = started_tests(suite, WORKERS)
     assert counts[f"{HEAVY}::test_added_later"] == 1
     assert counts[f"{HEAVY}::TestClassify::test_large"] == 1
     assert f"{HEAVY}::TestClassify::test_zero" not in counts

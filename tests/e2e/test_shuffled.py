@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections import Counter
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite, copy_suite, line_facts, make
+from e2e_support import FIXTURES, REPO, Suite, copy_suite, line_facts, make, serial_collection, started_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -30,25 +29,6 @@ def pending(suite: Suite, **env: str) -> subprocess.CompletedProcess[str]:
         env={**base, "PYTHONPATH": str(REPO / "scripts"), "COVSPLIT_CONFIG": str(suite.config), **env},
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-
-
-def started(suite: Suite) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for name in WORKERS:
-        for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
-            record = json.loads(line)
-            if record.get("event") == "start":
-                counts[record["nodeid"]] += 1
-    return counts
-
-
-def serial_collection(suite: Suite) -> list[str]:
-    done = subprocess.run(
-        [str(suite.venv_python("worker1")), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "tests"],
-        cwd=suite.root, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return [line for line in done.stdout.splitlines() if "::" in line]
 
 
 def facts(suite: Suite) -> dict[str, tuple]:
@@ -67,8 +47,8 @@ def test_one_seed_for_every_worker_said_and_repeated(tmp_path_factory: pytest.Te
     report = (suite.output / "report.md").read_text()
     assert "seed 1234" in report and "SEED=1234" in report and "varies between runs by design" in report
     assert "seed 1234" in (suite.output / "report.html").read_text()
-    counts = started(suite)
-    assert sorted(counts) == sorted(serial_collection(suite))
+    counts = started_tests(suite, WORKERS)
+    assert sorted(counts) == sorted(serial_collection(suite, "-p", "no:randomly"))
     assert max(counts.values()) == 1
     before = facts(suite)
     assert set(before) == {"pkg/__init__.py", "pkg/dice.py", "pkg/state.py"}
