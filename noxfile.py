@@ -141,7 +141,8 @@ def tests(session: nox.Session) -> None:
     """The suite's own unit and end-to-end tests, in two processes (each test module whole in one)."""
     install(session, [("-r", str(REQUIREMENTS / "dev.txt"))], HERE)
     # loadfile: an end-to-end module's steps share one project and run in order.
-    session.run("python", "-m", "pytest", "tests", "-n", "2", "--dist", "loadfile", *session.posargs)
+    # No path here: pytest's testpaths (tests/) unless ARGS names some, so `make test ARGS=tests/unit/x.py` runs x.
+    session.run("python", "-m", "pytest", "-n", "2", "--dist", "loadfile", *session.posargs)
 
 
 @nox.session(default=False)
