@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make, serial_collection
+from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make, serial_collection, started_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -31,14 +30,12 @@ BROKEN = "tests/test_genuine.py::test_genuinely_broken"
 def outcomes(suite: Suite) -> dict[str, str]:
     """Every test the workers' latest runs finished, with its outcome, from their progress records."""
     found: dict[str, str] = {}
-    counts: Counter[str] = Counter()
     for name in WORKERS:
         for line in (suite.output / f"{name}_progress.jsonl").read_text().splitlines():
             record = json.loads(line)
-            if record.get("event") == "start":
-                counts[record["nodeid"]] += 1
             if "outcome" in record and found.get(record["nodeid"]) != "failed":
                 found[record["nodeid"]] = "failed" if record["outcome"] in ("failed", "error") else record["outcome"]
+    counts = started_tests(suite, WORKERS)
     assert [node for node, n in counts.items() if n > 1] == []
     assert sorted(counts) == sorted(found)
     return found
