@@ -14,7 +14,7 @@ NOXFLAGS ?=
 .PHONY: help coverage-all coverage-seq aggregate report init plan check diagnose matrix test lint bench clean
 
 help:
-	@echo "make coverage-all   run the workers whose data cannot be reused, in parallel, then aggregate and report (FULL=1: all; SEED=n: the shuffle's seed)"
+	@echo "make coverage-all   run the workers whose data cannot be reused, in parallel, then aggregate and report (RETRY=1: failed ones too; FULL=1: all; SEED=n: the shuffle's seed)"
 	@echo "make coverage-seq   the same, one worker after the other"
 	@echo "make workerN        one worker ($$($(COVSPLIT) workers | tr '\n' ' '))"
 	@echo "make init ROOT=path/to/repo [WORKERS=5]   a workers.toml for your repository, planned"
@@ -27,8 +27,8 @@ $(NOX): scripts/requirements/bootstrap.txt
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements/bootstrap.txt
 	@touch $(NOX)
 
-# Only the workers whose data cannot be reused run (stale, failed, crashed, never run, another config's;
-# FULL=1: every worker), with nox's own parallel runner; a failed worker stops neither the others nor the
+# Only the workers whose data cannot be reused run (stale, crashed, never run, another config's; RETRY=1: the
+# failed ones too; FULL=1: every worker), with nox's own parallel runner; a failed worker stops neither the others nor the
 # aggregate and report that show it (they run after, not requires=). The aggregate writes the report in its
 # own process (`-- --report`); when nothing it reads changed, the verdict it had is printed instead.
 # Status 2 from nox: workers.toml is wrong and nothing ran, stop.  One seed per run for suites whose plugins
@@ -37,7 +37,7 @@ coverage-all: $(NOX)
 	@status=0; export COVSPLIT_RUN_STARTED=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
 	$(if $(SEED),export COVSPLIT_SEED='$(SEED)';) \
 	export COVSPLIT_RUN_SEED=$${COVSPLIT_SEED:-$$(( $$(od -An -N4 -tu4 /dev/urandom) % 999999 + 1 ))}; \
-	workers=$$($(COVSPLIT) pending $(if $(FULL),--full)) || exit $$?; \
+	workers=$$($(COVSPLIT) pending $(if $(FULL),--full) $(if $(RETRY),--retry)) || exit $$?; \
 	if [ -n "$$workers" ]; then \
 	  jobs=$(if $(JOBS),$(JOBS),$$($(COVSPLIT) jobs $$workers 2>/dev/null || echo 1)); \
 	  COVSPLIT_DEFER_REPORTS=1 COVSPLIT_JOBS=$$jobs $(NOX) $(NOXFLAGS) -j $$jobs -s $$workers || status=$$?; \

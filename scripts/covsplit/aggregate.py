@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import exits, fsio, inputs, lock, outputs, status, suite
+from covsplit import exits, fsio, inputs, lock, outputs, reuse, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 from covsplit.markdown_escape import md_cell, md_code
@@ -105,75 +105,6 @@ def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) ->
             path = path.relative_to(prefix)
         groups[path.parts[0] if len(path.parts) > 1 else path.stem].append(entry["summary"])
     return {package: figures(summaries) for package, summaries in sorted(groups.items())}
-
-
-def worker_states(cfg: Config, cache: DigestCache | None = None) -> list[dict[str, Any]]:
-    """Each worker's state, whether it left coverage data, and what changed since it ran (``stale``)."""
-    cache = cache or DigestCache(None)
-    # Read once for every worker: what any worker's last run wrote is no worker's input.
-    written = outputs.known(cfg)
-    states = []
-    for worker in cfg.workers:
-        paths = cfg.layout.worker(worker.name)
-        record = status.read(paths.status)
-        foreign = _foreign_config(record.get("config"), cfg)
-        finished = record["state"] in (status.PASSED, status.FAILED) and not foreign
-        states.append(
-            {
-                "name": worker.name,
-                "title": worker.title,
-                "state": record["state"],
-                "message": record.get("message", ""),
-                "data_file": paths.data_file.exists(),
-                "root": record.get("root"),
-                "started_at": record.get("started_at"),
-                "finished_at": record.get("finished_at"),
-                "seed": record.get("seed"),
-                "shuffled_by": record.get("shuffled_by") or [],
-                # Two configs beside each other share coverage_output/: whose run is this?
-                "foreign_config": foreign,
-                # Measured against other versions of its inputs: never combined.
-                "stale": inputs.stale_reasons(cfg, worker, record, cache, written) if finished else [],
-            }
-        )
-    return states
-
-
-def usable(state: Mapping[str, Any]) -> bool:
-    """Whether a worker's data goes into the combined data: this config's, present, and measured on this tree."""
-    return bool(state["data_file"]) and not state["foreign_config"] and not state.get("stale")
-
-
-def _foreign_config(recorded: Any, cfg: Config) -> str:
-    """The other config a status was written for ("" when it is this one, or a machine's own copy of it)."""
-    if not isinstance(recorded, str) or not recorded:
-        return ""
-    # Outputs sit beside their config, so only configs in one folder can share them; and on a CI
-    # fleet each machine has its own checkout path for the same file.  So the file's name decides.
-    return "" if Path(recorded).name == cfg.path.name else recorded
-
-
-def missing_workers(states: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Workers whose data cannot be trusted to be complete, with the reason."""
-    missing = []
-    for state in states:
-        reason = ""
-        if state.get("foreign_config"):
-            reason = (
-                f"its files were written by a run of another config ({state['foreign_config']}); "
-                "run this config's worker"
-            )
-        elif state["state"] in (status.NOT_RUN, status.CRASHED, status.TIMEOUT, status.RUNNING):
-            reason = state["message"] or state["state"]
-        elif not state["data_file"]:
-            reason = "the worker finished but left no coverage data file"
-        elif state.get("stale"):
-            reason = f"its inputs changed since it ran ({state.get('started_at')}): " + ", ".join(state["stale"])
-            missing.append({"worker": state["name"], "state": status.STALE, "reason": reason})
-            continue
-        if reason:
-            missing.append({"worker": state["name"], "state": state["state"], "reason": reason})
-    return missing
 
 
 def file_rows(cfg: Config, combined: Mapping[str, Any]) -> dict[str, FileCounts]:
@@ -308,16 +239,16 @@ def _run_locked(cfg: Config) -> int:
 
     generated_at = status.now()
     cache = DigestCache(cfg.layout.digest_cache)
-    states = worker_states(cfg, cache)
-    inputs_digest = inputs.combined_digest(cfg, cache, {s["name"]: s["stale"] for s in states}, inputs.own_code())
+    states = reuse.states(cfg, cache)
+    inputs_digest = inputs.combined_digest(cfg, cache, reuse.changes_by_worker(states), inputs.own_code())
     cache.save()
-    missing = missing_workers(states)
+    missing = reuse.missing(states)
     # Which tests ran is checked only when every worker's data is in: a missing worker is named already.
-    tests = suite.check_run(cfg, [s["name"] for s in states], cache) if not missing else suite.Check(None)
+    tests = suite.check_run(cfg, [s.name for s in states], cache) if not missing else suite.Check(None)
     cache.save()
-    data_files = [cfg.layout.worker(s["name"]).data_file for s in states if usable(s)]
+    data_files = [cfg.layout.worker(s.name).data_file for s in states if s.combinable]
     # Where each worker's checkout was: on a fleet every machine may have its own path.
-    roots = [str(state["root"]) for state in states if state.get("root")]
+    roots = [state.root for state in states if state.root]
     cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
     combined = coverage_data.write_combined_reports(
         cfg,
@@ -326,7 +257,7 @@ def _run_locked(cfg: Config) -> int:
         cfg.layout.coverage_xml,
         cfg.layout.combined_html,
     )
-    foreign = {s["name"] for s in states if s["foreign_config"]}
+    foreign = {s.name for s in states if s.foreign_config}
     for worker in cfg.workers:
         # Another config's worker keeps its own files: this run must not overwrite them.
         if worker.name not in foreign:
@@ -358,13 +289,14 @@ def _run_locked(cfg: Config) -> int:
             "tests": tests.as_dict(),
             "workers": [
                 {
-                    "name": s["name"],
-                    "state": s["state"],
-                    "started_at": s["started_at"],
-                    "finished_at": s["finished_at"],
-                    "data_file": s["data_file"],
-                    "stale": s["stale"],
-                    "coverage": per_worker[s["name"]].as_dict(),
+                    "name": s.name,
+                    "state": s.state,
+                    "standing": s.standing.value,
+                    "started_at": s.started_at,
+                    "finished_at": s.finished_at,
+                    "data_file": s.has_data,
+                    "stale": list(s.changes),
+                    "coverage": per_worker[s.name].as_dict(),
                 }
                 for s in states
             ],

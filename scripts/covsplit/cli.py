@@ -47,10 +47,11 @@ def parser() -> argparse.ArgumentParser:
     jobs = command("jobs", "how many workers to run at once, from the memory earlier runs needed")
     jobs.add_argument("names", nargs="*", help="size for these workers only (default: every worker)")
     pending = command(
-        "pending", "the workers make coverage-all must run: stale, failed, crashed, never run (the others are reused)"
+        "pending", "the workers make coverage-all must run: stale, crashed, never run (the others are reused)"
     )
     pending.add_argument("names", nargs="*", help="consider these workers only (a CI job: its own worker)")
     pending.add_argument("--full", action="store_true", help="every worker, whatever changed")
+    pending.add_argument("--retry", action="store_true", help="also the workers whose tests failed")
     pending.add_argument(
         "--aggregate", action="store_true", help='print "aggregate" when the aggregate and report must run again'
     )
@@ -170,7 +171,7 @@ def _jobs(args: argparse.Namespace, cfg: config.Config) -> int:
 def _pending(args: argparse.Namespace, cfg: config.Config) -> int:
     from covsplit import pending
 
-    return pending.run(cfg, full=args.full, combined=args.aggregate, only=args.names)
+    return pending.run(cfg, full=args.full, combined=args.aggregate, only=args.names, retry=args.retry)
 
 
 def _worker_reports(args: argparse.Namespace, cfg: config.Config) -> int:

@@ -1,10 +1,12 @@
 """What ``make coverage-all`` must run: the workers whose data cannot be reused, and whether the aggregate must run.
 
-A worker's data is reused, whenever it was measured, when its run passed,
-was made for this config, left its data file and every input it recorded
-still matches the tree (:mod:`covsplit.inputs`).  Every other worker runs:
-stale, failed (a flaky test gets its second chance), crashed, timed out,
-never run, or run for another config.  The aggregate and report run again
+A worker's data is reused, whenever it was measured, when its run
+finished (passed, or failed: a failure whose inputs did not change is
+reported again, not re-run), was made for this config, left its data file
+and every input it recorded still matches the tree (the rule is
+:mod:`covsplit.reuse`'s).  Every other worker runs: stale, crashed, timed
+out, never run, or run for another config; ``RETRY=1`` also runs the failed
+ones, ``FULL=1`` every one.  The aggregate and report run again
 when anything they read changed (:func:`covsplit.inputs.combined_digest`);
 with nothing changed, ``make coverage-all`` runs nothing and prints the
 verdict it had.
@@ -17,43 +19,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from covsplit import aggregate, capacity, exits, fsio, inputs, shuffle, status, suite
+from covsplit import aggregate, capacity, exits, fsio, inputs, reuse, shuffle, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 
 
-@dataclass(frozen=True)
-class Decision:
-    """One worker: run it (and why) or reuse its data (measured when)."""
-
-    worker: str
-    run: bool
-    why: str
-
-
-def decide(cfg: Config, cache: DigestCache, full: bool = False, seed: int | None = None) -> list[Decision]:
-    """Run or reuse, for each worker in order; ``seed``: the one a person asked for (``SEED=n``), if any."""
-    decisions = []
-    for state in aggregate.worker_states(cfg, cache):
-        name = state["name"]
-        if full:
-            why, run = "FULL=1", True
-        elif state["foreign_config"]:
-            why, run = f"its files are another config's ({state['foreign_config']})", True
-        elif state["state"] != status.PASSED:
-            why, run = state["state"], True
-        elif not state["data_file"]:
-            why, run = "it left no coverage data", True
-        elif state["stale"]:
-            why, run = "stale: " + ", ".join(state["stale"]), True
-        elif shuffle.seed_differs(state["seed"] if state["shuffled_by"] else None, seed):
-            why, run = shuffle.seed_differs(state["seed"], seed), True
-        else:
-            why, run = f"inputs unchanged since it ran, {state.get('finished_at') or '?'}", False
-        decisions.append(Decision(name, run, why))
-    return decisions
+def decide(
+    cfg: Config, cache: DigestCache, full: bool = False, seed: int | None = None, retry: bool = False
+) -> list[reuse.Decision]:
+    """Run or reuse, for each worker in order (:func:`covsplit.reuse.decide`)."""
+    return [reuse.decide(state, full, retry, seed) for state in reuse.states(cfg, cache)]
 
 
 def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
@@ -70,11 +46,11 @@ def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
     diagnosis = layout.diagnosis_json
     if diagnosis.exists() and diagnosis.stat().st_mtime_ns > layout.report_md.stat().st_mtime_ns:
         return False
-    stale = {s["name"]: s["stale"] for s in aggregate.worker_states(cfg, cache)}
-    return recorded.get("inputs_digest") == inputs.combined_digest(cfg, cache, stale, inputs.own_code())
+    changed = reuse.changes_by_worker(reuse.states(cfg, cache))
+    return recorded.get("inputs_digest") == inputs.combined_digest(cfg, cache, changed, inputs.own_code())
 
 
-def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[str] = ()) -> int:
+def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[str] = (), retry: bool = False) -> int:
     """Print the worker sessions to run (one line), or with ``combined`` "aggregate" when it must run; say why.
 
     ``only`` limits the answer to those workers (a CI job asking about its own).
@@ -91,7 +67,7 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
     except shuffle.SeedError as exc:
         print(f"covsplit: {exc}", file=sys.stderr)
         return exits.CONFIG
-    decisions = [d for d in decide(cfg, cache, full, seed) if not only or d.worker in only]
+    decisions = [d for d in decide(cfg, cache, full, seed, retry) if not only or d.worker in only]
     cache.save()
     running = [d for d in decisions if d.run]
     reused = [d for d in decisions if not d.run]

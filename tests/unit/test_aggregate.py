@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import aggregate, status
+from covsplit import aggregate, reuse, status
 from covsplit.numbers import Counts
 
 
@@ -53,24 +53,37 @@ def test_gate_is_exact_at_the_edge() -> None:
     assert line.passed
 
 
+def _state(name: str, state: str, message: str = "", has_data: bool = True, **fields: object) -> reuse.WorkerState:
+    values: dict[str, object] = dict(
+        name=name, title="", state=state, message=message, has_data=has_data, root=None, started_at=None,
+        finished_at=None, seed=None, shuffled_by=(), outcomes=None, foreign_config="", changes=(),
+    )  # fmt: skip
+    return reuse.WorkerState(**(values | fields))  # type: ignore[arg-type]
+
+
 def test_partial_detection_names_each_worker_and_why() -> None:
     states = [
-        {"name": "worker1", "state": status.PASSED, "message": "", "data_file": True},
-        {"name": "worker2", "state": status.FAILED, "message": "", "data_file": True},
-        {"name": "worker3", "state": status.NOT_RUN, "message": "no status file", "data_file": False},
-        {"name": "worker4", "state": status.CRASHED, "message": "pytest died from signal 9", "data_file": True},
-        {"name": "worker5", "state": status.PASSED, "message": "", "data_file": False},
-        {"name": "worker6", "state": status.TIMEOUT, "message": "", "data_file": True},
+        _state("worker1", status.PASSED),
+        _state("worker2", status.FAILED),
+        _state("worker3", status.NOT_RUN, "no status file", has_data=False),
+        _state("worker4", status.CRASHED, "pytest died from signal 9"),
+        _state("worker5", status.PASSED, has_data=False),
+        _state("worker6", status.TIMEOUT),
+        _state("worker7", status.PASSED, changes=("pkg/a.py changed",)),
     ]
-    missing = aggregate.missing_workers(states)
+    missing = reuse.missing(states)
     assert [(m["worker"], m["state"]) for m in missing] == [
         ("worker3", "not run"),
         ("worker4", "crashed"),
         ("worker5", "passed"),
         ("worker6", "timeout"),
+        ("worker7", "stale"),
     ]
     assert missing[1]["reason"] == "pytest died from signal 9"
     assert "no coverage data" in missing[2]["reason"]
+    assert missing[4]["reason"].endswith("pkg/a.py changed")
+    # A failed worker's data is complete and combined; a crashed one's kept data is combined, and named missing.
+    assert [s.name for s in states if s.combinable] == ["worker1", "worker2", "worker4", "worker6"]
 
 
 def test_packages_group_top_level_folders_and_respect_source_dir() -> None:
@@ -108,11 +121,11 @@ def test_worker_states_read_status_files(tmp_path: Path) -> None:
     path.write_text('[project]\nroot = "proj"\nsource = ["pkg"]\n[workers.w1]\nmodules = ["pkg"]\n')
     cfg = config.load(path)
     paths = cfg.layout.worker("w1")
-    assert aggregate.worker_states(cfg)[0]["state"] == status.NOT_RUN
+    assert reuse.states(cfg)[0].state == status.NOT_RUN
     status.write(paths.status, {"state": status.PASSED})
     paths.data_file.write_bytes(b"")
-    state = aggregate.worker_states(cfg)[0]
-    assert (state["state"], state["data_file"]) == (status.PASSED, True)
+    state = reuse.states(cfg)[0]
+    assert (state.state, state.has_data, state.standing) == (status.PASSED, True, reuse.Standing.STALE)
 
 
 @pytest.mark.parametrize("state", [status.RUNNING])
@@ -121,7 +134,7 @@ def test_a_running_worker_on_another_host_is_missing(tmp_path: Path, state: str)
     status.write(path, {"state": state, "host": "elsewhere", "pid": 1})
     record = status.read(path)
     assert record["state"] == status.RUNNING
-    assert aggregate.missing_workers([{"name": "w", "state": record["state"], "message": "", "data_file": True}])
+    assert reuse.missing([_state("w", record["state"])])
 
 
 def test_titles_with_pipes_and_tags_keep_the_aggregate_table_whole(tmp_path: Path) -> None:

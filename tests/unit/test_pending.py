@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
+import pytest
 from test_inputs import make_project, observed
 
-from covsplit import config, fsio, inputs, pending, status
+from covsplit import config, fsio, inputs, pending, reuse, status
 from covsplit.digests import DigestCache
 
 
@@ -26,8 +28,8 @@ def finished(cfg: config.Config, name: str, state: str = status.PASSED, **overri
     )
 
 
-def decisions(cfg: config.Config, full: bool = False) -> dict[str, tuple[bool, str]]:
-    return {d.worker: (d.run, d.why) for d in pending.decide(cfg, DigestCache(None), full)}
+def decisions(cfg: config.Config, full: bool = False, retry: bool = False) -> dict[str, tuple[bool, str]]:
+    return {d.worker: (d.run, d.why) for d in pending.decide(cfg, DigestCache(None), full, retry=retry)}
 
 
 def test_a_passed_worker_whose_inputs_hold_is_reused_and_every_other_runs(tmp_path: Path) -> None:
@@ -40,12 +42,28 @@ def test_a_passed_worker_whose_inputs_hold_is_reused_and_every_other_runs(tmp_pa
     assert decisions(cfg, full=True)["worker1"] == (True, "FULL=1")
 
 
-def test_failed_stale_foreign_or_dataless_workers_run(tmp_path: Path) -> None:
+def test_a_failure_whose_inputs_hold_is_reused_until_retry_or_an_input_changes(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    finished(cfg, "worker1", status.FAILED)
+    finished(cfg, "worker1", status.FAILED, outcomes={"tests": 3, "passed": 1, "failed": 1, "errors": 1})
+    assert decisions(cfg)["worker1"] == (False, "2 failed, inputs unchanged since it ran, 2026-12-04T10:00:00+00:00")
+    assert decisions(cfg, retry=True)["worker1"] == (True, "RETRY=1: 2 failed")
+    (cfg.root / "pkg/a.py").write_text("def a():\n    return 2\n")
+    assert decisions(cfg)["worker1"] == (True, "stale: pkg/a.py changed")
+
+
+@pytest.mark.parametrize("state", [status.CRASHED, status.TIMEOUT, status.RUNNING])
+def test_a_run_that_did_not_finish_is_never_reused(tmp_path: Path, state: str) -> None:
+    cfg = make_project(tmp_path)
+    # Its data file and recorded inputs are in place (a crash keeps the data saved before it): still run again.
+    finished(cfg, "worker1", state, host=status.host(), pid=os.getpid() if state == status.RUNNING else 1)
+    found = decisions(cfg)["worker1"]
+    assert found[0] and found[1] in (state, status.CRASHED)
+
+
+def test_stale_foreign_or_dataless_workers_run(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
     finished(cfg, "worker2", config=str(tmp_path / "other" / "elsewhere.toml"))
     found = decisions(cfg)
-    assert found["worker1"] == (True, status.FAILED)
     assert found["worker2"][0] and "another config's" in found["worker2"][1]
 
     finished(cfg, "worker1")
@@ -65,7 +83,7 @@ def test_the_aggregate_is_current_only_for_exactly_what_it_read(tmp_path: Path) 
     assert not pending.aggregate_current(cfg, DigestCache(None))  # it never ran
 
     def aggregated() -> None:
-        stale = {s["name"]: s["stale"] for s in pending.aggregate.worker_states(cfg, DigestCache(None))}
+        stale = {s.name: list(s.changes) for s in reuse.states(cfg, DigestCache(None))}
         digest = inputs.combined_digest(cfg, DigestCache(None), stale, inputs.own_code())
         fsio.write_json(layout.aggregate_json, {"schema": pending.aggregate.SCHEMA, "inputs_digest": digest})
         for path in (layout.report_md, layout.report_html):

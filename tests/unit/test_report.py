@@ -521,8 +521,8 @@ def test_stale_aggregate_is_flagged(tmp_path: Path) -> None:
         generated_at="2026-11-24T11:00:00+00:00",
     )
     model, md, _ = render(cfg)
-    assert model.combined is not None and model.combined.stale == ("worker1", "worker2")
-    assert "> **Stale**" in md
+    assert model.combined is not None and model.combined.outdated_by == ("worker1", "worker2")
+    assert "> **Out of date**" in md
     assert any(s.startswith(f"Rerun `{run(cfg, 'aggregate')}`") for s in phrased(model))
 
 

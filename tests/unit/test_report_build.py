@@ -104,10 +104,10 @@ def test_a_worker_that_finished_when_the_aggregate_was_made_is_not_stale(cfg: co
     same = record(finished_at="2026-11-24T12:05:00+00:00")
     later = record(finished_at="2026-11-24T12:05:01+00:00")
     c = build(cfg, {"worker1": same, "worker2": later}, aggregate()).combined
-    assert c is not None and c.stale == ("worker2",)
+    assert c is not None and c.outdated_by == ("worker2",)
     # An aggregate without its own time cannot be called stale.
     c = build(cfg, {"worker1": same, "worker2": later}, aggregate(generated_at="")).combined
-    assert c is not None and c.stale == () and c.generated_at == "n/a"
+    assert c is not None and c.outdated_by == () and c.generated_at == "n/a"
 
 
 def test_the_aggregate_problem_given_is_kept_and_none_is_made_up_when_there_is_data(cfg: config.Config) -> None:

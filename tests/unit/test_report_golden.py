@@ -42,7 +42,7 @@ def failed_and_crashed(cfg: config.Config) -> None:
     )
 
 
-def stale(cfg: config.Config) -> None:
+def outdated(cfg: config.Config) -> None:
     all_green(cfg)
     write_aggregate(
         cfg,
@@ -83,7 +83,7 @@ def much_to_do(cfg: config.Config) -> config.Config:
 SCENARIOS: dict[str, Callable[[config.Config], config.Config | None]] = {
     "passing": passing,
     "failed_and_crashed": failed_and_crashed,
-    "stale": stale,
+    "outdated": outdated,
     "nothing_run": nothing_run,
     "much_to_do": much_to_do,
 }

@@ -67,7 +67,7 @@ def test_not_clear_without_combined_data() -> None:
 def test_not_clear_when_the_combined_data_is_partial_or_stale() -> None:
     missing = (MissingWorker("beta", "stale", "its tests changed"),)
     assert not all_clear(model(combined=combined(complete=False, missing=missing)))
-    assert not all_clear(model(combined=combined(stale=("beta",))))
+    assert not all_clear(model(combined=combined(outdated_by=("beta",))))
 
 
 def test_not_clear_when_a_gate_fails_but_a_gate_without_figures_does_not_block() -> None:
@@ -140,6 +140,20 @@ def test_a_worker_that_ran_before_this_run_is_marked_reused() -> None:
     assert "reused" not in lines["beta"]
     # Without a run start nothing is called reused.
     assert "reused" not in render_verdict(model(before, after), "r")
+
+
+def test_a_reused_failure_says_its_inputs_are_unchanged_and_how_to_run_it_again() -> None:
+    since = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)
+    outcomes = {"tests": 4, "passed": 2, "failed": 2, "errors": 0, "skipped": 0}
+    before = worker("alpha", status.FAILED, ran_at=since - timedelta(minutes=5), date="2026-11-24 12:00:00 UTC")
+    before = replace(before, outcomes=outcomes)
+    line = lines_by_worker(render_verdict(model(before, worker("beta")), "r", since))["alpha"]
+    assert "2 passed, 2 failed" in line
+    assert "reused from 2026-11-24 12:00:00 UTC: inputs unchanged; run them again: make coverage-all RETRY=1" in line
+    # Failed in this very run: run it again by itself.
+    now = replace(before, ran_at=since + timedelta(minutes=1))
+    line = lines_by_worker(render_verdict(model(now, worker("beta")), "r", since))["alpha"]
+    assert "reused" not in line and "run it again: make alpha" in line
 
 
 def test_a_worker_that_never_ran_is_not_called_reused() -> None:

@@ -198,7 +198,7 @@ def test_combined_data_is_gated_by_todays_thresholds(cfg: config.Config) -> None
     totals = {"files": 3, "statements": 200, "covered_lines": 159, "branches": 10, "covered_branches": 9}
     model = build(cfg, {"worker1": record(), "worker2": record()}, aggregate(totals=totals))
     c = model.combined
-    assert isinstance(c, CombinedModel) and c.complete and c.stale == ()
+    assert isinstance(c, CombinedModel) and c.complete and c.outdated_by == ()
     assert [(g.name, g.failed) for g in c.gates] == [("line", True), ("branch", False)]
     assert c.gate_counts == {"line": (159, 200), "branch": (9, 10)}
     assert c.generated_at == "2026-11-24 12:05:00 UTC"
@@ -215,7 +215,7 @@ def test_an_aggregate_with_missing_workers_or_without_true_is_partial(cfg: confi
 def test_a_worker_that_finished_after_the_aggregate_makes_it_stale(cfg: config.Config) -> None:
     later = record(finished_at="2026-11-24T12:06:00+00:00")
     model = build(cfg, {"worker1": record(), "worker2": later}, aggregate())
-    assert model.combined is not None and model.combined.stale == ("worker2",)
+    assert model.combined is not None and model.combined.outdated_by == ("worker2",)
     # Its coverage is its own run's, not the older aggregate's figure for its modules.
     assert [w.coverage_scope for w in model.workers] == [WHOLE_SUITE, ""]
 

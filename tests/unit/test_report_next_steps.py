@@ -90,7 +90,7 @@ def combined(**fields: Any) -> CombinedModel:
         "files": 2,
         "coverage": Counts.total([FULL, FULL]),
         "gates": (Gate("line", 80, Fraction(100)), Gate("branch", 90, Fraction(100))),
-        "stale": (),
+        "outdated_by": (),
         "html_href": None,
     }
     values.update(fields)
@@ -206,6 +206,7 @@ def test_a_failed_worker_lists_its_categories_and_where_they_are() -> None:
         analysis="alpha_failure_analysis.md",
         command="nox -s alpha",
         serial_command="cd /project && python -m pytest tests",
+        retry_command="make coverage-all RETRY=1",
         diagnose_command="make diagnose",
     )
     # Only the categories whose files are known are listed one by one.
@@ -237,7 +238,7 @@ def test_a_stale_worker_is_refreshed_with_the_aggregate_and_the_report() -> None
 
 
 def test_workers_newer_than_the_aggregate_ask_for_it_again() -> None:
-    m = model(combined=combined(stale=("alpha",)))
+    m = model(combined=combined(outdated_by=("alpha",)))
     assert steps(m) == (RerunAggregate(("alpha",), "nox -s aggregate"),)
 
 
@@ -351,7 +352,7 @@ def test_steps_come_in_the_order_they_should_be_taken() -> None:
                 files=(low_file("pkg/b.py", "beta", 0),),
             ),
         ),
-        combined=combined(stale=("beta",), gates=(Gate("line", 80, Fraction(50)),)),
+        combined=combined(outdated_by=("beta",), gates=(Gate("line", 80, Fraction(50)),)),
     )
     assert [s.kind for s in steps(m)] == [
         "rerun",

@@ -92,9 +92,15 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         line, branch = (percent_text(cov.line_percent), percent_text(cov.branch_percent)) if cov else ("n/a", "n/a")
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
-        if since is not None and w.ran_at is not None and w.ran_at < since and w.state != status.NOT_RUN:
+        reused = since is not None and w.ran_at is not None and w.ran_at < since and w.state != status.NOT_RUN
+        if reused and w.state == status.FAILED:
+            # Its inputs did not change, so it was not run: a failure is reported again, as make reports a target.
+            seconds += (
+                f", reused from {w.date}: inputs unchanged; run them again: {model.invoke.make('coverage-all')} RETRY=1"
+            )
+        elif reused:
             seconds += f", reused from {w.date}"
-        if w.state != status.PASSED:
+        if w.state != status.PASSED and not (reused and w.state == status.FAILED):
             seconds += f"; run it again: {model.invoke.make(w.name)}"
         lines.append(
             f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "
@@ -124,7 +130,7 @@ def all_clear(model: ReportModel) -> bool:
     return (
         c is not None
         and c.complete
-        and not c.stale
+        and not c.outdated_by
         and all(g.passed is not False for g in c.gates)
         and all(w.state == status.PASSED for w in model.workers)
     )

@@ -71,12 +71,12 @@ def _combined_model(
             )
 
     made = parse_time(aggregate.get("generated_at"))
-    stale = []
+    outdated_by = []
     if made is not None:
         for name, record in statuses.items():
             finished = parse_time(record.get("finished_at"))
             if finished is not None and finished > made:
-                stale.append(name)
+                outdated_by.append(name)
 
     href = os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir)
     tests = as_dict(aggregate.get("tests"))
@@ -89,7 +89,7 @@ def _combined_model(
         files=totals.files,
         coverage=totals,
         gates=tuple(gates),
-        stale=tuple(stale),
+        outdated_by=tuple(outdated_by),
         html_href=href if existing is None or href in existing else None,
         tests_problems=tuple(str(p) for p in problems) if isinstance(problems, list) else (),
         tests_unverified=str(tests.get("unverified") or ""),

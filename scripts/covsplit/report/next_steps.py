@@ -97,6 +97,7 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                     analysis=analysis if any(href == analysis for _, href in w.artifacts) else None,
                     command=run.nox("-s", w.name),
                     serial_command=model.serial_command,
+                    retry_command=run.make("coverage-all") + " RETRY=1",
                     diagnosed=diagnosed[:MAX_DIAGNOSED_LISTED],
                     diagnosed_more=max(0, len(diagnosed) - MAX_DIAGNOSED_LISTED),
                     diagnosis_note="" if diagnosed else model.diagnosis_note,
@@ -117,8 +118,8 @@ def with_next_steps(model: ReportModel) -> ReportModel:
             steps.append(
                 Refresh(stale, run.nox("-s", *(m.name for m in stale), "aggregate", "report"), run.make("coverage-all"))
             )
-        if combined.stale:
-            steps.append(RerunAggregate(combined.stale, run.nox("-s", "aggregate")))
+        if combined.outdated_by:
+            steps.append(RerunAggregate(combined.outdated_by, run.nox("-s", "aggregate")))
         if combined.tests_problems:
             steps.append(MatchSuite(combined.tests_problems, run.nox("-s", "plan")))
         steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]

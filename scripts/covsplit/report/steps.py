@@ -98,6 +98,8 @@ class FixFailures(_Step):
     command: str
     # The suite in its usual order, in one process: failures that pass there come from the split (test order).
     serial_command: str = ""
+    # `make coverage-all` reuses a failure whose inputs did not change (covsplit.reuse): this runs it again.
+    retry_command: str = ""
     # What the diagnosis of this worker's latest run found, per failed test (empty: not diagnosed).
     diagnosed: tuple[Diagnosed, ...] = ()
     diagnosed_more: int = 0  # findings beyond those listed

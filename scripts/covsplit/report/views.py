@@ -133,7 +133,7 @@ class CombinedModel:
     files: int | None
     coverage: Counts
     gates: tuple[Gate, ...]
-    stale: tuple[str, ...]  # workers that finished after the aggregate was made
+    outdated_by: tuple[str, ...]  # workers whose latest runs finished after the aggregate was made
     html_href: str | None
     # The tests the workers ran against one serial collection (covsplit.suite): what was missing or doubled,
     # or why it could not be checked.
