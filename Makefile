@@ -35,7 +35,7 @@ $(NOX): scripts/requirements/bootstrap.txt
 # shuffle the tests (covsplit.shuffle): SEED=n repeats a run's order, and reruns the workers that used another.
 coverage-all: $(NOX)
 	@status=0; export COVSPLIT_RUN_STARTED=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
-	$(if $(SEED),export COVSPLIT_SEED='$(SEED)';) \
+	$(if $(SEED),export COVSPLIT_SEED='$(SEED)';) $(if $(FULL),export COVSPLIT_FULL=1;) $(if $(RETRY),export COVSPLIT_RETRY=1;) \
 	export COVSPLIT_RUN_SEED=$${COVSPLIT_SEED:-$$(( $$(od -An -N4 -tu4 /dev/urandom) % 999999 + 1 ))}; \
 	workers=$$($(COVSPLIT) pending $(if $(FULL),--full) $(if $(RETRY),--retry)) || exit $$?; \
 	if [ -n "$$workers" ]; then \

@@ -29,6 +29,7 @@ def pytest_command(
     python: str = sys.executable,
     processes: int = 0,
     seed: int | None = None,
+    rerun: Path | None = None,
 ) -> list[str]:
     """The exact pytest command a worker runs, from the project root.
 
@@ -37,6 +38,9 @@ def pytest_command(
     No per-test contexts: they cost as much again as the measurement itself
     and nothing in a run needs them.  ``seed``: the run's one seed for the
     plugins that shuffle the tests, if the project's environment has any.
+    ``rerun``: the list of the test files to run, when the others' results
+    are kept (:mod:`covsplit.rerun`).  One coverage context per test file
+    (:mod:`covsplit.pytest_contexts`) tells what each executed.
     """
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     return [
@@ -55,9 +59,13 @@ def pytest_command(
         "-p",
         "covsplit.pytest_inputs",
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
+        "-p",
+        "covsplit.pytest_contexts",
+        "--covsplit-contexts",
         # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),
+        *([f"--covsplit-rerun={rerun}"] if rerun else []),
         *_seed_options(cfg, worker, seed),
         "-p",
         "no:cacheprovider",

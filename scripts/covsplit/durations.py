@@ -104,6 +104,28 @@ def record(
     )
 
 
+def keep_files(path: Path, previous: Mapping[str, Any] | None, kept: Iterable[str]) -> None:
+    """After a run of some of a worker's test files: the other files' seconds from ``previous``, its full run's.
+
+    The run's own wall and fixed seconds are those of a part; the previous
+    run's stand for the worker, as a full run would have measured them.
+    """
+    current = fsio.read_json(path)
+    if not _valid(current) or not _valid(previous):
+        return
+    merged = dict(current)
+    for key in ("files", "collect", "tests"):
+        part = dict(current.get(key) or {})
+        for file in kept:
+            if file in (previous.get(key) or {}):
+                part[file] = previous[key][file]
+            else:
+                part.pop(file, None)
+        merged[key] = dict(sorted(part.items()))
+    merged["wall_s"], merged["fixed_s"] = previous.get("wall_s"), previous.get("fixed_s")
+    fsio.write_json(path, merged)
+
+
 def _relative(name: str, root: Path) -> str:
     absolute = Path(name)
     return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else absolute.as_posix()

@@ -205,6 +205,63 @@ def _describe(changes: list[str]) -> list[str]:
     return [*changes[:SHOWN_CHANGES], f"and {len(changes) - SHOWN_CHANGES} more"]
 
 
+# The kinds of file change changed_files names.
+CHANGED, ADDED, REMOVED, DURING_RUN = "changed", "added", "removed", "changed while it ran"
+
+
+def changed_files(
+    cfg: Config,
+    worker: Worker,
+    recorded: Mapping[str, Any] | None,
+    cache: DigestCache,
+    written: frozenset[str] | None = None,
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """What differs between the tree now and what the worker's run depended on: (file, kind) pairs, and the rest.
+
+    The rest are changes that are no one file's: the recorded inputs
+    themselves, the worker's settings, its installed packages.  ``written``
+    is :func:`covsplit.outputs.known` (read when not given): files some
+    worker's last run wrote, which are no worker's inputs.
+    """
+    if not isinstance(recorded, Mapping):
+        return [], ["it recorded no inputs (a run of an older covsplit, or one that did not finish)"]
+    if recorded.get("schema") != SCHEMA or recorded.get("worker") != worker.name:
+        return [], ["its inputs were recorded by another version of covsplit"]
+    other = []
+    now = settings(cfg, worker)
+    before = recorded.get("settings") or {}
+    for key, value in now.items():
+        if before.get(key) != value:
+            other.append(f"its setting {key} in {cfg.path.name} changed")
+    root = str(cfg.root)
+    files = recorded.get("files") or {}
+    if written is None:
+        written = outputs.known(cfg)
+    found: list[tuple[str, str]] = []
+    for key, digest in files.items():
+        if key in written:
+            continue
+        if digest == CHANGED_DURING_RUN:
+            found.append((key, DURING_RUN))
+            continue
+        current = cache.digest(absolute(root, key))
+        if current == digest:
+            continue
+        found.append((key, REMOVED if current == ABSENT else ADDED if digest == ABSENT else CHANGED))
+    known = set(files)
+    for tree in recorded.get("trees") or []:
+        for path in tree_files(cfg.root, tree):
+            key = relative_key(root, path)
+            if key not in known and key not in written:
+                found.append((key, ADDED))
+    environment = recorded.get("environment") or {}
+    site = [Path(p) for p in environment.get("site_packages") or []]
+    # The virtualenv is checked where it is on this machine; on a fleet's aggregator, its install inputs stand in.
+    if site and all(folder.is_dir() for folder in site) and digests.installed(site) != environment.get("installed"):
+        other.append("the packages installed in its virtualenv changed")
+    return found, other
+
+
 def changes(
     cfg: Config,
     worker: Worker,
@@ -212,47 +269,12 @@ def changes(
     cache: DigestCache,
     written: frozenset[str] | None = None,
 ) -> list[str]:
-    """What differs between the tree now and what the worker's run depended on; empty when nothing does.
-
-    ``written`` is :func:`covsplit.outputs.known` (read when not given):
-    files some worker's last run wrote, which are no worker's inputs.
-    """
-    if not isinstance(recorded, Mapping):
-        return ["it recorded no inputs (a run of an older covsplit, or one that did not finish)"]
-    if recorded.get("schema") != SCHEMA or recorded.get("worker") != worker.name:
-        return ["its inputs were recorded by another version of covsplit"]
-    found = []
-    now = settings(cfg, worker)
-    before = recorded.get("settings") or {}
-    for key, value in now.items():
-        if before.get(key) != value:
-            found.append(f"its setting {key} in {cfg.path.name} changed")
-    root = str(cfg.root)
-    files = recorded.get("files") or {}
-    if written is None:
-        written = outputs.known(cfg)
-    for key, digest in files.items():
-        if key in written:
-            continue
-        if digest == CHANGED_DURING_RUN:
-            found.append(f"{key} changed while it ran")
-            continue
-        current = cache.digest(absolute(root, key))
-        if current == digest:
-            continue
-        found.append(f"{key} {'removed' if current == ABSENT else 'added' if digest == ABSENT else 'changed'}")
-    known = set(files)
-    for tree in recorded.get("trees") or []:
-        for path in tree_files(cfg.root, tree):
-            key = relative_key(root, path)
-            if key not in known and key not in written:
-                found.append(f"{key} added")
-    environment = recorded.get("environment") or {}
-    site = [Path(p) for p in environment.get("site_packages") or []]
-    # The virtualenv is checked where it is on this machine; on a fleet's aggregator, its install inputs stand in.
-    if site and all(folder.is_dir() for folder in site) and digests.installed(site) != environment.get("installed"):
-        found.append("the packages installed in its virtualenv changed")
-    return _describe(found)
+    """What differs between the tree now and what the worker's run depended on, in words; empty when nothing does."""
+    found, other = changed_files(cfg, worker, recorded, cache, written)
+    # The worker's settings first, its installed packages last, as a person reads what changed.
+    first = [reason for reason in other if reason.startswith("its setting")]
+    last = [reason for reason in other if not reason.startswith("its setting")]
+    return _describe([*first, *(f"{key} {kind}" for key, kind in found), *last])
 
 
 def read(path: Path) -> dict[str, Any] | None:

@@ -27,10 +27,11 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from covsplit import fsio
 from covsplit.layout import HTML_DIR_NAME, OUTPUT_DIR_NAME
 
 PASSED = "passed"
@@ -111,6 +112,35 @@ def read_junit(path: Path, root: Path) -> list[TestResult]:
         seen.update(record.nodeid for record in records)
         results.extend(records)
     return results
+
+
+def merge_kept(old: Path, new: Path, root: Path, kept: Callable[[str], bool], order: Mapping[str, int]) -> None:
+    """Add to the JUnit file ``new`` the test cases of ``old`` whose test file ``kept`` accepts, in collection order.
+
+    A worker that re-ran some of its test files (covsplit.file_grain) keeps
+    the others' outcomes: its JUnit file is then the one a full run writes.
+    ``order`` ranks test files as collected; a file it lacks goes last.
+    """
+    resolver = _PathResolver(Path(root))
+    tree = ET.parse(new)
+    top = tree.getroot()
+    suite = top if top.tag == "testsuite" else top.find("testsuite")
+    if suite is None:
+        raise JUnitError(f"{new}: no <testsuite> to add the kept outcomes to")
+    cases = [(_identify(case, resolver)[1], case) for case in suite.findall("testcase")]
+    for case in ET.parse(old).getroot().iter("testcase"):
+        file = _identify(case, resolver)[1]
+        if kept(file):
+            cases.append((file, case))
+    for child in suite.findall("testcase"):
+        suite.remove(child)
+    cases.sort(key=lambda pair: order.get(pair[0], len(order)))
+    suite.extend(case for _, case in cases)
+    counts = {"failures": "failure", "errors": "error", "skipped": "skipped"}
+    suite.set("tests", str(len(cases)))
+    for attribute, tag in counts.items():
+        suite.set(attribute, str(sum(1 for _, case in cases if case.find(tag) is not None)))
+    fsio.produce_file(new, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
 
 
 def count_outcomes(results: Iterable[TestResult]) -> dict[str, int]:

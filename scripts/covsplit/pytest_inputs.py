@@ -59,7 +59,8 @@ class _Writes:
         self.prefix = root.rstrip(os.sep) + os.sep
         self.running = NO_TEST
         self.found: dict[str, set[str]] = {}
-        self.read: set[str] = set()
+        # Files read, by the test file whose test was running ("" outside any test: collection, session set-up).
+        self.read: dict[str, set[str]] = {}
         self.recording = True
 
     def audit(self, event: str, args: tuple[object, ...]) -> None:
@@ -87,7 +88,7 @@ class _Writes:
                 continue
             key = path[len(self.prefix) :].replace(os.sep, "/")
             if reading:
-                self.read.add(key)
+                self.read.setdefault(self.running.partition("::")[0], set()).add(key)
             else:
                 self.found.setdefault(key, set()).add(self.running)
 
@@ -154,7 +155,8 @@ class _Inputs:
         self.imported.update(output.get(_WORKEROUTPUT_KEY, []))
         for path, nodes in (output.get(_WORKEROUTPUT_WRITTEN) or {}).items():
             self.writes.found.setdefault(path, set()).update(nodes)
-        self.writes.read.update(output.get(_WORKEROUTPUT_READ) or [])
+        for file, keys in (output.get(_WORKEROUTPUT_READ) or {}).items():
+            self.writes.read.setdefault(file, set()).update(keys)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> object:
@@ -173,7 +175,7 @@ class _Inputs:
             # An xdist process: the controller writes the file.
             workeroutput[_WORKEROUTPUT_KEY] = _imported()
             workeroutput[_WORKEROUTPUT_WRITTEN] = self.writes.as_dict()
-            workeroutput[_WORKEROUTPUT_READ] = sorted(self.writes.read)
+            workeroutput[_WORKEROUTPUT_READ] = {file: sorted(keys) for file, keys in self.writes.read.items()}
             return
         site_packages = [path for path in site.getsitepackages() if os.path.isdir(path)]
         fsio.write_json(
@@ -187,7 +189,8 @@ class _Inputs:
                 "site_packages": site_packages,
                 "installed": digests.installed([Path(path) for path in site_packages]),
                 "written": self.writes.as_dict(),
-                "read": sorted(self.writes.read),
+                "read": sorted(set().union(*self.writes.read.values())),
+                "read_by_file": {file: sorted(keys) for file, keys in sorted(self.writes.read.items())},
             },
         )
 

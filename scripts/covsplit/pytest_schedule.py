@@ -42,12 +42,15 @@ from covsplit import collection, fsio, sharing
 
 # The node ids a serial run would keep (the suite's own options and collect_ignore applied), before the schedule.
 _SERIAL = pytest.StashKey[list[str]]()
+# The node ids a full run of the worker keeps, when this run re-runs only some of its files (covsplit.file_grain).
+_FULL_RUN = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--covsplit-schedule", default=None, help="the schedule of test files shared between workers")
     parser.addoption("--covsplit-worker", default=None, help="the worker this run is")
     parser.addoption("--covsplit-collection", default=None, help="where to record what this run collected")
+    parser.addoption("--covsplit-rerun", default=None, help="a JSON list of the test files to run; the rest is kept")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,7 +84,8 @@ class _Recorder:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         serial = self.config.stash.get(_SERIAL, [item.nodeid for item in session.items])
         collected = sorted(serial, key=lambda node: self.order.get(node, len(self.order)))
-        kept = {item.nodeid for item in session.items}
+        full_run: list[str] = self.config.stash.get(_FULL_RUN, [item.nodeid for item in session.items])
+        kept = set(full_run)
         paths = tuple(str(arg) for arg in self.config.args)
         record = collection.Collection(
             paths, tuple(collected), tuple(n for n in collected if n in kept), tuple(self.errors), tuple(self.visited)
@@ -106,8 +110,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _keep(config, items, collected_by_a_serial_run)
     config.stash[_SERIAL] = [item.nodeid for item in items]
     shared = sharing.read(Path(schedule)) if schedule and worker else {}
-    if not shared:
-        return
+    if shared:
+        _keep_scheduled(items, shared, worker, config)
+    rerun = config.getoption("--covsplit-rerun")
+    if rerun:
+        # Collected whole, as a full run is (its collection is measured and recorded); only these files run.
+        files = set(fsio.read_json(Path(rerun)) or [])
+        config.stash[_FULL_RUN] = [item.nodeid for item in items]
+        _keep(config, items, lambda item: item.nodeid.partition("::")[0] in files)
+
+
+def _keep_scheduled(
+    items: list[pytest.Item], shared: dict[str, sharing.SharedFile], worker: str, config: pytest.Config
+) -> None:
     # The schedule names files relative to the project root, where the worker runs pytest.
     root = Path(os.getcwd())
     entries: dict[str, tuple[str, sharing.SharedFile] | None] = {}

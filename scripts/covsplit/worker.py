@@ -30,7 +30,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import capacity, collection, durations, exits, fsio, inputs, lock, progress, shuffle, status, suite
+from covsplit import (
+    capacity,
+    collection,
+    durations,
+    exits,
+    file_grain,
+    fsio,
+    inputs,
+    lock,
+    progress,
+    rerun,
+    shuffle,
+    status,
+    suite,
+)
 from covsplit.commands import (
     command_line,
     invocation,
@@ -322,7 +336,9 @@ def _run_locked(
     cpus = os.cpu_count() or 1
     processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
     seed = shuffle.run_seed(os.environ) if shuffle.installed(python) else None
-    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed)
+    kept = _set_aside(cfg, worker)
+    rerun_list = kept.rerun_list if kept else None
+    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed, rerun_list)
     shown = command_line(cfg, command, paths.data_file)
     base: dict[str, Any] = {
         "worker": worker.name,
@@ -353,6 +369,9 @@ def _run_locked(
     pytest_env = pytest_environment(cfg, paths.data_file, env)
     result = _run_pytest(command, pytest_env, cfg.root, paths.test_output, worker.timeout, worker.memory_limit_mib)
     duration = time.monotonic() - started
+    if kept and result.exit_status == PYTEST_NO_TESTS and paths.collection.exists():
+        # Every test kept from before, none to run: pytest says "no tests ran", the collection was measured.
+        result.exit_status = PYTEST_OK
     usage = result.usage
     final: dict[str, Any] = {
         **base,
@@ -365,6 +384,17 @@ def _run_locked(
     }
     try:
         results, junit_problem = _read_results(junit_partial, paths, cfg.root)
+        merged = ""
+        if (
+            kept
+            and not junit_problem
+            and not result.timed_out
+            and not result.interrupted
+            and result.exit_status in (0, 1)
+        ):
+            merged = rerun.merge(cfg, worker, kept, python, pytest_env) or "merged"
+            if merged == "merged":
+                results, junit_problem = _read_results(paths.junit, paths, cfg.root)
         record = progress.read(paths.progress, cfg.root)
         if junit_problem and record.results:
             # pytest died before its JUnit file: the tests that finished, from the record it kept as it went.
@@ -381,8 +411,18 @@ def _run_locked(
         contention = capacity.contention(sharing, processes, cpus)
         cpu = final["pytest_cpu_s"] / max(1, processes) if final["pytest_cpu_s"] is not None else None
         durations.record(durations_partial, paths.durations, cfg.root, worker.name, duration, cpu, contention)
+        if kept and merged == "merged":
+            rerun.merge_durations(cfg, worker, kept)
+            final["rerun"] = {
+                "ran": list(kept.partial.run),
+                "why": list(kept.partial.why),
+                "kept_from": kept.started_at,
+            }
+        elif kept and merged:
+            state, message = status.CRASHED, merged
+            final.update(state=state, message=message)
         if state in (status.PASSED, status.FAILED):
-            _record_inputs(cfg, worker, paths, base["started_at"], started_ns)
+            _record_inputs(cfg, worker, paths, base["started_at"], started_ns, kept)
             _refresh_suite(cfg, worker, paths, started_ns)
         # A run that did not finish records no inputs: it runs again whatever changed.
         paths.observed.unlink(missing_ok=True)
@@ -392,6 +432,9 @@ def _run_locked(
         final.update(state=status.CRASHED, message=f"covsplit could not write the worker's artifacts: {exc!r}")
         status.write(paths.status, {**final, "finished_at": status.now()})
         raise
+    finally:
+        if kept:
+            rerun.discard(kept)
     print(f"{worker.name}: {final['state']}" + (f" ({final['message']})" if final["message"] else ""), file=sys.stderr)
     return exits.OK if final["state"] == status.PASSED else exits.FAILED
 
@@ -426,14 +469,43 @@ def summary_input(
     )
 
 
-def _record_inputs(cfg: Config, worker: Worker, paths: WorkerPaths, started_at: str, started_ns: int) -> None:
-    """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing."""
+def _record_inputs(
+    cfg: Config, worker: Worker, paths: WorkerPaths, started_at: str, started_ns: int, kept: rerun.Kept | None
+) -> None:
+    """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing.
+
+    With each test file's own part (covsplit.file_grain), so that the next
+    run can run again only the files whose inputs changed.
+    """
     observed = inputs.read(paths.observed)
     if observed is None:
         return
+    if kept:
+        observed = rerun.observed_with_kept(cfg, worker, observed, kept)
     cache = DigestCache(cfg.layout.digest_cache)
-    fsio.write_json(paths.inputs, inputs.record(cfg, worker, observed, started_at, started_ns, cache))
+    record = inputs.record(cfg, worker, observed, started_at, started_ns, cache)
+    grain = rerun.grain_of(cfg, worker, observed, kept)
+    if grain is not None:
+        record[file_grain.KEY] = grain
+    fsio.write_json(paths.inputs, record)
     cache.save()
+
+
+def _set_aside(cfg: Config, worker: Worker) -> rerun.Kept | None:
+    """When only some test files' inputs changed: set the previous results aside and run just those files."""
+    cache = DigestCache(cfg.layout.digest_cache)
+    decided = rerun.plan(cfg, worker, os.environ, cache)
+    cache.save()
+    if isinstance(decided, str):
+        print(f"{worker.name}: running every test file ({decided})", file=sys.stderr)
+        return None
+    kept = rerun.set_aside(cfg, worker, decided)
+    total = len((kept.inputs.get(file_grain.KEY) or {}).get("tests") or {})
+    print(
+        f"{worker.name}: running {decided.describe(total)}; the others' results are kept from {kept.started_at}",
+        file=sys.stderr,
+    )
+    return kept
 
 
 def _refresh_suite(cfg: Config, worker: Worker, paths: WorkerPaths, started_ns: int) -> None:

@@ -1,0 +1,95 @@
+"""pytest plugin: one coverage.py context per test file, so a worker can re-run some of its files and keep the rest.
+
+Per-test contexts (pytest-cov's ``--cov-context=test``) doubled the cost
+of measuring: coverage.py flushes its data at every switch and stores each
+file's lines once per context.  A worker only needs to know what each *test
+file* executed (:mod:`covsplit.file_grain`), so the context changes at
+test-file boundaries, where the progress plugin already saves the data:
+a few hundred switches in a run, not tens of thousands.
+
+The contexts:
+
+* ``covsplit:collect``: importing conftests and test modules, collecting
+  (module-level code of whatever they import).  A partial run collects
+  every file again, so this part is always measured anew;
+* ``covsplit:session-fixtures``: setting up session- and package-scoped
+  fixtures, whose result every later test shares: a file they executed is
+  an input of the whole worker;
+* the test file's path, relative to the root (its node id's file part):
+  everything its tests ran, module- and class-scoped fixtures included;
+* ``""`` (coverage.py's default): nothing, unless a subprocess measured
+  itself: such data cannot be attributed to a test file, and the worker
+  then always runs whole.
+
+Loaded with ``-p covsplit.pytest_contexts`` (with ``--covsplit-contexts``)
+by the worker driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from covsplit.contexts import COLLECT, SESSION_FIXTURES, file_of
+
+_SHARED_SCOPES = ("session", "package")
+
+
+class _Contexts:
+    def __init__(self) -> None:
+        self.current: str | None = None
+
+    def switch(self, context: str) -> None:
+        if context == self.current:
+            return
+        try:
+            import coverage
+        except ImportError:
+            return
+        cov = coverage.Coverage.current()
+        if cov is None:
+            return
+        try:
+            cov.switch_context(context)
+        except Exception:  # not started (no --cov): nothing to attribute
+            return
+        self.current = context
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # An xdist process starts measuring here (pytest-cov's own sessionstart); the main process started
+        # before its conftests were imported, and already switched (pytest_load_initial_conftests below).
+        self.switch(COLLECT)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        self.switch(file_of(item.nodeid))
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
+        if fixturedef.scope not in _SHARED_SCOPES or self.current in (None, SESSION_FIXTURES):
+            return (yield)
+        previous = self.current or ""
+        self.switch(SESSION_FIXTURES)
+        try:
+            return (yield)
+        finally:
+            self.switch(previous)
+
+
+_PLUGIN = _Contexts()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--covsplit-contexts", action="store_true", help="one coverage context per test file")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # After pytest-cov started measuring (its hook is tryfirst), before the conftests are imported (pytest's
+    # own is trylast, and runs after this one: both trylast, this plugin registered later).
+    if early_config.known_args_namespace.covsplit_contexts:
+        early_config.pluginmanager.register(_PLUGIN, "covsplit-contexts")
+        _PLUGIN.switch(COLLECT)

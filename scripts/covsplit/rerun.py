@@ -1,0 +1,176 @@
+"""A worker run of some of its test files: what it sets aside before pytest, and the results it writes after.
+
+:mod:`covsplit.file_grain` decides which test files run again; this module
+does the driver's part.  Before pytest starts, the previous run's data
+file, JUnit results, durations and inputs are set aside.  pytest collects
+every file of the worker, as a full run does, and runs the chosen ones.
+Afterwards the worker's files are what a full run writes: the previous
+data with the re-run files' contexts and the collection's taken out,
+combined with this run's by coverage.py's own ``combine``; the outcomes
+and seconds of the kept files added to this run's, in collection order.
+
+Standard library only, like the driver; coverage.py's command runs in the
+worker's virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covsplit import collection, durations, file_grain, fsio, inputs, junit, outputs, status
+from covsplit.config import Config, Worker
+from covsplit.contexts import COLLECT
+from covsplit.digests import DigestCache
+from covsplit.layout import WorkerPaths
+
+# Set by `make coverage-all FULL=1` and `RETRY=1`: run whole, or run failed test files again.
+FULL_ENV, RETRY_ENV = "COVSPLIT_FULL", "COVSPLIT_RETRY"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A partial run's plan and what the previous run left, set aside until the merge."""
+
+    partial: file_grain.Partial
+    data: Path
+    junit: Path
+    durations: dict[str, Any] | None
+    inputs: dict[str, Any]
+    started_at: str
+    rerun_list: Path
+
+
+def _failed_files(cfg: Config, paths: WorkerPaths) -> list[str]:
+    try:
+        results = junit.read_junit(paths.junit, cfg.root)
+    except junit.JUnitError:
+        return []
+    return sorted({r.file for r in results if r.outcome in (junit.FAILED, junit.ERROR) and r.file})
+
+
+def plan(cfg: Config, worker: Worker, env: Mapping[str, str], cache: DigestCache) -> file_grain.Partial | str:
+    """The test files this run of ``worker`` runs again, or why it runs whole."""
+    paths = cfg.layout.worker(worker.name)
+    if env.get(FULL_ENV):
+        return "FULL=1"
+    record = status.read(paths.status)
+    if record["state"] not in (status.PASSED, status.FAILED):
+        return f"its last run {record['state']}"
+    if record.get("shuffled_by"):
+        return "its tests are shuffled: one run, one seed"
+    if not paths.data_file.exists() or not paths.junit.exists():
+        return "its last run left no data or results"
+    recorded = inputs.read(paths.inputs)
+    if recorded is None or recorded.get("started_at") != record.get("started_at"):
+        return "its recorded inputs belong to another of its runs"
+    found, other = inputs.changed_files(cfg, worker, recorded, cache, outputs.known(cfg))
+    retry = _failed_files(cfg, paths) if env.get(RETRY_ENV) else []
+    if not found and not other and not retry:
+        return "nothing it depends on changed: asked for, it runs whole"
+    return file_grain.plan(cfg, worker, recorded, found, other, retry)
+
+
+def set_aside(cfg: Config, worker: Worker, partial: file_grain.Partial) -> Kept:
+    """Move the previous run's data and results where the new run does not touch them, and list what to run."""
+    paths = cfg.layout.worker(worker.name)
+    # Not "<data file>.*": pytest-cov combines every such file it finds into the new data.
+    data = paths.output_dir / f".{worker.name}_kept.coverage"
+    kept_junit = paths.output_dir / f".{worker.name}_kept_junit.xml"
+    shutil.copyfile(paths.data_file, data)
+    shutil.copyfile(paths.junit, kept_junit)
+    rerun_list = paths.output_dir / f".{worker.name}_rerun.json"
+    fsio.write_json(rerun_list, list(partial.run))
+    previous = fsio.read_json(paths.durations)
+    recorded = inputs.read(paths.inputs) or {}
+    started = str(status.read(paths.status).get("started_at") or "")
+    return Kept(
+        partial, data, kept_junit, previous if isinstance(previous, dict) else None, recorded, started, rerun_list
+    )
+
+
+def discard(kept: Kept) -> None:
+    for path in (kept.data, kept.junit, kept.rerun_list):
+        path.unlink(missing_ok=True)
+
+
+def kept_files(cfg: Config, worker: Worker, kept: Kept) -> list[str]:
+    """The worker's test files whose results come from the previous run: every file collected, less the re-run."""
+    record = collection.read_collection(cfg.layout.worker(worker.name).collection)
+    files = dict.fromkeys(collection.file_of(node) for node in record.selected) if record else {}
+    ran = set(kept.partial.run)
+    return [file for file in files if file not in ran]
+
+
+def merge(cfg: Config, worker: Worker, kept: Kept, python: str, env: Mapping[str, str]) -> str:
+    """Make the worker's data, JUnit results and durations those of a full run; "" or what went wrong."""
+    paths = cfg.layout.worker(worker.name)
+    keep = kept_files(cfg, worker, kept)
+    drop = [*kept.partial.run, *kept.partial.removed, COLLECT]
+    file_grain.prune(kept.data, drop)
+    problem = _combine(paths, kept.data, python, cfg.root, env)
+    if problem:
+        return problem
+    record = collection.read_collection(paths.collection)
+    order: dict[str, int] = {}
+    for node in record.selected if record else ():
+        order.setdefault(collection.file_of(node), len(order))
+    keep_set = set(keep)
+    if paths.junit.exists():
+        junit.merge_kept(kept.junit, paths.junit, cfg.root, keep_set.__contains__, order)
+    else:
+        shutil.copyfile(kept.junit, paths.junit)
+    return ""
+
+
+def merge_durations(cfg: Config, worker: Worker, kept: Kept) -> None:
+    """The kept files' seconds into the durations this run wrote (after the driver wrote them)."""
+    durations.keep_files(cfg.layout.worker(worker.name).durations, kept.durations, kept_files(cfg, worker, kept))
+
+
+def _combine(paths: WorkerPaths, previous: Path, python: str, root: Path, env: Mapping[str, str]) -> str:
+    """This run's data plus the kept part of the previous one, into the worker's data file (coverage combine)."""
+    fresh = paths.output_dir / f".{paths.name}_fresh.coverage"
+    if paths.data_file.exists():
+        os.replace(paths.data_file, fresh)
+    pieces = [str(previous)] + ([str(fresh)] if fresh.exists() else [])
+    command = [python, "-m", "coverage", "combine", "--keep", f"--data-file={paths.data_file}", *pieces]
+    done = subprocess.run(command, cwd=root, env=dict(env), capture_output=True, text=True, check=False)
+    fresh.unlink(missing_ok=True)
+    if done.returncode != 0 or not paths.data_file.exists():
+        print(done.stdout + done.stderr, file=sys.stderr)
+        return f"could not combine the kept coverage with this run's: {done.stderr.strip()[-300:]}"
+    return ""
+
+
+def grain_of(cfg: Config, worker: Worker, observed: Mapping[str, Any], kept: Kept | None) -> dict[str, Any] | None:
+    """The per-file record of the worker's data as it stands (merged, after a partial run)."""
+    paths = cfg.layout.worker(worker.name)
+    data = file_grain.measured(paths.data_file)
+    if data is None:
+        return None
+    record = collection.read_collection(paths.collection)
+    files = list(dict.fromkeys(collection.file_of(node) for node in record.selected)) if record else []
+    reads = {str(file): list(keys) for file, keys in (observed.get("read_by_file") or {}).items()}
+    previous = kept.inputs.get(file_grain.KEY) if kept else None
+    rerun = set(kept.partial.run) if kept else None
+    return file_grain.build(cfg, data, reads, files, previous, rerun)
+
+
+def observed_with_kept(cfg: Config, worker: Worker, observed: Mapping[str, Any], kept: Kept) -> dict[str, Any]:
+    """What pytest saw in this run, plus every file the kept part of the previous run depended on."""
+    root = str(cfg.root)
+    merged = dict(observed)
+    previous = [inputs.absolute(root, key) for key in (kept.inputs.get("files") or {})]
+    merged["imported"] = sorted({*(observed.get("imported") or []), *previous})
+    data = file_grain.measured(cfg.layout.worker(worker.name).data_file)
+    if data is not None:
+        executed = set().union(*data.by_context.values()) if data.by_context else set()
+        merged["executed"] = sorted({*(observed.get("executed") or []), *executed})
+    return merged
