@@ -1,0 +1,224 @@
+"""Which of a worker's test files run again (covsplit.file_grain), and how kept results are put back together."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from coverage import CoverageData
+from test_inputs import make_project
+
+from covsplit import durations, file_grain, fsio, inputs, junit
+from covsplit.contexts import COLLECT, SESSION_FIXTURES
+
+MODULE = textwrap.dedent(
+    """\
+    LIMIT = 3
+
+
+    def register(name):
+        REGISTRY.append(name)
+        return name
+
+
+    REGISTRY = []
+
+
+    class Box:
+        size = 2
+
+        def grow(self, by):
+            return self.size + by
+
+
+    def helper(x):
+        return x * LIMIT
+    """
+)
+
+
+def test_an_edit_inside_a_function_body_keeps_the_outline_and_a_module_level_edit_does_not() -> None:
+    before = file_grain.shape(MODULE)
+    assert before is not None
+    body = file_grain.shape(MODULE.replace("return x * LIMIT", "y = x\n    return y * LIMIT"))
+    method = file_grain.shape(MODULE.replace("return self.size + by", "return by + self.size"))
+    constant = file_grain.shape(MODULE.replace("LIMIT = 3", "LIMIT = 4"))
+    attribute = file_grain.shape(MODULE.replace("size = 2", "size = 5"))
+    added = file_grain.shape(MODULE + "\n\ndef more():\n    return 1\n")
+    signature = file_grain.shape(MODULE.replace("def helper(x):", "def helper(x, y=1):"))
+    assert body is not None and method is not None
+    assert body["outline"] == method["outline"] == before["outline"]
+    for edited in (constant, attribute, added, signature):
+        assert edited is not None and edited["outline"] != before["outline"]
+    assert file_grain.shape("def broken(:\n") is None
+
+
+def test_the_bodies_that_ran_while_collecting_are_recorded_by_name(tmp_path: Path) -> None:
+    # Lines 5-6 are register()'s body: a decorator's work done at import time.
+    found = file_grain.shape(MODULE, [1, 5, 6, 9])
+    assert found is not None and set(found["bodies"]) == {"register"}
+    (tmp_path / "m.py").write_text(MODULE)
+    assert file_grain.same_shape(tmp_path, "m.py", found)
+    (tmp_path / "m.py").write_text(MODULE.replace("return x * LIMIT", "return LIMIT * x"))
+    assert file_grain.same_shape(tmp_path, "m.py", found)
+    (tmp_path / "m.py").write_text(MODULE.replace("REGISTRY.append(name)", "REGISTRY.insert(0, name)"))
+    assert not file_grain.same_shape(tmp_path, "m.py", found)
+
+
+def write_data(path: Path, by_context: dict[str, dict[str, list[tuple[int, int]]]]) -> None:
+    data = CoverageData(basename=str(path))
+    for context, arcs in by_context.items():
+        data.set_context(context)
+        data.add_arcs({name: dict.fromkeys(pairs) for name, pairs in arcs.items()})
+    data.write()
+
+
+def test_contexts_are_read_from_the_data_and_pruned_by_name(tmp_path: Path) -> None:
+    data_file = tmp_path / ".coverage"
+    write_data(
+        data_file,
+        {
+            COLLECT: {"/p/pkg/a.py": [(-1, 1), (1, 3), (3, -1)]},
+            "tests/test_a.py": {"/p/pkg/a.py": [(-3, 4), (4, -3)]},
+            "tests/test_b.py": {"/p/pkg/b.py": [(-1, 2)]},
+        },
+    )
+    found = file_grain.measured(data_file)
+    assert found is not None
+    assert found.by_context == {
+        COLLECT: {"/p/pkg/a.py"},
+        "tests/test_a.py": {"/p/pkg/a.py"},
+        "tests/test_b.py": {"/p/pkg/b.py"},
+    }
+    assert found.collect_lines == {"/p/pkg/a.py": {1, 3}}
+    file_grain.prune(data_file, ["tests/test_a.py", COLLECT])
+    after = file_grain.measured(data_file)
+    assert after is not None and after.by_context == {"tests/test_b.py": {"/p/pkg/b.py"}}
+    assert file_grain.measured(tmp_path / "absent") is None
+
+
+def grain_record(cfg: Any) -> dict[str, Any]:
+    """worker1's record after a full run: tests/one/test_a.py executed pkg/a.py and read tests/one/data.json."""
+    record = inputs.record(
+        cfg, cfg.worker("worker1"), {"executed": [str(cfg.root / "pkg/a.py")], "imported": []}, "t", time.time_ns(),
+        inputs.DigestCache(None),
+    )  # fmt: skip
+    record[file_grain.KEY] = {
+        "tests": {"tests/one/test_a.py": ["pkg/a.py", "tests/one/data.json", "tests/one/test_a.py"]},
+        "shared": [],
+        "shapes": {"pkg/a.py": file_grain.shape((cfg.root / "pkg/a.py").read_text())},
+        "unattributed": [],
+    }
+    return record
+
+
+def plan_now(cfg: Any, record: dict[str, Any], retry: tuple[str, ...] = ()) -> file_grain.Partial | str:
+    worker = cfg.worker("worker1")
+    found, other = inputs.changed_files(cfg, worker, record, inputs.DigestCache(None), frozenset())
+    return file_grain.plan(cfg, worker, record, found, other, retry)
+
+
+def test_a_changed_body_data_file_or_test_file_runs_the_test_files_that_depend_on_it(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    record = grain_record(cfg)
+    assert plan_now(cfg, record) == file_grain.Partial(())
+    (tmp_path / "pkg/a.py").write_text("def a():\n    x = 1\n    return x\n")
+    found = plan_now(cfg, record)
+    assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py",)
+    (tmp_path / "pkg/a.py").write_text("def a():\n    return 1\n")
+    (tmp_path / "tests/one/data.json").write_text('{"x": 1}\n')
+    assert isinstance(found := plan_now(cfg, record), file_grain.Partial) and found.run == ("tests/one/test_a.py",)
+    (tmp_path / "tests/one/data.json").write_text("{}\n")
+    (tmp_path / "tests/one/test_new.py").write_text("def test_new():\n    pass\n")
+    assert isinstance(found := plan_now(cfg, record), file_grain.Partial) and found.run == ("tests/one/test_new.py",)
+    (tmp_path / "tests/one/test_new.py").unlink()
+    assert plan_now(cfg, record, retry=("tests/one/test_a.py",)) == file_grain.Partial(
+        ("tests/one/test_a.py",), (), ("tests/one/test_a.py failed (RETRY=1)",)
+    )
+
+
+def test_the_worker_runs_whole_when_independence_cannot_be_known(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    record = grain_record(cfg)
+    (tmp_path / "pkg/a.py").write_text("X = 1\n\n\ndef a():\n    return 1\n")
+    assert "module-level code" in str(plan_now(cfg, record))
+    (tmp_path / "pkg/a.py").write_text("def a():\n    return 1\n")
+    (tmp_path / "tests/one/conftest.py").write_text("")
+    assert plan_now(cfg, record) == "tests/one/conftest.py added"
+    (tmp_path / "tests/one/conftest.py").unlink()
+    (tmp_path / "tests/one/helpers.txt").write_text("")
+    assert plan_now(cfg, record) == "tests/one/helpers.txt added"
+    (tmp_path / "tests/one/helpers.txt").unlink()
+    record[file_grain.KEY]["shared"] = ["tests/one/data.json"]
+    (tmp_path / "tests/one/data.json").write_text('{"x": 1}\n')
+    assert "session fixture" in str(plan_now(cfg, record))
+    record[file_grain.KEY]["unattributed"] = ["pkg/a.py"]
+    assert "subprocess" in str(plan_now(cfg, record))
+    del record[file_grain.KEY]
+    assert "no per-test-file record" in str(plan_now(cfg, record))
+
+
+def test_a_changed_test_file_runs_the_test_files_that_import_it(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    (tmp_path / "tests/one/test_sub.py").write_text("from test_a import test_a as inherited\n")
+    record = grain_record(cfg)
+    record[file_grain.KEY]["tests"]["tests/one/test_sub.py"] = ["tests/one/test_sub.py"]
+    record["files"]["tests/one/test_sub.py"] = inputs.DigestCache(None).digest(tmp_path / "tests/one/test_sub.py")
+    (tmp_path / "tests/one/test_a.py").write_text("def test_a():\n    assert True\n")
+    found = plan_now(cfg, record)
+    assert isinstance(found, file_grain.Partial)
+    assert found.run == ("tests/one/test_a.py", "tests/one/test_sub.py")
+
+
+JUNIT = '<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="{n}">{cases}</testsuite></testsuites>'
+
+
+def case(module: str, name: str, failed: bool = False) -> str:
+    inner = '<failure message="boom">boom</failure>' if failed else ""
+    return f'<testcase classname="tests.{module}" name="{name}" file="tests/{module}.py" time="0.1">{inner}</testcase>'
+
+
+def test_kept_outcomes_join_this_runs_in_collection_order(tmp_path: Path) -> None:
+    for name in ("test_a.py", "test_b.py", "test_c.py"):
+        (tmp_path / "tests").mkdir(exist_ok=True)
+        (tmp_path / "tests" / name).write_text("")
+    old, new = tmp_path / "old.xml", tmp_path / "new.xml"
+    old.write_text(JUNIT.format(n=3, cases=case("test_a", "t1") + case("test_b", "t2", True) + case("test_c", "t3")))
+    new.write_text(JUNIT.format(n=1, cases=case("test_b", "t2")))
+    kept = {"tests/test_a.py", "tests/test_c.py"}
+    order = {"tests/test_a.py": 0, "tests/test_b.py": 1, "tests/test_c.py": 2}
+    junit.merge_kept(old, new, tmp_path, kept.__contains__, order)
+    results = junit.read_junit(new, tmp_path)
+    assert [(r.nodeid, r.outcome) for r in results] == [
+        ("tests/test_a.py::t1", "passed"),
+        ("tests/test_b.py::t2", "passed"),
+        ("tests/test_c.py::t3", "passed"),
+    ]
+
+
+def test_kept_files_keep_their_seconds_and_the_worker_its_full_runs(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    previous = {
+        "schema": durations.SCHEMA, "worker": "w", "wall_s": 10.0, "fixed_s": 1.0, "contention": 1.0,
+        "files": {"a.py": 4.0, "b.py": 5.0, "gone.py": 1.0}, "collect": {"a.py": 0.1, "b.py": 0.2},
+        "tests": {"a.py": {"a.py::t": 3.9}, "b.py": {"b.py::t": 4.8}},
+    }  # fmt: skip
+    fsio.write_json(
+        path,
+        {
+            "schema": durations.SCHEMA, "worker": "w", "wall_s": 2.0, "fixed_s": 0.5, "contention": 1.0,
+            "files": {"a.py": 0.1, "b.py": 6.0}, "collect": {"a.py": 0.1, "b.py": 0.2},
+            "tests": {"b.py": {"b.py::t": 5.8}},
+        },
+    )  # fmt: skip
+    durations.keep_files(path, previous, ["a.py"])
+    merged = fsio.read_json(path)
+    assert merged["files"] == {"a.py": 4.0, "b.py": 6.0}
+    assert merged["tests"] == {"a.py": {"a.py::t": 3.9}, "b.py": {"b.py::t": 5.8}}
+    assert (merged["wall_s"], merged["fixed_s"]) == (10.0, 1.0)
+
+
+def test_session_fixture_contexts_are_no_test_files() -> None:
+    assert SESSION_FIXTURES != COLLECT and not SESSION_FIXTURES.endswith(".py")
