@@ -59,9 +59,9 @@ def pytest_command(
         "-p",
         "covsplit.pytest_inputs",
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
-        "-p",
-        "covsplit.pytest_contexts",
-        "--covsplit-contexts",
+        # One coverage context per test file, in one process: under xdist, a process's early write would be
+        # erased by a sibling starting later (pytest-cov's parallel erase), so such a worker runs whole.
+        *(["-p", "covsplit.pytest_contexts", "--covsplit-contexts"] if processes <= 1 else []),
         # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),

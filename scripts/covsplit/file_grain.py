@@ -234,7 +234,7 @@ def build(
         "shapes": shapes,
         # Data no test file's context holds (a subprocess that measured itself): it cannot be kept apart.
         "unattributed": unattributed[: inputs.SHOWN_CHANGES],
-        "contexts": sorted(context for context in data.by_context if context not in OWN),
+        "contexts": sorted(context for context in data.by_context if context and context not in OWN),
     }
 
 
@@ -302,6 +302,8 @@ def plan(
     grain = (recorded or {}).get(KEY)
     if not isinstance(grain, Mapping):
         return "its last run kept no per-test-file record"
+    if not grain.get("contexts"):
+        return "its last run measured no test file apart (it ran under xdist, or no test ran)"
     if grain.get("unattributed"):
         return "a subprocess measured data no test file holds: " + ", ".join(grain["unattributed"])
     if any(worker.name in entry.workers and entry.dealt for entry in cfg.shared.values()):

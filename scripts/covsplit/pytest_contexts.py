@@ -22,7 +22,9 @@ The contexts:
   then always runs whole.
 
 Loaded with ``-p covsplit.pytest_contexts`` (with ``--covsplit-contexts``)
-by the worker driver.
+by the worker driver, for workers that run in one process: under xdist each
+process's data file would be written early, and pytest-cov's start in a
+sibling process erases every parallel data file it finds.
 """
 
 from __future__ import annotations
@@ -55,12 +57,6 @@ class _Contexts:
         except Exception:  # not started (no --cov): nothing to attribute
             return
         self.current = context
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        # An xdist process starts measuring here (pytest-cov's own sessionstart); the main process started
-        # before its conftests were imported, and already switched (pytest_load_initial_conftests below).
-        self.switch(COLLECT)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:

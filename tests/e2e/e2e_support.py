@@ -92,6 +92,23 @@ def started_tests(suite: Suite, workers: Iterable[str]) -> Counter[str]:
     return counts
 
 
+def results_by_test(suite: Suite, workers: Iterable[str]) -> Counter[str]:
+    """Every test in the workers' results, by node id: what their latest runs ran or kept from the run before.
+
+    A worker that re-ran some of its test files (covsplit.file_grain) started only those; its JUnit file
+    holds every test of the worker, as a full run's does.
+    """
+    sys.path.insert(0, str(REPO / "scripts"))
+    from covsplit import junit
+
+    counts: Counter[str] = Counter()
+    for name in workers:
+        for result in junit.read_junit(suite.output / f"{name}_junit.xml", suite.root):
+            if "::" in result.nodeid:
+                counts[result.nodeid] += 1
+    return counts
+
+
 def serial_collection(suite: Suite, *options: str) -> list[str]:
     """The node ids one serial ``pytest --collect-only tests`` lists, in worker1's virtualenv."""
     done = subprocess.run(

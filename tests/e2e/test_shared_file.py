@@ -14,7 +14,17 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, Suite, copy_suite, independent_run, line_facts, make, serial_collection, started_tests
+from e2e_support import (
+    FIXTURES,
+    Suite,
+    copy_suite,
+    independent_run,
+    line_facts,
+    make,
+    results_by_test,
+    serial_collection,
+    started_tests,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +33,7 @@ HEAVY = "tests/test_heavy.py"
 
 
 def assert_each_test_once_and_exact(suite: Suite, tmp_path: Path) -> None:
-    counts = started_tests(suite, WORKERS)
+    counts = results_by_test(suite, WORKERS)
     assert sorted(counts) == sorted(serial_collection(suite))
     assert [node for node, n in counts.items() if n > 1] == []
     serial = independent_run(suite.venv_python("worker1"), suite.root, ["tests"], ["pkg"], tmp_path / "serial")

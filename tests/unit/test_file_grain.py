@@ -110,6 +110,7 @@ def grain_record(cfg: Any) -> dict[str, Any]:
         "shared": [],
         "shapes": {"pkg/a.py": file_grain.shape((cfg.root / "pkg/a.py").read_text())},
         "unattributed": [],
+        "contexts": ["tests/one/test_a.py"],
     }
     return record
 
