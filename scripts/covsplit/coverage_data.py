@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import coverage
+from coverage import jsonreport
 from coverage.control import override_config
 from coverage.data import CoverageData
 from coverage.exceptions import DataError
@@ -167,8 +168,34 @@ class Coverage(coverage.Coverage):
             return super().json_report(morfs=morfs, outfile=outfile, **options)
         # coverage.py's own json_report, with a reporter that asks the cache first.
         self._prepare_data_for_reporting()
-        with override_config(self, json_output=outfile):
+        with override_config(self, json_output=outfile), _one_shot_json():
             return render_report(self.config.json_output, _CachedJsonReporter(self, self._cache), morfs, self._message)
+
+
+class _OneShotJson:
+    """The json module as coverage.jsonreport uses it, but writing with one ``dumps``.
+
+    ``json.dump`` encodes in Python, piece by piece: 40% of the JSON reports'
+    time on docutils.  ``json.dumps`` writes the same text (the same encoder
+    options) with the C encoder.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json, name)
+
+    @staticmethod
+    def dump(obj: Any, fp: Any, **options: Any) -> None:
+        fp.write(json.dumps(obj, **options))
+
+
+@contextlib.contextmanager
+def _one_shot_json() -> Iterator[None]:
+    saved = jsonreport.json
+    jsonreport.json = _OneShotJson()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        jsonreport.json = saved
 
 
 class _CachedJsonReporter(JsonReporter):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import coverage
-from coverage.data import CoverageData, add_data_to_hash
+from coverage.data import CoverageData
 from coverage.misc import Hasher
 from coverage.plugin import CodeRegion
 from coverage.results import Analysis
@@ -69,18 +69,21 @@ def settings_digest(config: object, own_code: Iterable[Path]) -> str:
 
 
 def file_key(settings: str, data: CoverageData, filename: str, source: str) -> str:
-    """The key of one file's results: the settings, its source text and its lines or arcs in ``data``."""
-    hasher = Hasher()
-    hasher.update([settings, filename, source, data.has_arcs()])
-    add_data_to_hash(data, filename, hasher)
-    return hasher.hexdigest()
+    """The key of one file's results: the settings, its source text and its lines or arcs in ``data``.
+
+    What coverage.py's HTML report hashes to decide a page is unchanged
+    (``coverage.data.add_data_to_hash``: the arcs, else the lines, and the
+    file tracer; never the contexts), hashed here as one string: its Hasher
+    walks each arc in Python, a second per thousand files.
+    """
+    measured = sorted(data.arcs(filename) or []) if data.has_arcs() else sorted(data.lines(filename) or [])
+    parts = [settings, filename, str(data.has_arcs()), repr(measured), repr(data.file_tracer(filename)), source]
+    return digests.hash_bytes("\0".join(parts).encode("utf-8", "surrogatepass"))
 
 
 def outputs_key(keys: Iterable[str], *extra: str) -> str:
     """The key of a whole report: its files' keys, in order, and what else it shows (its title)."""
-    hasher = Hasher()
-    hasher.update([*keys, "|", *extra])
-    return hasher.hexdigest()
+    return digests.hash_bytes("\0".join([*keys, "|", *extra]).encode("utf-8", "surrogatepass"))
 
 
 def encode_analysis(analysis: Analysis) -> dict[str, Any]:
@@ -132,15 +135,22 @@ class ReportCache:
         self.path = path
         # The reports' keys live apart, small: one is dropped (and that saved) before its report is rewritten.
         self.outputs_path = outputs_path
-        self._entries: dict[str, dict[str, Any]] = {}
+        # The entries are read on first use: when every report is current, none is.
+        self._loaded: dict[str, dict[str, Any]] | None = None
+        self._changed = False
         self._outputs: dict[str, str] = {}
         self._used: set[str] = set()
-        data = fsio.read_json(path) if path is not None else None
-        if isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("files"), dict):
-            self._entries = data["files"]
         outputs = fsio.read_json(outputs_path) if outputs_path is not None else None
         if isinstance(outputs, dict) and outputs.get("version") == VERSION and isinstance(outputs.get("reports"), dict):
             self._outputs = {str(k): str(v) for k, v in outputs["reports"].items()}
+
+    @property
+    def _entries(self) -> dict[str, dict[str, Any]]:
+        if self._loaded is None:
+            data = fsio.read_json(self.path) if self.path is not None else None
+            files = data.get("files") if isinstance(data, dict) and data.get("version") == VERSION else None
+            self._loaded = files if isinstance(files, dict) else {}
+        return self._loaded
 
     def in_use(self, filename: str) -> None:
         """``filename`` is still reported: its entry is saved (an entry no run asks for is dropped)."""
@@ -154,6 +164,7 @@ class ReportCache:
         return None
 
     def _fresh(self, filename: str, key: str) -> dict[str, Any]:
+        self._changed = True
         entry = self._entry(filename, key)
         if entry is None:
             entry = self._entries[filename] = {"key": key}
@@ -211,9 +222,11 @@ class ReportCache:
             _write(self.outputs_path, {"version": VERSION, "reports": self._outputs})
 
     def save(self) -> None:
-        """Write back the entries this run used (a file gone from the project leaves), atomically."""
-        if self.path is not None:
-            used = {name: entry for name, entry in self._entries.items() if name in self._used}
+        """Write back the entries this run used (a file gone from the project leaves), if any changed."""
+        if self.path is None or self._loaded is None:
+            return
+        used = {name: entry for name, entry in self._loaded.items() if name in self._used}
+        if self._changed or len(used) < len(self._loaded):
             _write(self.path, {"version": VERSION, "files": used})
 
 
