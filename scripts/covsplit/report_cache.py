@@ -76,7 +76,7 @@ def file_key(settings: str, data: CoverageData, filename: str, source: str) -> s
     file tracer; never the contexts), hashed here as one string: its Hasher
     walks each arc in Python, a second per thousand files.
     """
-    measured = sorted(data.arcs(filename) or []) if data.has_arcs() else sorted(data.lines(filename) or [])
+    measured: list[Any] = sorted(data.arcs(filename) or []) if data.has_arcs() else sorted(data.lines(filename) or [])
     parts = [settings, filename, str(data.has_arcs()), repr(measured), repr(data.file_tracer(filename)), source]
     return digests.hash_bytes("\0".join(parts).encode("utf-8", "surrogatepass"))
 

@@ -23,7 +23,7 @@ import pytest
 from covsplit import config, coverage_data
 from covsplit.report_cache import ReportCache
 
-SHAPES = '''
+SHAPES = """
 class Shape:
     def area(self, kind):
         if kind == "square":
@@ -36,9 +36,9 @@ def helper(flag):
         if flag and i:
             return i
     return -1
-'''
+"""
 
-UTIL = '''
+UTIL = """
 def pick(a, b):
     if a:
         return a
@@ -48,7 +48,7 @@ def pick(a, b):
 class Box:
     def open(self):
         return [x for x in range(3) if x]
-'''
+"""
 
 TOML = """
 [project]
@@ -88,11 +88,8 @@ def measure(cfg: config.Config, worker: str, script: str) -> None:
     data_file = cfg.layout.worker(worker).data_file
     data_file.parent.mkdir(parents=True, exist_ok=True)
     data_file.unlink(missing_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "coverage", "run", "--branch", "--source=pkg", f"--data-file={data_file}", f"run_{worker}.py"],
-        cwd=cfg.root,
-        check=True,
-    )
+    command = ["coverage", "run", "--branch", "--source=pkg", f"--data-file={data_file}", f"run_{worker}.py"]
+    subprocess.run([sys.executable, "-m", *command], cwd=cfg.root, check=True)
 
 
 def write_all(cfg: config.Config, out: Path, cached: bool) -> coverage_data.Coverage:
