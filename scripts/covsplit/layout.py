@@ -185,6 +185,11 @@ class Layout:
         return self.output_dir / ".digests.json"
 
     @property
+    def aggregate_cost(self) -> Path:
+        """The wall and CPU seconds of the last aggregate and report (read by ``make bench``)."""
+        return self.output_dir / "aggregate_cost.json"
+
+    @property
     def report_cache(self) -> Path:
         """What coverage.py computed per source file, for the next aggregate (covsplit.report_cache)."""
         return self.output_dir / ".report_cache.json"
