@@ -192,7 +192,8 @@ def _aggregate(args: argparse.Namespace, cfg: config.Config) -> int:
         report.write_report(cfg)
     # What this aggregate (and report) cost, for `make bench`: a run's process tree does not tell it apart.
     wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
-    fsio.write_json(cfg.layout.aggregate_cost, {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "report": args.report})
+    cost = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "report": args.report}
+    fsio.write_json(cfg.layout.aggregate_cost, cost)
     return code
 
 
