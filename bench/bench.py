@@ -349,6 +349,16 @@ def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal:
     return lines
 
 
+def aggregate_cost(costs: Mapping[str, Sequence[Mapping[str, float]]]) -> dict[str, dict[str, float]]:
+    """The median wall and CPU seconds of the aggregate and report after a full run and after an edit."""
+    names = {"covsplit-warm": "after-full", "covsplit-edit": "after-edit"}
+    return {
+        names[name]: {key: statistics.median(float(c[key]) for c in samples) for key in ("wall_s", "cpu_s")}
+        for name, samples in costs.items()
+        if samples
+    }
+
+
 def _bytecode(written: bool) -> str:
     return "bytecode written (PYTHONDONTWRITEBYTECODE unset)" if written else "PYTHONDONTWRITEBYTECODE set"
 
@@ -466,11 +476,18 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
             if contender.name != "covsplit-cold":
                 contender.run()
         overheads, outside_sessions = [], []
+        # The aggregate and report inside a full run and an incremental one, as they measured themselves.
+        aggregate_costs: dict[str, list[dict[str, float]]] = {"covsplit-warm": [], "covsplit-edit": []}
         for _round in range(args.repeat):
             for contender in field:
+                # A run whose aggregate did not finish leaves no cost, not an earlier run's.
+                cfg.layout.aggregate_cost.unlink(missing_ok=True)
                 sample = contender.run()
                 contender.samples.append(sample)
                 print(f"{contender.name}: {sample.wall_s:.2f} s wall, {sample.cpu_s:.2f} s CPU", file=sys.stderr)
+                cost = fsio.read_json(cfg.layout.aggregate_cost)
+                if contender.name in aggregate_costs and isinstance(cost, dict):
+                    aggregate_costs[contender.name].append(cost)
                 if contender.name == "covsplit-warm":
                     per_worker, sessions = worker_overhead(cfg)
                     overheads.append(per_worker)
@@ -491,6 +508,7 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
             "simulation": simulation(cfg),
+            "aggregate": aggregate_cost(aggregate_costs),
         }
         notes = verdicts(results, overhead, not differences)
         if crashed:
@@ -507,6 +525,10 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
                 "overhead_lines": [
                     f"- each worker session outside its pytest (nox, virtualenv check, driver): {overhead:.2f} s",
                     f"- the rest of the run (make, nox's parent, aggregate, report): {rest:.2f} s",
+                    *(
+                        f"- the aggregate and report {when}: {cost['wall_s']:.2f} s wall, {cost['cpu_s']:.2f} s CPU"
+                        for when, cost in record["aggregate"].items()
+                    ),
                 ],
             },
             results,

@@ -235,6 +235,7 @@ def run(cfg: Config) -> int:
 def _run_locked(cfg: Config) -> int:
     # coverage.py is only needed here, not to read results.
     from covsplit import coverage_data, worker_reports
+    from covsplit.report_cache import ReportCache
     from covsplit.summary import WHOLE_SUITE
 
     generated_at = status.now()
@@ -250,6 +251,9 @@ def _run_locked(cfg: Config) -> int:
     # Where each worker's checkout was: on a fleet every machine may have its own path.
     roots = [state.root for state in states if state.root]
     cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
+    # What coverage.py computed for files whose source and data did not change is taken, not redone.
+    results = ReportCache(cfg.layout.report_cache, cfg.layout.report_keys)
+    cov.keep_results(results)
     combined = coverage_data.write_combined_reports(
         cfg,
         cov,
@@ -262,6 +266,7 @@ def _run_locked(cfg: Config) -> int:
         # Another config's worker keeps its own files: this run must not overwrite them.
         if worker.name not in foreign:
             worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
+    results.save()
     totals = figures(entry["summary"] for entry in combined["files"].values())
     gate_list = gates(totals, cfg.line_threshold, cfg.branch_threshold)
     rows = file_rows(cfg, combined)

@@ -185,6 +185,21 @@ class Layout:
         return self.output_dir / ".digests.json"
 
     @property
+    def aggregate_cost(self) -> Path:
+        """The wall and CPU seconds of the last aggregate and report (read by ``make bench``)."""
+        return self.output_dir / "aggregate_cost.json"
+
+    @property
+    def report_cache(self) -> Path:
+        """What coverage.py computed per source file, for the next aggregate (covsplit.report_cache)."""
+        return self.output_dir / ".report_cache.json"
+
+    @property
+    def report_keys(self) -> Path:
+        """The key each coverage report was last written from (covsplit.report_cache)."""
+        return self.output_dir / ".report_keys.json"
+
+    @property
     def combined_lock(self) -> Path:
         """Held by the aggregate and the report while they write the combined outputs."""
         return self.output_dir / ".combined.lock"

@@ -12,6 +12,8 @@ Written from one of two data sets, and always labelled with which:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from covsplit import coverage_data, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.junit import JUnitError, TestResult, read_junit
@@ -28,6 +30,13 @@ def _results(cfg: Config, paths: WorkerPaths) -> list[TestResult]:
         return []
 
 
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
 def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) -> Counts:
     """Write the worker's JSON and HTML reports from ``cov`` and, if it has run, its summary; return the figures."""
     paths = cfg.layout.worker(worker.name)
@@ -36,8 +45,10 @@ def write(cfg: Config, worker: Worker, cov: coverage_data.Coverage, scope: str) 
     )
     record = status.read(paths.status)
     if record["state"] not in (status.NOT_RUN, status.RUNNING):
-        summary = summary_input(cfg, worker, record, _results(cfg, paths), report, scope)
-        fsio.write_text(paths.summary, render_summary(summary))
+        text = render_summary(summary_input(cfg, worker, record, _results(cfg, paths), report, scope))
+        # Unchanged, it is not written again: its time stamp tells when its content last changed.
+        if _read(paths.summary) != text:
+            fsio.write_text(paths.summary, text)
     return coverage_figures(report)
 
 

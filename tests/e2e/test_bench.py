@@ -49,7 +49,12 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
         # The schedule simulated for a larger fleet, from the seconds the runs measured.
         assert [row["workers"] for row in record["simulation"]] == [16, 64]
         assert all(row["heaviest_s"] >= row["ideal_s"] > 0 for row in record["simulation"])
+        # The aggregate and report as they measured themselves inside a full run and an incremental one.
+        assert set(record["aggregate"]) == {"after-full", "after-edit"}
+        for cost in record["aggregate"].values():
+            assert set(cost) == {"wall_s", "cpu_s"} and cost["wall_s"] > 0 and cost["cpu_s"] > 0
     text = (config.parent / "coverage_output" / "bench.md").read_text()
     assert text.count("| covsplit-warm |") == 2 and "Wall / faster of serial, xdist" in text
     assert "## PYTHONDONTWRITEBYTECODE set" in text and "## Bytecode written (PYTHONDONTWRITEBYTECODE unset)" in text
     assert text.count("### Targets") == 2 and "covsplit-unchanged" in text and "x warm" in text
+    assert text.count("- the aggregate and report after-full: ") == 2
