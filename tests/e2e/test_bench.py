@@ -36,11 +36,17 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
         assert set(record) >= {"contenders", "combined_equals_serial", "overhead_s_per_worker", "simulation"}
         names = [c["name"] for c in record["contenders"]]
         assert names == [
-            "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
+            "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit",
+            "covsplit-edit-module", "covsplit-unchanged",
         ]  # fmt: skip
         # The edited test file is restored afterwards.
         assert record["edited"].startswith("tests/")
         assert not (config.parent / record["edited"]).read_text().count("covsplit bench edit")
+        # The edited module: one of the project's, executed by some of its test files, restored afterwards.
+        module = record["edited_module"]
+        assert module["path"].startswith("tiny/") and 0 < module["test_files"] <= module["of_test_files"] == 2
+        assert (config.parent / module["path"]).read_bytes() == (FIXTURES / "tiny" / module["path"]).read_bytes()
+        assert record["failing_tests"] == 0
         for contender in record["contenders"]:
             assert set(contender) == {"name", "wall_s", "cpu_s", "peak_mib"}
             assert all(isinstance(contender[k], float) and contender[k] > 0 for k in ("wall_s", "cpu_s", "peak_mib"))
@@ -53,3 +59,4 @@ def test_bench_writes_its_shape_on_a_tiny_project(tmp_path: Path) -> None:
     assert text.count("| covsplit-warm |") == 2 and "Wall / faster of serial, xdist" in text
     assert "## PYTHONDONTWRITEBYTECODE set" in text and "## Bytecode written (PYTHONDONTWRITEBYTECODE unset)" in text
     assert text.count("### Targets") == 2 and "covsplit-unchanged" in text and "x warm" in text
+    assert text.count("covsplit-edit-module inserts `_ = None` at line") == 2
