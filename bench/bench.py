@@ -18,8 +18,8 @@ reported as the median of its runs:
   daily workflow, where only the stale worker runs again;
 * ``covsplit-edit-module``: one source module that about a tenth of the
   test files execute edited inside a function body those tests run (a
-  no-op statement inserted, removed again at the next run), then ``make
-  coverage-all``: the daily workflow's other half, a change to the code;
+  no-op statement inserted, removed again before the next round), then
+  ``make coverage-all``: the daily workflow's other half, a change to the code;
 * ``covsplit-unchanged``: ``make coverage-all`` with nothing changed.
 
 The module is picked once per state of the project's sources and tests,
@@ -403,36 +403,72 @@ def pick_module(cfg: config.Config, python: Path, log: Path) -> dict[str, Any]:
 
 
 class EditedModule:
-    """The picked module, a no-op inserted at one run and removed at the next; restored at the end.
+    """The picked module with a no-op inserted, for one run; restored at the start of the next round and at the end.
 
-    Each run finds the module other than the run before it measured it,
-    and the contender after it (``covsplit-unchanged``) finds it as this
-    run left it.  Restoring it after each run instead would make that
-    contender's run a second module edit.
+    The contender after it (``covsplit-unchanged``) finds the module as
+    the edited run left it, so nothing changed for it; the next round's
+    baselines and full runs, which rewrite every worker's data, measure
+    the module as the project has it, so the combined coverage they leave
+    compares with the serial run's.
     """
 
     def __init__(self, cfg: config.Config, chosen: Mapping[str, Any]) -> None:
         self.chosen = chosen
-        self.path: Path | None = None
-        self.original = b""
-        self.edits = 0
-        self.root = cfg.root
+        self.path = cfg.root / chosen["path"]
+        self.original = self.path.read_bytes()
 
-    def toggle(self) -> None:
-        if self.path is None:
-            self.path = self.root / self.chosen["path"]
-            self.original = self.path.read_bytes()
-        self.edits += 1
-        if self.edits % 2:
-            point = EditPoint(self.chosen["line"], self.chosen["indent"], self.chosen["statement_test_files"])
-            text = insert_statement(self.original.decode("utf-8", "surrogateescape"), point)
-            self.path.write_bytes(text.encode("utf-8", "surrogateescape"))
-        else:
-            self.path.write_bytes(self.original)
+    def edit(self) -> None:
+        point = EditPoint(self.chosen["line"], self.chosen["indent"], self.chosen["statement_test_files"])
+        text = insert_statement(self.original.decode("utf-8", "surrogateescape"), point)
+        self.path.write_bytes(text.encode("utf-8", "surrogateescape"))
 
     def restore(self) -> None:
+        self.path.write_bytes(self.original)
+
+
+FAILING_TEST = '''"""Added by covsplit's bench (--failing) for the length of one bench: a failure that stays."""
+
+
+def test_covsplit_bench_fails():
+    assert False, "covsplit bench: this test fails on every run"
+'''
+
+
+class FailingTest:
+    """A test file that always fails, planted in the project's tests for a whole bench and removed at the end.
+
+    For the targets that must hold with a failure that stays, on a project
+    whose own tests all pass.  The file goes in the folder of the first
+    test file of the suite, and the split is planned again (``make plan
+    --by duration``) so that one worker runs it; ``workers.toml`` and its
+    schedule file are put back as they were at the end.
+    """
+
+    NAME = "test_covsplit_bench_failing.py"
+
+    def __init__(self, cfg: config.Config) -> None:
+        self.cfg = cfg
+        self.path: Path | None = None
+        self.kept: dict[Path, bytes | None] = {}
+
+    def plant(self) -> None:
+        cfg = self.cfg
+        first = discover.test_files_in(cfg.root, test_paths(cfg))[0]
+        self.path = cfg.root / Path(first).parent / self.NAME
+        for kept in (cfg.path, sharing.path_for(cfg.path)):
+            self.kept[kept] = kept.read_bytes() if kept.is_file() else None
+        self.path.write_text(FAILING_TEST)
+        make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "plan", "ARGS=--by duration"]
+        subprocess.run(make, check=True, stdout=subprocess.DEVNULL)
+
+    def remove(self) -> None:
         if self.path is not None:
-            self.path.write_bytes(self.original)
+            self.path.unlink(missing_ok=True)
+        for kept, content in self.kept.items():
+            if content is None:
+                kept.unlink(missing_ok=True)
+            else:
+                kept.write_bytes(content)
 
 
 def contenders(
@@ -472,7 +508,7 @@ def contenders(
 
     def edit_module() -> Sample:
         assert module is not None, "covsplit-edit-module runs only with a picked module"
-        module.toggle()
+        module.edit()
         return measure(make, REPO, os.environ, log)
 
     return [
@@ -666,8 +702,8 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         lines += [
             "",
             f"covsplit-edit-module inserts `{NO_OP}` at line {module['line']} of `{module['path']}` (executed by "
-            f"{module['test_files']} of {module['of_test_files']} test files) before one run and removes it before "
-            "the next.",
+            f"{module['test_files']} of {module['of_test_files']} test files) before its run and removes it before "
+            "the next round.",
         ]
     if record.get("failing_tests"):
         lines += ["", f"The warm runs had {record['failing_tests']} failing tests (failed or errors)."]
@@ -721,6 +757,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an earlier bench.json of the same project (copy it away first): covsplit-warm against its own, "
         "to tell what a change costs a full run",
     )
+    parser.add_argument(
+        "--failing",
+        action="store_true",
+        help="plant a test file that always fails in the project's tests for the whole bench (removed at the end; "
+        "the split is planned again to run it and put back afterwards)",
+    )
     args = parser.parse_args(argv)
     if args.before:
         args.before = json.loads(args.before.read_text())
@@ -730,7 +772,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = list(BYTECODE_SETTINGS) if args.bytecode == "both" else [args.bytecode]
     records, texts = [], []
     saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    failing = FailingTest(cfg) if args.failing else None
     try:
+        if failing is not None:
+            failing.plant()
+            # The plan just rewrote the split: read it as the runs will.
+            cfg = config.load(cfg.path)
         for setting in settings:
             # Every contender and everything it starts inherits this process's environment.
             if BYTECODE_SETTINGS[setting]:
@@ -742,6 +789,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             records.append(record)
             texts.append(text)
     finally:
+        if failing is not None:
+            failing.remove()
         if saved is None:
             os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         else:
@@ -775,7 +824,10 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
             if contender.name != "covsplit-cold":
                 contender.run()
         overheads, outside_sessions, failing = [], [], 0
+        combined: Any = None
         for _round in range(args.repeat):
+            if module is not None:
+                module.restore()
             for contender in field:
                 sample = contender.run()
                 contender.samples.append(sample)
@@ -785,13 +837,15 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
                     overheads.append(per_worker)
                     outside_sessions.append(sample.cpu_s - sessions)
                     failing = max(failing, failing_tests(cfg))
+                    # Of the tree the serial run measured: the runs after it may edit a module.
+                    combined = fsio.read_json(cfg.layout.combined_json)
         crashed = [c.name for c in field for s in c.samples if s.returncode not in (0, 1, 2)]
         results = {
             c.name: {"wall_s": c.median("wall_s"), "cpu_s": c.median("cpu_s"), "peak_mib": c.median("peak_mib")}
             for c in field
         }
         serial_json = json.loads((scratch / "serial" / "coverage.json").read_text())
-        differences = coverage_differences(fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
+        differences = coverage_differences(combined or fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
         overhead = statistics.median(overheads)
         record: dict[str, Any] = {
             "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
