@@ -66,6 +66,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from covsplit import config, discover, durations, fsio, schedule, sharing, status  # noqa: E402
+from covsplit.layout import DURATIONS_SUFFIX  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
 CONTENDERS = (
@@ -376,10 +377,14 @@ def pick_module(cfg: config.Config, python: Path, log: Path) -> dict[str, Any]:
         with open(log, "ab") as out:
             # Failing tests still say what they executed: the run's status does not matter here.
             subprocess.run(command, cwd=cfg.root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+            # -i: a file the tests wrote and removed has no source to read; its lines do not matter here.
+            to_json = ["coverage", "json", "-i", "--show-contexts", f"--data-file={data}", "-o", str(report)]
             subprocess.run(
-                [str(python), "-m", "coverage", "json", "--show-contexts", f"--data-file={data}", "-o", str(report)],
-                cwd=cfg.root, env=env, stdout=out, stderr=subprocess.STDOUT, check=True,
-            )  # fmt: skip
+                [str(python), "-m", *to_json], cwd=cfg.root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+            )
+        if not report.is_file():
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"bench: the run with per-test contexts wrote no coverage (see its end below)\n{tail}")
         files = json.loads(report.read_text())["files"]
     executed = {name: test_files_by_line(entry.get("contexts", {})) for name, entry in files.items()}
     ran = set().union(*(_reach(lines) for lines in executed.values()))
@@ -438,10 +443,10 @@ class FailingTest:
     """A test file that always fails, planted in the project's tests for a whole bench and removed at the end.
 
     For the targets that must hold with a failure that stays, on a project
-    whose own tests all pass.  The file goes in the folder of the first
-    test file of the suite, and the split is planned again (``make plan
-    --by duration``) so that one worker runs it; ``workers.toml`` and its
-    schedule file are put back as they were at the end.
+    whose own tests all pass.  The file goes in the first test path that is
+    a folder, and the split is planned again (``make plan --by duration``,
+    or dealt before any run) so that one worker runs it; ``workers.toml``
+    and its schedule file are put back as they were at the end.
     """
 
     NAME = "test_covsplit_bench_failing.py"
@@ -453,13 +458,18 @@ class FailingTest:
 
     def plant(self) -> None:
         cfg = self.cfg
-        first = discover.test_files_in(cfg.root, test_paths(cfg))[0]
-        self.path = cfg.root / Path(first).parent / self.NAME
+        # A test path's own folder, not a folder deeper down, which may be a suite's data (babel's test project).
+        folders = [t for t in test_paths(cfg) if (cfg.root / t).is_dir()]
+        folder = folders[0] if folders else Path(discover.test_files_in(cfg.root, test_paths(cfg))[0]).parent
+        self.path = cfg.root / folder / self.NAME
         for kept in (cfg.path, sharing.path_for(cfg.path)):
             self.kept[kept] = kept.read_bytes() if kept.is_file() else None
         self.path.write_text(FAILING_TEST)
-        make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "plan", "ARGS=--by duration"]
-        subprocess.run(make, check=True, stdout=subprocess.DEVNULL)
+        # By the measured seconds where a run measured them; else dealt, as before any run.
+        measured = any(cfg.layout.output_dir.glob(f"*{DURATIONS_SUFFIX}"))
+        make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "plan"]
+        # ARGS always: a make that started this one (make test ARGS=...) passes its own down otherwise.
+        subprocess.run([*make, f"ARGS={'--by duration' if measured else ''}"], check=True, stdout=subprocess.DEVNULL)
 
     def remove(self) -> None:
         if self.path is not None:
@@ -706,7 +716,8 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
             "the next round.",
         ]
     if record.get("failing_tests"):
-        lines += ["", f"The warm runs had {record['failing_tests']} failing tests (failed or errors)."]
+        failing = record["failing_tests"]
+        lines += ["", f"The warm runs had {failing} failing test{'s' if failing != 1 else ''} (failed or errors)."]
     lines += ["", "### Targets", "", *notes, "", "### Where covsplit's own time goes (CPU seconds, warm run)", ""]
     lines += record["overhead_lines"]
     if record.get("simulation"):
