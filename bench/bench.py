@@ -16,7 +16,15 @@ reported as the median of its runs:
 * ``covsplit-edit``: one worker's test file edited (a comment appended,
   the worker of median measured seconds), then ``make coverage-all``: the
   daily workflow, where only the stale worker runs again;
+* ``covsplit-edit-module``: one source module that about a tenth of the
+  test files execute edited inside a function body those tests run (a
+  no-op statement inserted, removed again before the next round), then
+  ``make coverage-all``: the daily workflow's other half, a change to the code;
 * ``covsplit-unchanged``: ``make coverage-all`` with nothing changed.
+
+The module is picked once per state of the project's sources and tests,
+from a serial run with per-test coverage contexts in the baseline
+virtualenv (the pick is kept beside that virtualenv).
 
 Baselines run in a virtualenv of their own with the project, pytest-cov
 and pytest-xdist.  Every contender's output goes to a folder that is reused
@@ -37,6 +45,8 @@ record per setting) and ``bench.md``.  Timing lives here, never in tests.
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
 import json
 import os
 import resource
@@ -56,10 +66,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from covsplit import config, discover, durations, fsio, schedule, sharing, status  # noqa: E402
+from covsplit.layout import DURATIONS_SUFFIX  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
 CONTENDERS = (
-    "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-unchanged",
+    "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-edit-module",
+    "covsplit-unchanged",
 )  # fmt: skip
 REQUIREMENTS = REPO / "scripts" / "requirements"
 # Serial runs of at least this long are "real projects" for the targets; shorter ones are fixed-cost bound.
@@ -143,10 +155,14 @@ def measure_all(commands: Sequence[Sequence[str]], cwd: Path, env: Mapping[str, 
 # --------------------------------------------------------------------------- contenders
 
 
+def baseline_location(cfg: config.Config) -> Path:
+    return REPO / ".nox" / envdir_name(cfg.path, cfg.root) / "bench-baseline"
+
+
 def baseline_python(cfg: config.Config) -> Path:
     """A virtualenv with the project, pytest-cov and pytest-xdist, made once and reused while its inputs hold."""
     uv = shutil.which("uv", path=str(REPO / ".tools" / "bin")) or "uv"
-    location = REPO / ".nox" / envdir_name(cfg.path, cfg.root) / "bench-baseline"
+    location = baseline_location(cfg)
     python = location / "bin" / "python"
     groups = [
         ("-r", str(REQUIREMENTS / "worker.txt")),
@@ -172,10 +188,15 @@ def test_paths(cfg: config.Config) -> list[str]:
     return paths
 
 
+# The workers' files, named on the command line, may include one the suite's conftest leaves out of its collection
+# (babel's test project under tests/messages/data): as the workers do, the run goes on past it.
+COLLECTION = ("-p", "no:cacheprovider", "--continue-on-collection-errors")
+
+
 def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str], tests: Sequence[str]) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     return [
-        str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, *[f"--cov={c}" for c in covs],
+        str(python), "-m", "pytest", "-q", *COLLECTION, *tests, *[f"--cov={c}" for c in covs],
         "--cov-branch", f"--cov-report=json:{out / 'coverage.json'}", f"--cov-report=html:{out / 'html'}",
         *cfg.pytest_args,
     ]  # fmt: skip
@@ -217,7 +238,257 @@ class EditedTestFile:
             self.path.write_bytes(self.original)
 
 
-def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path, edited: EditedTestFile) -> list[Contender]:
+# --------------------------------------------------------------------------- the module edit
+
+# The share of the suite's test files the edited module should be executed by: "about a tenth".
+MODULE_SHARE = 0.1
+# A statement that changes the module's text and compiled code but no outcome; a new local is all it makes.
+NO_OP = "_ = None"
+
+
+def test_file_of(context: str) -> str | None:
+    """The test file a pytest-cov ``--cov-context=test`` context names (``path::node|phase``); None for no test."""
+    node = context.rsplit("|", 1)[0]
+    return node.split("::", 1)[0] if "::" in node else None
+
+
+def test_files_by_line(contexts: Mapping[str, Sequence[str]]) -> dict[int, set[str]]:
+    """For each executed line of one file (coverage's JSON ``contexts``, keys as text), the test files that ran it."""
+    lines: dict[int, set[str]] = {}
+    for line, names in contexts.items():
+        files = {f for f in map(test_file_of, names) if f is not None}
+        if files:
+            lines[int(line)] = files
+    return lines
+
+
+def modules_by_share(executed: Mapping[str, Mapping[int, set[str]]], test_files: int, share: float) -> list[str]:
+    """Source files that some test executes, the one whose share of the ``test_files`` is nearest ``share`` first.
+
+    Ties go to the file more test files execute (a larger share of
+    the same distance is the harder case), then by name, so the pick is
+    the same from run to run.
+    """
+
+    def reach(name: str) -> int:
+        return len(set().union(*executed[name].values()))
+
+    candidates = [name for name in executed if reach(name)]
+    return sorted(candidates, key=lambda name: (abs(reach(name) / max(test_files, 1) - share), -reach(name), name))
+
+
+def _first_body_statement(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt | None:
+    """The body's first statement after its docstring, if it has one."""
+    first = function.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return function.body[1] if len(function.body) > 1 else None
+    return first
+
+
+@dataclass(frozen=True)
+class EditPoint:
+    line: int  # 1-based: the new statement goes before it
+    indent: str
+    test_files: int  # how many test files execute the statement it goes before
+
+
+def edit_point(source: str, lines: Mapping[int, set[str]]) -> EditPoint | None:
+    """Where a no-op goes: before the first statement of a function body that tests execute, at its indentation.
+
+    After any docstring, which stays the function's ``__doc__``; on a
+    line of its own (a body on the ``def`` line, or a statement after a
+    docstring on its line, is passed over); before the decorators of a
+    decorated first statement.  A function that reads a name ``_`` or
+    calls ``locals`` is passed over: the new local would change what it
+    sees.  Of the rest, the statement the most test files execute, the
+    earliest on ties.
+    """
+    # Split on newlines only, as the parser counts lines (str.splitlines also splits at form feeds).
+    text = source.split("\n")
+    best: EditPoint | None = None
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = _first_body_statement(node)
+        if first is None:
+            continue
+        decorators = getattr(first, "decorator_list", [])
+        start = min([first.lineno, *(d.lineno for d in decorators)])
+        # coverage.py counts a decorated definition at its first decorator, the parser at its ``def``.
+        ran = lines.get(start) or lines.get(first.lineno)
+        if not ran or {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & {"_", "locals"}:
+            continue
+        opening = text[start - 1]
+        if decorators:
+            own_line = opening.lstrip().startswith("@")
+        else:
+            own_line = not opening.encode()[: first.col_offset].decode(errors="replace").strip()
+        if not own_line:
+            continue
+        indent = opening[: len(opening) - len(opening.lstrip())]
+        point = EditPoint(start, indent, len(ran))
+        if best is None or (-point.test_files, point.line) < (-best.test_files, best.line):
+            best = point
+    return best
+
+
+def insert_statement(source: str, point: EditPoint, statement: str = NO_OP) -> str:
+    """``source`` with ``statement`` on a line of its own before ``point.line``, indented as that line is."""
+    lines = source.split("\n")
+    ending = "\r" if lines[point.line - 1].endswith("\r") else ""
+    lines.insert(point.line - 1, f"{point.indent}{statement}{ending}")
+    return "\n".join(lines)
+
+
+def sources_digest(cfg: config.Config, tests: Sequence[str]) -> str:
+    """What the pick depends on: the names and contents of the source packages' and the test paths' Python files."""
+    digest = hashlib.sha256()
+    places = [cfg.root / cfg.source_dir / Path(*package.split(".")) for package in cfg.source]
+    places += [cfg.root / t.split("::", 1)[0] for t in tests]
+    for place in places:
+        # A package is a folder, or a single module beside the others.
+        found = sorted(place.rglob("*.py")) if place.is_dir() else [place, place.with_name(place.name + ".py")]
+        for path in found:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(cfg.root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _reach(lines: Mapping[int, set[str]]) -> set[str]:
+    return set().union(*lines.values())
+
+
+def pick_module(cfg: config.Config, python: Path, log: Path) -> dict[str, Any]:
+    """The module to edit and where, from a serial run with per-test contexts; kept and reused while the tree holds.
+
+    Per-test contexts double the cost of measuring, so the run is made
+    once per state of the sources and tests (kept beside the baseline
+    virtualenv), never per bench pass.
+    """
+    tests = test_paths(cfg)
+    cache = baseline_location(cfg).parent / "bench-module.json"
+    fingerprint = sources_digest(cfg, tests)
+    kept = fsio.read_json(cache)
+    if isinstance(kept, dict) and kept.get("fingerprint") == fingerprint:
+        return kept
+    sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
+    with tempfile.TemporaryDirectory(prefix="covsplit-bench-contexts-") as scratch:
+        data, report = Path(scratch, ".coverage"), Path(scratch, "contexts.json")
+        env = {**os.environ, **cfg.env, "COVERAGE_FILE": str(data)}
+        command = [
+            str(python), "-m", "pytest", "-q", *COLLECTION, *tests, *[f"--cov={c}" for c in sources],
+            "--cov-branch", "--cov-context=test", "--cov-report=", *cfg.pytest_args,
+        ]  # fmt: skip
+        with open(log, "ab") as out:
+            # Failing tests still say what they executed: the run's status does not matter here.
+            subprocess.run(command, cwd=cfg.root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+            # -i: a file the tests wrote and removed has no source to read; its lines do not matter here.
+            to_json = ["coverage", "json", "-i", "--show-contexts", f"--data-file={data}", "-o", str(report)]
+            subprocess.run(
+                [str(python), "-m", *to_json], cwd=cfg.root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+            )
+        if not report.is_file():
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"bench: the run with per-test contexts wrote no coverage (see its end below)\n{tail}")
+        files = json.loads(report.read_text())["files"]
+    executed = {name: test_files_by_line(entry.get("contexts", {})) for name, entry in files.items()}
+    ran = set().union(*(_reach(lines) for lines in executed.values()))
+    total = len(set(discover.test_files_in(cfg.root, tests)) | ran)
+    for name in modules_by_share(executed, total, MODULE_SHARE):
+        path = Path(name) if Path(name).is_absolute() else cfg.root / name
+        point = edit_point(path.read_bytes().decode("utf-8", "surrogateescape"), executed[name])
+        if point is not None:
+            pick = {
+                "fingerprint": fingerprint,
+                "path": path.relative_to(cfg.root).as_posix(),
+                "line": point.line,
+                "indent": point.indent,
+                "statement_test_files": point.test_files,
+                "test_files": len(_reach(executed[name])),
+                "of_test_files": total,
+            }
+            fsio.write_json(cache, pick)
+            return pick
+    raise SystemExit("bench: no source module has a function body the tests execute; --skip covsplit-edit-module")
+
+
+class EditedModule:
+    """The picked module with a no-op inserted, for one run; restored at the start of the next round and at the end.
+
+    The contender after it (``covsplit-unchanged``) finds the module as
+    the edited run left it, so nothing changed for it; the next round's
+    baselines and full runs, which rewrite every worker's data, measure
+    the module as the project has it, so the combined coverage they leave
+    compares with the serial run's.
+    """
+
+    def __init__(self, cfg: config.Config, chosen: Mapping[str, Any]) -> None:
+        self.chosen = chosen
+        self.path = cfg.root / chosen["path"]
+        self.original = self.path.read_bytes()
+
+    def edit(self) -> None:
+        point = EditPoint(self.chosen["line"], self.chosen["indent"], self.chosen["statement_test_files"])
+        text = insert_statement(self.original.decode("utf-8", "surrogateescape"), point)
+        self.path.write_bytes(text.encode("utf-8", "surrogateescape"))
+
+    def restore(self) -> None:
+        self.path.write_bytes(self.original)
+
+
+FAILING_TEST = '''"""Added by covsplit's bench (--failing) for the length of one bench: a failure that stays."""
+
+
+def test_covsplit_bench_fails():
+    assert False, "covsplit bench: this test fails on every run"
+'''
+
+
+class FailingTest:
+    """A test file that always fails, planted in the project's tests for a whole bench and removed at the end.
+
+    For the targets that must hold with a failure that stays, on a project
+    whose own tests all pass.  The file goes in the first test path that is
+    a folder, and the split is planned again (``make plan --by duration``,
+    or dealt before any run) so that one worker runs it; ``workers.toml``
+    and its schedule file are put back as they were at the end.
+    """
+
+    NAME = "test_covsplit_bench_failing.py"
+
+    def __init__(self, cfg: config.Config) -> None:
+        self.cfg = cfg
+        self.path: Path | None = None
+        self.kept: dict[Path, bytes | None] = {}
+
+    def plant(self) -> None:
+        cfg = self.cfg
+        # A test path's own folder, not a folder deeper down, which may be a suite's data (babel's test project).
+        folders = [t for t in test_paths(cfg) if (cfg.root / t).is_dir()]
+        folder = folders[0] if folders else Path(discover.test_files_in(cfg.root, test_paths(cfg))[0]).parent
+        self.path = cfg.root / folder / self.NAME
+        for kept in (cfg.path, sharing.path_for(cfg.path)):
+            self.kept[kept] = kept.read_bytes() if kept.is_file() else None
+        self.path.write_text(FAILING_TEST)
+        # By the measured seconds where a run measured them; else dealt, as before any run.
+        measured = any(cfg.layout.output_dir.glob(f"*{DURATIONS_SUFFIX}"))
+        make = ["make", "--no-print-directory", "-C", str(REPO), f"CONFIG={cfg.path}", "plan"]
+        # ARGS always: a make that started this one (make test ARGS=...) passes its own down otherwise.
+        subprocess.run([*make, f"ARGS={'--by duration' if measured else ''}"], check=True, stdout=subprocess.DEVNULL)
+
+    def remove(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        for kept, content in self.kept.items():
+            if content is None:
+                kept.unlink(missing_ok=True)
+            else:
+                kept.write_bytes(content)
+
+
+def contenders(
+    cfg: config.Config, python: Path, scratch: Path, log: Path, edited: EditedTestFile, module: EditedModule | None
+) -> list[Contender]:
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     tests = test_paths(cfg)
     base_env = {**os.environ, **cfg.env}
@@ -246,17 +517,29 @@ def contenders(cfg: config.Config, python: Path, scratch: Path, log: Path, edite
         finally:
             shutil.rmtree(envdir, ignore_errors=True)
 
+    def warm() -> Sample:
+        # A full run as after a day's edits: every report written from scratch, nothing kept from the last round.
+        for kept in (cfg.layout.report_cache, cfg.layout.report_keys):
+            kept.unlink(missing_ok=True)
+        return measure(full, REPO, os.environ, log)
+
     def edit() -> Sample:
         edited.toggle()
+        return measure(make, REPO, os.environ, log)
+
+    def edit_module() -> Sample:
+        assert module is not None, "covsplit-edit-module runs only with a picked module"
+        module.edit()
         return measure(make, REPO, os.environ, log)
 
     return [
         Contender("serial", baseline("serial", [])),
         Contender("xdist", baseline("xdist", ["-n", "auto"])),
         Contender("spec-commands", spec_commands),
-        Contender("covsplit-warm", lambda: measure(full, REPO, os.environ, log)),
+        Contender("covsplit-warm", warm),
         Contender("covsplit-cold", cold),
         Contender("covsplit-edit", edit),
+        Contender("covsplit-edit-module", edit_module),
         Contender("covsplit-unchanged", lambda: measure(make, REPO, os.environ, log)),
     ]
 
@@ -316,7 +599,31 @@ def worker_overhead(cfg: config.Config) -> tuple[float, float]:
 # --------------------------------------------------------------------------- reporting
 
 
-def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal: bool) -> list[str]:
+# Limits on re-running what changed, as ratios of a full warm run of the same split, by the serial run's seconds:
+# issue 28's on projects of a minute or more; below that the earlier ones (the example keeps its own targets).
+INCREMENTAL_LIMITS: tuple[tuple[float, Mapping[str, float]], ...] = (
+    (60.0, {"covsplit-edit": 0.15, "covsplit-edit-module": 0.3, "covsplit-unchanged": 0.05}),
+    (LONG_RUN_S, {"covsplit-edit": 0.5, "covsplit-edit-module": 0.5, "covsplit-unchanged": 0.15}),
+    (0.0, {"covsplit-edit": 0.7, "covsplit-edit-module": 0.7, "covsplit-unchanged": 0.3}),
+)
+# The aggregate and report after one worker re-ran, against after a full run (CPU): they should cost what changed.
+AGGREGATE_CPU_LIMIT = 1 / 3
+# A full run may be this much slower than before a change (``--before``): keeping more data must stay cheap.
+FULL_RUN_SLOWDOWN = 1.05
+
+
+def incremental_limits(serial_s: float) -> Mapping[str, float]:
+    return next(limits for floor, limits in INCREMENTAL_LIMITS if serial_s >= floor)
+
+
+def verdicts(
+    results: Mapping[str, Mapping[str, float]],
+    overhead: float,
+    equal: bool,
+    failing: int = 0,
+    before: Mapping[str, float] | None = None,
+) -> list[str]:
+    """The targets met or not; ``failing``: tests that failed in the warm run; ``before``: an earlier warm run."""
     serial, xdist = results["serial"], results["xdist"]
     faster = min(serial["wall_s"], xdist["wall_s"])
     warm = results["covsplit-warm"]
@@ -339,12 +646,30 @@ def verdicts(results: Mapping[str, Mapping[str, float]], overhead: float, equal:
         verdict(warm["wall_s"] <= 1.2 * faster, f"warm {warm['wall_s']:.2f} s <= 1.2 x the faster baseline "
                 f"{faster:.2f} s ({warm['wall_s'] / faster:.2f}x; serial run under {LONG_RUN_S:g} s)")  # fmt: skip
         verdict(overhead < 0.5, f"covsplit's own CPU outside pytest {overhead:.2f} s per worker < 0.5 s")
-    # Re-running what changed: the limits the issue set, against a full warm run of the same split.
-    long_run = serial["wall_s"] >= LONG_RUN_S
-    for name, limit in (("covsplit-edit", 0.5 if long_run else 0.7), ("covsplit-unchanged", 0.15 if long_run else 0.3)):
+    # Re-running what changed, against a full warm run of the same split.
+    with_failures = f", with {failing} failing test{'s' if failing != 1 else ''}" if failing else ""
+    for name, limit in incremental_limits(serial["wall_s"]).items():
         if name in results:
             ratio = results[name]["wall_s"] / warm["wall_s"]
-            verdict(ratio <= limit, f"{name} {results[name]['wall_s']:.2f} s <= {limit:g} x warm ({ratio:.2f}x)")
+            verdict(
+                ratio <= limit,
+                f"{name} {results[name]['wall_s']:.2f} s <= {limit:g} x warm ({ratio:.2f}x{with_failures})",
+            )
+    full, incremental = results.get("aggregate-after-full"), results.get("aggregate-after-edit")
+    if full and incremental:
+        ratio = incremental["cpu_s"] / full["cpu_s"]
+        verdict(
+            ratio <= AGGREGATE_CPU_LIMIT,
+            f"aggregate and report CPU after an edit {incremental['cpu_s']:.2f} s <= 1/3 x after a full run "
+            f"{full['cpu_s']:.2f} s ({ratio:.2f}x)",
+        )
+    if before:
+        for key, what in (("wall_s", "wall"), ("cpu_s", "CPU")):
+            ratio = warm[key] / before[key]
+            verdict(
+                ratio <= FULL_RUN_SLOWDOWN,
+                f"warm {what} {warm[key]:.2f} s <= {FULL_RUN_SLOWDOWN:g} x before {before[key]:.2f} s ({ratio:.2f}x)",
+            )
     verdict(equal, "combined coverage equals the serial run, file by file")
     return lines
 
@@ -357,6 +682,25 @@ def aggregate_cost(costs: Mapping[str, Sequence[Mapping[str, float]]]) -> dict[s
         for name, samples in costs.items()
         if samples
     }
+
+
+def earlier_warm(bench: Mapping[str, Any], bytecode_written: bool) -> dict[str, float] | None:
+    """covsplit-warm of an earlier bench.json (``--before``) under the same bytecode setting, if it ran there."""
+    for record in bench.get("settings", []):
+        if record.get("bytecode_written") == bytecode_written:
+            for contender in record.get("contenders", []):
+                if contender.get("name") == "covsplit-warm":
+                    return {"wall_s": float(contender["wall_s"]), "cpu_s": float(contender["cpu_s"])}
+    return None
+
+
+def failing_tests(cfg: config.Config) -> int:
+    """Tests that failed or errored in the workers' last runs, from their statuses."""
+    total = 0
+    for worker in cfg.workers:
+        outcomes = status.read(cfg.layout.worker(worker.name).status).get("outcomes") or {}
+        total += sum(int(outcomes.get(key) or 0) for key in ("failed", "errors"))
+    return total
 
 
 def _bytecode(written: bool) -> str:
@@ -384,6 +728,17 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
         )
     if record.get("edited"):
         lines += ["", f"covsplit-edit appends a comment to `{record['edited']}` before each run."]
+    if record.get("edited_module"):
+        module = record["edited_module"]
+        lines += [
+            "",
+            f"covsplit-edit-module inserts `{NO_OP}` at line {module['line']} of `{module['path']}` (executed by "
+            f"{module['test_files']} of {module['of_test_files']} test files) before its run and removes it before "
+            "the next round.",
+        ]
+    if record.get("failing_tests"):
+        failing = record["failing_tests"]
+        lines += ["", f"The warm runs had {failing} failing test{'s' if failing != 1 else ''} (failed or errors)."]
     lines += ["", "### Targets", "", *notes, "", "### Where covsplit's own time goes (CPU seconds, warm run)", ""]
     lines += record["overhead_lines"]
     if record.get("simulation"):
@@ -428,14 +783,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="PYTHONDONTWRITEBYTECODE set (as in many CI images), unset (as on a developer's machine), or both "
         "(default: one pass each, set first)",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an earlier bench.json of the same project (copy it away first): covsplit-warm against its own, "
+        "to tell what a change costs a full run",
+    )
+    parser.add_argument(
+        "--failing",
+        action="store_true",
+        help="plant a test file that always fails in the project's tests for the whole bench (removed at the end; "
+        "the split is planned again to run it and put back afterwards)",
+    )
     args = parser.parse_args(argv)
+    if args.before:
+        args.before = json.loads(args.before.read_text())
 
     cfg = config.load(os.environ.get("COVSPLIT_CONFIG", REPO / "workers.toml"))
     cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
     settings = list(BYTECODE_SETTINGS) if args.bytecode == "both" else [args.bytecode]
     records, texts = [], []
     saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    failing = FailingTest(cfg) if args.failing else None
     try:
+        if failing is not None:
+            failing.plant()
+            # The plan just rewrote the split: read it as the runs will.
+            cfg = config.load(cfg.path)
         for setting in settings:
             # Every contender and everything it starts inherits this process's environment.
             if BYTECODE_SETTINGS[setting]:
@@ -447,6 +821,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             records.append(record)
             texts.append(text)
     finally:
+        if failing is not None:
+            failing.remove()
         if saved is None:
             os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         else:
@@ -466,19 +842,26 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
     scratch = Path(tempfile.mkdtemp(prefix="covsplit-bench-"))
     log = scratch / "bench.log"
     edited = EditedTestFile(cfg)
+    module: EditedModule | None = None
     try:
         python = baseline_python(cfg)
-        field = contenders(cfg, python, scratch, log, edited)
         skipped = {*args.skip, *(["covsplit-cold"] if args.skip_cold else [])}
+        if "covsplit-edit-module" not in skipped:
+            # Before any contender runs: the pick reads the tree as it is, no edit in it.
+            module = EditedModule(cfg, pick_module(cfg, python, log))
+        field = contenders(cfg, python, scratch, log, edited, module)
         field = [c for c in field if c.name not in skipped]
         # Warm-up: make the worker virtualenvs and every output folder once; not timed.
         for contender in field:
             if contender.name != "covsplit-cold":
                 contender.run()
-        overheads, outside_sessions = [], []
+        overheads, outside_sessions, failing = [], [], 0
+        combined: Any = None
         # The aggregate and report inside a full run and an incremental one, as they measured themselves.
         aggregate_costs: dict[str, list[dict[str, float]]] = {"covsplit-warm": [], "covsplit-edit": []}
         for _round in range(args.repeat):
+            if module is not None:
+                module.restore()
             for contender in field:
                 # A run whose aggregate did not finish leaves no cost, not an earlier run's.
                 cfg.layout.aggregate_cost.unlink(missing_ok=True)
@@ -492,25 +875,35 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
                     per_worker, sessions = worker_overhead(cfg)
                     overheads.append(per_worker)
                     outside_sessions.append(sample.cpu_s - sessions)
+                    failing = max(failing, failing_tests(cfg))
+                    # Of the tree the serial run measured: the runs after it may edit a module.
+                    combined = fsio.read_json(cfg.layout.combined_json)
         crashed = [c.name for c in field for s in c.samples if s.returncode not in (0, 1, 2)]
         results = {
             c.name: {"wall_s": c.median("wall_s"), "cpu_s": c.median("cpu_s"), "peak_mib": c.median("peak_mib")}
             for c in field
         }
         serial_json = json.loads((scratch / "serial" / "coverage.json").read_text())
-        differences = coverage_differences(fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
+        differences = coverage_differences(combined or fsio.read_json(cfg.layout.combined_json) or {}, serial_json)
         overhead = statistics.median(overheads)
         record: dict[str, Any] = {
             "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
             "contenders": [{"name": name, **values} for name, values in results.items()],
             "combined_equals_serial": not differences,
             "edited": str(edited.path.relative_to(cfg.root)) if edited.path else None,
+            "edited_module": (
+                {k: module.chosen[k] for k in ("path", "line", "test_files", "of_test_files")} if module else None
+            ),
+            "failing_tests": failing,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
             "simulation": simulation(cfg),
             "aggregate": aggregate_cost(aggregate_costs),
         }
-        notes = verdicts(results, overhead, not differences)
+        before = earlier_warm(args.before, record["bytecode_written"]) if args.before else None
+        # The aggregate's own cost after a full run and after an edit, as the verdicts name them.
+        costs = {f"aggregate-{when}": figures for when, figures in record["aggregate"].items()}
+        notes = verdicts({**results, **costs}, overhead, not differences, failing, before)
         if crashed:
             notes.append(f"- runs that ended with an unexpected status (see {log}): {', '.join(sorted(set(crashed)))}")
         rest = statistics.median(outside_sessions)
@@ -537,6 +930,8 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
         return record, text
     finally:
         edited.restore()
+        if module is not None:
+            module.restore()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
