@@ -114,37 +114,57 @@ def _digest(node: ast.AST | list[ast.stmt]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The outermost functions of a module by qualified name (``Class.method``); nested ones are their bodies."""
+    found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = prefix + child.name
+                while name in found:  # redefined under one name (an overload, a conditional def)
+                    name += "'"
+                found[name] = child
+            elif isinstance(child, ast.ClassDef):
+                walk(child, prefix + child.name + ".")
+            else:
+                walk(child, prefix)
+
+    walk(tree, "")
+    return found
+
+
+def _outline_and_bodies(source: str) -> tuple[str, dict[str, str], dict[str, range]] | None:
+    """The module's digest with every function body left out, each body's digest, and each body's lines."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    functions = _functions(tree)
+    bodies = {name: _digest(node.body) for name, node in functions.items()}
+    spans = {
+        name: range(node.body[0].lineno, (node.end_lineno or node.body[-1].lineno) + 1)
+        for name, node in functions.items()
+    }
+    for node in functions.values():
+        node.body = [ast.Pass()]
+    return _digest(tree), bodies, spans
+
+
 def shape(source: str, collect_lines: Iterable[int] = ()) -> dict[str, Any] | None:
     """A module's outline digest, and the digests of the function bodies that ran while collecting.
 
     None when it does not parse (then any edit of it runs the worker whole).
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    found = _outline_and_bodies(source)
+    if found is None:
         return None
+    outline, bodies, spans = found
     ran = set(collect_lines)
-    bodies: dict[str, str] = {}
-
-    def strip(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                name = prefix + child.name
-                while name in bodies:
-                    name += "'"
-                first, last = child.body[0].lineno, child.end_lineno or child.body[-1].lineno
-                if any(first <= line <= last for line in ran):
-                    bodies[name] = _digest(child.body)
-                else:
-                    bodies.setdefault(name, "")
-                child.body = [ast.Pass()]
-            elif isinstance(child, ast.ClassDef):
-                strip(child, prefix + child.name + ".")
-            else:
-                strip(child, prefix)
-
-    strip(tree, "")
-    return {"outline": _digest(tree), "bodies": {name: digest for name, digest in bodies.items() if digest}}
+    return {
+        "outline": outline,
+        "bodies": {name: bodies[name] for name, span in spans.items() if ran.intersection(span)},
+    }
 
 
 def _shape_of(root: Path, key: str, lines: Iterable[int] = ()) -> dict[str, Any] | None:
@@ -155,40 +175,17 @@ def _shape_of(root: Path, key: str, lines: Iterable[int] = ()) -> dict[str, Any]
     return shape(source, lines)
 
 
-def _body_digests(source_shape: Mapping[str, Any], now: str) -> dict[str, str]:
-    """The current digests of the bodies ``source_shape`` recorded as run while collecting."""
-    try:
-        tree = ast.parse(now)
-    except (SyntaxError, ValueError):
-        return {}
-    found: dict[str, str] = {}
-
-    def walk(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                name = prefix + child.name
-                while name in found:
-                    name += "'"
-                found[name] = _digest(child.body)
-            elif isinstance(child, ast.ClassDef):
-                walk(child, prefix + child.name + ".")
-            else:
-                walk(child, prefix)
-
-    walk(tree, "")
-    return {name: found.get(name, "") for name in source_shape.get("bodies", {})}
-
-
 def same_shape(root: Path, key: str, recorded: Mapping[str, Any]) -> bool:
     """Whether a source file's outline and its bodies run while collecting are as recorded: only other bodies moved."""
     try:
         now = Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    current = shape(now)
-    if current is None or current["outline"] != recorded.get("outline"):
+    found = _outline_and_bodies(now)
+    if found is None or found[0] != recorded.get("outline"):
         return False
-    return _body_digests(recorded, now) == dict(recorded.get("bodies", {}))
+    ran = dict(recorded.get("bodies", {}))
+    return {name: found[1].get(name, "") for name in ran} == ran
 
 
 def build(
