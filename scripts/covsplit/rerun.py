@@ -174,3 +174,41 @@ def observed_with_kept(cfg: Config, worker: Worker, observed: Mapping[str, Any],
         executed = set().union(*data.by_context.values()) if data.by_context else set()
         merged["executed"] = sorted({*(observed.get("executed") or []), *executed})
     return merged
+
+
+def prepare(cfg: Config, worker: Worker) -> Kept | None:
+    """Before pytest: when only some test files' inputs changed, set the previous results aside; None: run whole."""
+    cache = DigestCache(cfg.layout.digest_cache)
+    decided = plan(cfg, worker, os.environ, cache)
+    cache.save()
+    if isinstance(decided, str):
+        print(f"{worker.name}: running every test file ({decided})", file=sys.stderr)
+        return None
+    kept = set_aside(cfg, worker, decided)
+    total = len((kept.inputs.get(file_grain.KEY) or {}).get("tests") or {})
+    print(
+        f"{worker.name}: running {decided.describe(total)}; the others' results are kept from {kept.started_at}",
+        file=sys.stderr,
+    )
+    return kept
+
+
+def record_inputs(cfg: Config, worker: Worker, started_at: str, started_ns: int, kept: Kept | None) -> None:
+    """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing.
+
+    With each test file's own part (covsplit.file_grain), so that the next
+    run can run again only the files whose inputs changed.
+    """
+    paths = cfg.layout.worker(worker.name)
+    observed = inputs.read(paths.observed)
+    if observed is None:
+        return
+    if kept:
+        observed = observed_with_kept(cfg, worker, observed, kept)
+    cache = DigestCache(cfg.layout.digest_cache)
+    record = inputs.record(cfg, worker, observed, started_at, started_ns, cache)
+    grain = grain_of(cfg, worker, observed, kept)
+    if grain is not None:
+        record[file_grain.KEY] = grain
+    fsio.write_json(paths.inputs, record)
+    cache.save()

@@ -35,9 +35,7 @@ from covsplit import (
     collection,
     durations,
     exits,
-    file_grain,
     fsio,
-    inputs,
     lock,
     progress,
     rerun,
@@ -336,7 +334,7 @@ def _run_locked(
     cpus = os.cpu_count() or 1
     processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
     seed = shuffle.run_seed(os.environ) if shuffle.installed(python) else None
-    kept = _set_aside(cfg, worker)
+    kept = rerun.prepare(cfg, worker)
     rerun_list = kept.rerun_list if kept else None
     command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed, rerun_list)
     shown = command_line(cfg, command, paths.data_file)
@@ -422,7 +420,7 @@ def _run_locked(
             state, message = status.CRASHED, merged
             final.update(state=state, message=message)
         if state in (status.PASSED, status.FAILED):
-            _record_inputs(cfg, worker, paths, base["started_at"], started_ns, kept)
+            rerun.record_inputs(cfg, worker, base["started_at"], started_ns, kept)
             _refresh_suite(cfg, worker, paths, started_ns)
         # A run that did not finish records no inputs: it runs again whatever changed.
         paths.observed.unlink(missing_ok=True)
@@ -467,45 +465,6 @@ def summary_input(
         invoke=invocation(cfg),
         config=str(cfg.path),
     )
-
-
-def _record_inputs(
-    cfg: Config, worker: Worker, paths: WorkerPaths, started_at: str, started_ns: int, kept: rerun.Kept | None
-) -> None:
-    """What the run depended on (covsplit.inputs), from what pytest saw; none when pytest said nothing.
-
-    With each test file's own part (covsplit.file_grain), so that the next
-    run can run again only the files whose inputs changed.
-    """
-    observed = inputs.read(paths.observed)
-    if observed is None:
-        return
-    if kept:
-        observed = rerun.observed_with_kept(cfg, worker, observed, kept)
-    cache = DigestCache(cfg.layout.digest_cache)
-    record = inputs.record(cfg, worker, observed, started_at, started_ns, cache)
-    grain = rerun.grain_of(cfg, worker, observed, kept)
-    if grain is not None:
-        record[file_grain.KEY] = grain
-    fsio.write_json(paths.inputs, record)
-    cache.save()
-
-
-def _set_aside(cfg: Config, worker: Worker) -> rerun.Kept | None:
-    """When only some test files' inputs changed: set the previous results aside and run just those files."""
-    cache = DigestCache(cfg.layout.digest_cache)
-    decided = rerun.plan(cfg, worker, os.environ, cache)
-    cache.save()
-    if isinstance(decided, str):
-        print(f"{worker.name}: running every test file ({decided})", file=sys.stderr)
-        return None
-    kept = rerun.set_aside(cfg, worker, decided)
-    total = len((kept.inputs.get(file_grain.KEY) or {}).get("tests") or {})
-    print(
-        f"{worker.name}: running {decided.describe(total)}; the others' results are kept from {kept.started_at}",
-        file=sys.stderr,
-    )
-    return kept
 
 
 def _refresh_suite(cfg: Config, worker: Worker, paths: WorkerPaths, started_ns: int) -> None:
