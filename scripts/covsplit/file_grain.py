@@ -175,17 +175,24 @@ def _shape_of(root: Path, key: str, lines: Iterable[int] = ()) -> dict[str, Any]
     return shape(source, lines)
 
 
-def same_shape(root: Path, key: str, recorded: Mapping[str, Any]) -> bool:
-    """Whether a source file's outline and its bodies run while collecting are as recorded: only other bodies moved."""
+def shape_change(root: Path, key: str, recorded: Mapping[str, Any]) -> str:
+    """What changed in a source file beyond the bodies of functions only tests ran; "" when nothing did."""
     try:
         now = Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return False
+        return "it cannot be read"
     found = _outline_and_bodies(now)
-    if found is None or found[0] != recorded.get("outline"):
-        return False
-    ran = dict(recorded.get("bodies", {}))
-    return {name: found[1].get(name, "") for name in ran} == ran
+    if found is None:
+        return "it does not parse"
+    if found[0] != recorded.get("outline"):
+        return "its module-level code"
+    moved = [name for name, digest in dict(recorded.get("bodies", {})).items() if found[1].get(name, "") != digest]
+    return f"the body of {moved[0]}(), which ran while collecting" if moved else ""
+
+
+def same_shape(root: Path, key: str, recorded: Mapping[str, Any]) -> bool:
+    """Whether a source file's outline and its bodies run while collecting are as recorded: only other bodies moved."""
+    return not shape_change(root, key, recorded)
 
 
 def build(
@@ -334,8 +341,9 @@ def plan(
                 continue
             return f"{key} added"
         if key in shapes and kind == inputs.CHANGED:
-            if not same_shape(cfg.root, key, shapes[key]):
-                return f"{key} changed outside the bodies of functions its tests ran (module-level code)"
+            change = shape_change(cfg.root, key, shapes[key])
+            if change:
+                return f"{key} changed: {change}, which every test importing it shares"
         elif key not in users or kind != inputs.CHANGED:
             return f"{key} {kind}"
         dependents = users.get(key, set())

@@ -171,7 +171,8 @@ def record(
     files: dict[str, str] = {}
     for path in dict.fromkeys(paths):
         key = relative_key(str(root), path)
-        if key in written:
+        # A folder a test opened (to list it, or with os.open) is no content: the files in it are.
+        if key in written or os.path.isdir(path):
             continue
         # Edited while pytest ran: the measurement may have seen either version.
         files[key] = CHANGED_DURING_RUN if digests.modified_since(path, started_ns) else cache.digest(path)

@@ -161,4 +161,4 @@ def test_module_level_code_edited_runs_the_whole_worker(suite: Suite) -> None:
     out, ran = step(suite, replace_in("pkg/shapes.py", '"square": 4}', '"square": 4, "hexagon": 6}'))
     assert ran == {"worker1": {"tests/one/test_area.py", "tests/one/test_broken.py", "tests/one/test_table.py",
                                "tests/one/test_units.py"}}  # fmt: skip
-    assert "module-level code" in out
+    assert "pkg/shapes.py changed: its module-level code" in out

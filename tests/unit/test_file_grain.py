@@ -64,7 +64,7 @@ def test_the_bodies_that_ran_while_collecting_are_recorded_by_name(tmp_path: Pat
     (tmp_path / "m.py").write_text(MODULE.replace("return x * LIMIT", "return LIMIT * x"))
     assert file_grain.same_shape(tmp_path, "m.py", found)
     (tmp_path / "m.py").write_text(MODULE.replace("REGISTRY.append(name)", "REGISTRY.insert(0, name)"))
-    assert not file_grain.same_shape(tmp_path, "m.py", found)
+    assert file_grain.shape_change(tmp_path, "m.py", found) == "the body of register(), which ran while collecting"
 
 
 def write_data(path: Path, by_context: dict[str, dict[str, list[tuple[int, int]]]]) -> None:
@@ -144,7 +144,7 @@ def test_the_worker_runs_whole_when_independence_cannot_be_known(tmp_path: Path)
     cfg = make_project(tmp_path)
     record = grain_record(cfg)
     (tmp_path / "pkg/a.py").write_text("X = 1\n\n\ndef a():\n    return 1\n")
-    assert "module-level code" in str(plan_now(cfg, record))
+    assert plan_now(cfg, record) == "pkg/a.py changed: its module-level code, which every test importing it shares"
     (tmp_path / "pkg/a.py").write_text("def a():\n    return 1\n")
     (tmp_path / "tests/one/conftest.py").write_text("")
     assert plan_now(cfg, record) == "tests/one/conftest.py added"

@@ -195,3 +195,15 @@ def test_the_combined_digest_follows_sources_config_and_staleness(tmp_path: Path
     assert changed != digest
     cfg.path.write_text(cfg.path.read_text().replace("[project]", "[thresholds]\nline = 50\n\n[project]"))
     assert inputs.combined_digest(config.load(cfg.path), DigestCache(None), {}) != changed
+
+
+def test_a_folder_a_test_opened_is_no_input(tmp_path: Path) -> None:
+    # babel's tests open tests/messages/data/project/i18n/en_US while other tests fill it: a folder has no
+    # content of its own, and one "changed while it ran" would make the worker stale after every run.
+    cfg = make_project(tmp_path)
+    (tmp_path / "tests/one/made").mkdir()
+    record = inputs.record(
+        cfg, cfg.worker("worker1"), observed(cfg, "pkg/a.py", read=["tests/one/made", "tests/one/data.json"]), "t",
+        time.time_ns(), DigestCache(None),
+    )  # fmt: skip
+    assert "tests/one/made" not in record["files"] and "tests/one/data.json" in record["files"]
