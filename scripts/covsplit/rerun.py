@@ -207,8 +207,25 @@ def record_inputs(cfg: Config, worker: Worker, started_at: str, started_ns: int,
         observed = observed_with_kept(cfg, worker, observed, kept)
     cache = DigestCache(cfg.layout.digest_cache)
     record = inputs.record(cfg, worker, observed, started_at, started_ns, cache)
+    if kept:
+        record[outputs.KEY] = kept_outputs(record.get(outputs.KEY) or {}, kept)
     grain = grain_of(cfg, worker, observed, kept)
     if grain is not None:
         record[file_grain.KEY] = grain
     fsio.write_json(paths.inputs, record)
     cache.save()
+
+
+def kept_outputs(written: Mapping[str, list[str]], kept: Kept) -> dict[str, list[str]]:
+    """This run's outputs and those the kept tests wrote in the run before: a full run's, which the next run skips.
+
+    Without the kept part, a file another worker reads and a kept test
+    writes would count as that worker's input again, "changed while it ran".
+    """
+    ran = set(kept.partial.run) | set(kept.partial.removed)
+    merged = {path: set(nodes) for path, nodes in written.items()}
+    for path, nodes in (kept.inputs.get(outputs.KEY) or {}).items():
+        still = {node for node in nodes if node.partition("::")[0] not in ran}
+        if still:
+            merged.setdefault(path, set()).update(still)
+    return {path: sorted(nodes) for path, nodes in sorted(merged.items())}

@@ -10,7 +10,7 @@ from typing import Any
 from coverage import CoverageData
 from test_inputs import make_project
 
-from covsplit import durations, file_grain, fsio, inputs, junit
+from covsplit import durations, file_grain, fsio, inputs, junit, outputs, rerun
 from covsplit.contexts import COLLECT, SESSION_FIXTURES
 
 MODULE = textwrap.dedent(
@@ -223,3 +223,11 @@ def test_kept_files_keep_their_seconds_and_the_worker_its_full_runs(tmp_path: Pa
 
 def test_session_fixture_contexts_are_no_test_files() -> None:
     assert SESSION_FIXTURES != COLLECT and not SESSION_FIXTURES.endswith(".py")
+
+
+def test_a_partial_run_keeps_the_outputs_of_the_tests_it_kept(tmp_path: Path) -> None:
+    previous = {outputs.KEY: {"out/a.txt": ["tests/test_a.py::t"], "out/b.txt": ["tests/test_b.py::t"], "log": [""]}}
+    kept = rerun.Kept(file_grain.Partial(("tests/test_b.py",)), tmp_path, tmp_path, None, previous, "t", tmp_path)
+    merged = rerun.kept_outputs({"out/c.txt": ["tests/test_b.py::u"]}, kept)
+    # test_b.py ran again and wrote c.txt, not b.txt any more; test_a.py was kept, and what it wrote stays an output.
+    assert merged == {"log": [""], "out/a.txt": ["tests/test_a.py::t"], "out/c.txt": ["tests/test_b.py::u"]}
