@@ -167,6 +167,9 @@ def _reap(process: subprocess.Popen, run: _Run) -> bool:
 def _prepare_child(memory_limit_mib: int | None) -> None:
     """In the child, before pytest starts: die with the driver, and stay within the worker's memory."""
     _die_with_parent()
+    # SIGINT is how the driver stops pytest (a timeout, a cancelled run): started from a background job or
+    # nohup, which ignore it, pytest would inherit that and sleep on through the stop.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if memory_limit_mib:
         # The address space: a test asking for 24 GB gets MemoryError and fails alone, instead of the
         # kernel's OOM killer taking the whole run (or the machine's other workers) with it.

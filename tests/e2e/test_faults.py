@@ -107,7 +107,7 @@ def _wait_for(path: Path, seconds: float = 180) -> str:
     raise AssertionError(f"{path} never appeared")
 
 
-def _start(suite: Suite, pid_file: Path) -> subprocess.Popen[bytes]:
+def _start(suite: Suite, pid_file: Path, ignoring_sigint: bool = False) -> subprocess.Popen[bytes]:
     env = {**os.environ, "COVSPLIT_CONFIG": str(suite.config), "FAULTS_PID_FILE": str(pid_file)}
     env.pop("COVERAGE_FILE", None)
     return subprocess.Popen(
@@ -116,6 +116,8 @@ def _start(suite: Suite, pid_file: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        # A background job of a shell without job control (`make test &`, nohup) starts with SIGINT ignored.
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignoring_sigint else None,
     )
 
 
@@ -140,11 +142,17 @@ def test_sigkill_from_outside_names_the_test_that_was_running(tmp_path: Path, no
     assert "while running tests/test_killed.py::test_waits_to_be_killed" in killed["message"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_stopping_the_run_leaves_a_status_and_no_orphan(tmp_path: Path, nox_envdir: Path, sig: int) -> None:
+@pytest.mark.parametrize(
+    ("sig", "ignoring_sigint"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["ctrl-c", "sigterm", "sigterm-in-a-background-job"],
+)
+def test_stopping_the_run_leaves_a_status_and_no_orphan(
+    tmp_path: Path, nox_envdir: Path, sig: int, ignoring_sigint: bool
+) -> None:
     suite = copy_suite(tmp_path, nox_envdir, FIXTURES / "faults")
     pid_file = tmp_path / "pytest.pid"
-    process = _start(suite, pid_file)
+    process = _start(suite, pid_file, ignoring_sigint)
     pytest_pid = int(_wait_for(pid_file))
     # Ctrl-C reaches the whole foreground group; CI cancelling a job sends SIGTERM the same way.
     os.killpg(process.pid, sig)
