@@ -100,12 +100,16 @@ def discard(kept: Kept) -> None:
         path.unlink(missing_ok=True)
 
 
+def collected_files(cfg: Config, worker: Worker) -> list[str]:
+    """The test files the worker's latest run collected to run, in collection order (its collection record)."""
+    record = collection.read_collection(cfg.layout.worker(worker.name).collection)
+    return list(dict.fromkeys(collection.file_of(node) for node in record.selected)) if record else []
+
+
 def kept_files(cfg: Config, worker: Worker, kept: Kept) -> list[str]:
     """The worker's test files whose results come from the previous run: every file collected, less the re-run."""
-    record = collection.read_collection(cfg.layout.worker(worker.name).collection)
-    files = dict.fromkeys(collection.file_of(node) for node in record.selected) if record else {}
     ran = set(kept.partial.run)
-    return [file for file in files if file not in ran]
+    return [file for file in collected_files(cfg, worker) if file not in ran]
 
 
 def merge(cfg: Config, worker: Worker, kept: Kept, python: str, env: Mapping[str, str]) -> str:
@@ -117,10 +121,7 @@ def merge(cfg: Config, worker: Worker, kept: Kept, python: str, env: Mapping[str
     problem = _combine(paths, kept.data, python, cfg.root, env)
     if problem:
         return problem
-    record = collection.read_collection(paths.collection)
-    order: dict[str, int] = {}
-    for node in record.selected if record else ():
-        order.setdefault(collection.file_of(node), len(order))
+    order = {file: index for index, file in enumerate(collected_files(cfg, worker))}
     keep_set = set(keep)
     if paths.junit.exists():
         junit.merge_kept(kept.junit, paths.junit, cfg.root, keep_set.__contains__, order)
@@ -155,8 +156,7 @@ def grain_of(cfg: Config, worker: Worker, observed: Mapping[str, Any], kept: Kep
     data = file_grain.measured(paths.data_file)
     if data is None:
         return None
-    record = collection.read_collection(paths.collection)
-    files = list(dict.fromkeys(collection.file_of(node) for node in record.selected)) if record else []
+    files = collected_files(cfg, worker)
     reads = {str(file): list(keys) for file, keys in (observed.get("read_by_file") or {}).items()}
     previous = kept.inputs.get(file_grain.KEY) if kept else None
     rerun = set(kept.partial.run) if kept else None
