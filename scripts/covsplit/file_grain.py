@@ -14,9 +14,11 @@ per process, while collecting, and what it defines (constants, classes,
 decorators' results) is shared by every test that imports it, executed in
 their contexts or not.  So a source file is split into its *outline* (the
 module with every function body left out) and its function bodies
-(:func:`shape`).  An edit inside bodies re-runs the test files that
-executed the file; an edit of the outline, or of a body that ran while
-collecting (a decorator's, a registry's), runs the whole worker.
+(:mod:`covsplit.source_shape`).  An edit inside bodies re-runs the test
+files that ran an edited body; the others keep their data, its lines
+renumbered to where the edit moved them (the source as measured is kept
+for this); an edit of the outline, or of a body that ran while collecting
+(a decorator's, a registry's), runs the whole worker.
 
 The worker runs whole, as before, when independence cannot be known: a
 conftest, a configuration file, the install, the worker's settings or a
@@ -33,14 +35,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from covsplit import collection, inputs
+from covsplit import collection, inputs, source_shape
 from covsplit.config import Config, Worker
 from covsplit.contexts import COLLECT, OWN, SESSION_FIXTURES
 
@@ -109,90 +110,81 @@ def prune(data_file: Path, drop: Iterable[str]) -> None:
             )
 
 
-def _digest(node: ast.AST | list[ast.stmt]) -> str:
-    text = ast.dump(ast.Module(body=node, type_ignores=[]) if isinstance(node, list) else node)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def _lines_numbits(lines: Iterable[int]) -> bytes:
+    # coverage.numbits.nums_to_numbits, without importing coverage.py into the driver.
+    found = sorted(lines)
+    bits = bytearray(found[-1] // 8 + 1 if found else 0)
+    for line in found:
+        bits[line // 8] |= 1 << (line % 8)
+    return bytes(bits)
 
 
-def _functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The outermost functions of a module by qualified name (``Class.method``); nested ones are their bodies."""
-    found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-
-    def walk(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                name = prefix + child.name
-                while name in found:  # redefined under one name (an overload, a conditional def)
-                    name += "'"
-                found[name] = child
-            elif isinstance(child, ast.ClassDef):
-                walk(child, prefix + child.name + ".")
-            else:
-                walk(child, prefix)
-
-    walk(tree, "")
+def lines_by_context(data_file: Path, path: str) -> dict[str, set[int]] | None:
+    """The lines of one measured file each context executed (arcs' ends included); None: unreadable."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)) as db:
+            found: dict[str, set[int]] = {}
+            for context, numbits in db.execute(
+                "select c.context, l.numbits from line_bits l join file f on f.id = l.file_id "
+                "join context c on c.id = l.context_id where f.path = ?",
+                (path,),
+            ):
+                found.setdefault(context, set()).update(_numbits_lines(numbits))
+            for context, start, end in db.execute(
+                "select c.context, a.fromno, a.tono from arc a join file f on f.id = a.file_id "
+                "join context c on c.id = a.context_id where f.path = ?",
+                (path,),
+            ):
+                found.setdefault(context, set()).update(abs(n) for n in (start, end) if n)
+    except (sqlite3.Error, TypeError):
+        return None
     return found
 
 
-def _outline_and_bodies(source: str) -> tuple[str, dict[str, str], dict[str, range]] | None:
-    """The module's digest with every function body left out, each body's digest, and each body's lines."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    functions = _functions(tree)
-    bodies = {name: _digest(node.body) for name, node in functions.items()}
-    spans = {
-        name: range(node.body[0].lineno, (node.end_lineno or node.body[-1].lineno) + 1)
-        for name, node in functions.items()
-    }
-    for node in functions.values():
-        node.body = [ast.Pass()]
-    return _digest(tree), bodies, spans
+def move_lines(data_file: Path, path: str, mapping: Mapping[int, int]) -> None:
+    """Renumber one measured file's lines and arcs in a data file (a copy: the caller's) after an edit moved them.
 
-
-def shape(source: str, collect_lines: Iterable[int] = ()) -> dict[str, Any] | None:
-    """A module's outline digest, and the digests of the function bodies that ran while collecting.
-
-    None when it does not parse (then any edit of it runs the worker whole).
+    An arc's negative end names a code object by its first line, so it
+    moves with its sign.  Only lines the plan found in ``mapping`` are kept
+    here (:func:`plan` runs again every test file that executed any other).
     """
-    found = _outline_and_bodies(source)
-    if found is None:
-        return None
-    outline, bodies, spans = found
-    ran = set(collect_lines)
-    return {
-        "outline": outline,
-        "bodies": {name: bodies[name] for name, span in spans.items() if ran.intersection(span)},
-    }
+
+    def moved(line: int) -> int | None:
+        target = mapping.get(abs(line))
+        return None if target is None else (target if line > 0 else -target)
+
+    with contextlib.closing(sqlite3.connect(data_file)) as db, db:
+        row = db.execute("select id from file where path = ?", (path,)).fetchone()
+        if row is None:
+            return
+        (file_id,) = row
+        for context_id, numbits in db.execute(
+            "select context_id, numbits from line_bits where file_id = ?", (file_id,)
+        ).fetchall():
+            lines = {mapping[line] for line in _numbits_lines(numbits) if line in mapping}
+            db.execute(
+                "update line_bits set numbits = ? where file_id = ? and context_id = ?",
+                (_lines_numbits(lines), file_id, context_id),
+            )
+        arcs = db.execute("select context_id, fromno, tono from arc where file_id = ?", (file_id,)).fetchall()
+        db.execute("delete from arc where file_id = ?", (file_id,))
+        renumbered = [(file_id, context, moved(start), moved(end)) for context, start, end in arcs]
+        db.executemany(
+            "insert or ignore into arc (file_id, context_id, fromno, tono) values (?, ?, ?, ?)",
+            [row for row in renumbered if row[2] is not None and row[3] is not None],
+        )
 
 
-def _shape_of(root: Path, key: str, lines: Iterable[int] = ()) -> dict[str, Any] | None:
+def source_copies(cfg: Config) -> Path:
+    """Where the sources a worker measured are kept, by content, so that an edit can be told apart from them."""
+    return cfg.layout.output_dir / ".measured_sources"
+
+
+def _read_source(root: Path, key: str) -> str | None:
     try:
-        source = Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
+        return Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return shape(source, lines)
-
-
-def shape_change(root: Path, key: str, recorded: Mapping[str, Any]) -> str:
-    """What changed in a source file beyond the bodies of functions only tests ran; "" when nothing did."""
-    try:
-        now = Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return "it cannot be read"
-    found = _outline_and_bodies(now)
-    if found is None:
-        return "it does not parse"
-    if found[0] != recorded.get("outline"):
-        return "its module-level code"
-    moved = [name for name, digest in dict(recorded.get("bodies", {})).items() if found[1].get(name, "") != digest]
-    return f"the body of {moved[0]}(), which ran while collecting" if moved else ""
-
-
-def same_shape(root: Path, key: str, recorded: Mapping[str, Any]) -> bool:
-    """Whether a source file's outline and its bodies run while collecting are as recorded: only other bodies moved."""
-    return not shape_change(root, key, recorded)
 
 
 def build(
@@ -228,10 +220,11 @@ def build(
     executed = set().union(*keys.values()) if keys else set()
     shapes = {}
     for key in sorted(executed):
-        if key.endswith(".py") and not key.startswith("/"):
-            found = _shape_of(cfg.root, key, collect_lines.get(key, ()))
-            if found is not None:
-                shapes[key] = found
+        source = _read_source(cfg.root, key) if key.endswith(".py") and not key.startswith("/") else None
+        found = source_shape.shape(source, collect_lines.get(key, ())) if source is not None else None
+        if source is not None and found is not None:
+            found["source"] = source_shape.keep(source_copies(cfg), source)
+            shapes[key] = found
     return {
         "tests": {file: sorted(deps) for file, deps in sorted(tests.items())},
         "shared": sorted(shared),
@@ -249,6 +242,8 @@ class Partial:
     run: tuple[str, ...]
     removed: tuple[str, ...] = ()
     why: tuple[str, ...] = field(default=())
+    # Source files edited inside function bodies: old line -> new line, for the data the run keeps.
+    moved: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
     def describe(self, total: int) -> str:
         reasons = ", ".join(self.why[: inputs.SHOWN_CHANGES])
@@ -323,6 +318,7 @@ def plan(
     run: set[str] = set(retry)
     removed: set[str] = set()
     why: list[str] = [f"{file} failed (RETRY=1)" for file in sorted(retry)]
+    moved: dict[str, dict[int, int]] = {}
     for key, kind in file_changes:
         if kind == inputs.DURING_RUN:
             return f"{key} changed while it ran"
@@ -340,14 +336,50 @@ def plan(
                 why.append(f"{key} added")
                 continue
             return f"{key} added"
+        dependents = users.get(key, set())
         if key in shapes and kind == inputs.CHANGED:
-            change = shape_change(cfg.root, key, shapes[key])
+            change = source_shape.shape_change(cfg.root, key, shapes[key])
             if change:
                 return f"{key} changed: {change}, which every test importing it shares"
+            callers = _callers(cfg, worker, key, shapes[key], set(tests))
+            if callers is not None:
+                dependents, moved[key], edited = callers
+                names = ", ".join(f"{name}()" for name in edited[: inputs.SHOWN_CHANGES]) or "no function body"
+                why.append(f"{key} changed in {names} ({len(dependents)} test files ran it)")
+                run.update(dependents)
+                continue
         elif key not in users or kind != inputs.CHANGED:
             return f"{key} {kind}"
-        dependents = users.get(key, set())
         run.update(dependents)
         why.append(f"{key} changed ({len(dependents)} test files depend on it)")
     run -= removed
-    return Partial(tuple(sorted(run)), tuple(sorted(removed)), tuple(why))
+    return Partial(tuple(sorted(run)), tuple(sorted(removed)), tuple(why), moved)
+
+
+def _callers(
+    cfg: Config, worker: Worker, key: str, recorded: Mapping[str, Any], test_files: set[str]
+) -> tuple[set[str], dict[int, int], tuple[str, ...]] | None:
+    """For a source file edited inside function bodies: the test files that ran an edited body, and the line moves.
+
+    Every other test file keeps its data, renumbered; a test file whose
+    lines cannot all be followed into the new source runs again.  None
+    (every test file that executed the file runs again) when the source as
+    measured was not kept or the data cannot be read.
+    """
+    old = source_shape.kept(source_copies(cfg), recorded.get("source"))
+    new = _read_source(cfg.root, key)
+    found = source_shape.moves(old, new) if old is not None and new is not None else None
+    if found is None:
+        return None
+    data = lines_by_context(cfg.layout.worker(worker.name).data_file, inputs.absolute(str(cfg.root), key))
+    if data is None:
+        return None
+    callers = set()
+    for context, lines in data.items():
+        if context == COLLECT:
+            continue  # measured again by every run, partial or not
+        if lines & found.edited_lines or not lines <= found.mapping.keys():
+            if context not in test_files:
+                return None
+            callers.add(context)
+    return callers, dict(found.mapping), found.edited

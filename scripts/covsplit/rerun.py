@@ -118,6 +118,8 @@ def merge(cfg: Config, worker: Worker, kept: Kept, python: str, env: Mapping[str
     keep = kept_files(cfg, worker, kept)
     drop = [*kept.partial.run, *kept.partial.removed, COLLECT]
     file_grain.prune(kept.data, drop)
+    for key, mapping in kept.partial.moved.items():
+        file_grain.move_lines(kept.data, inputs.absolute(str(cfg.root), key), mapping)
     problem = _combine(paths, kept.data, python, cfg.root, env)
     if problem:
         return problem

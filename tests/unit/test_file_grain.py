@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -10,61 +9,8 @@ from typing import Any
 from coverage import CoverageData
 from test_inputs import make_project
 
-from covsplit import durations, file_grain, fsio, inputs, junit, outputs, rerun
+from covsplit import durations, file_grain, fsio, inputs, junit, outputs, rerun, source_shape
 from covsplit.contexts import COLLECT, SESSION_FIXTURES
-
-MODULE = textwrap.dedent(
-    """\
-    LIMIT = 3
-
-
-    def register(name):
-        REGISTRY.append(name)
-        return name
-
-
-    REGISTRY = []
-
-
-    class Box:
-        size = 2
-
-        def grow(self, by):
-            return self.size + by
-
-
-    def helper(x):
-        return x * LIMIT
-    """
-)
-
-
-def test_an_edit_inside_a_function_body_keeps_the_outline_and_a_module_level_edit_does_not() -> None:
-    before = file_grain.shape(MODULE)
-    assert before is not None
-    body = file_grain.shape(MODULE.replace("return x * LIMIT", "y = x\n    return y * LIMIT"))
-    method = file_grain.shape(MODULE.replace("return self.size + by", "return by + self.size"))
-    constant = file_grain.shape(MODULE.replace("LIMIT = 3", "LIMIT = 4"))
-    attribute = file_grain.shape(MODULE.replace("size = 2", "size = 5"))
-    added = file_grain.shape(MODULE + "\n\ndef more():\n    return 1\n")
-    signature = file_grain.shape(MODULE.replace("def helper(x):", "def helper(x, y=1):"))
-    assert body is not None and method is not None
-    assert body["outline"] == method["outline"] == before["outline"]
-    for edited in (constant, attribute, added, signature):
-        assert edited is not None and edited["outline"] != before["outline"]
-    assert file_grain.shape("def broken(:\n") is None
-
-
-def test_the_bodies_that_ran_while_collecting_are_recorded_by_name(tmp_path: Path) -> None:
-    # Lines 5-6 are register()'s body: a decorator's work done at import time.
-    found = file_grain.shape(MODULE, [1, 5, 6, 9])
-    assert found is not None and set(found["bodies"]) == {"register"}
-    (tmp_path / "m.py").write_text(MODULE)
-    assert file_grain.same_shape(tmp_path, "m.py", found)
-    (tmp_path / "m.py").write_text(MODULE.replace("return x * LIMIT", "return LIMIT * x"))
-    assert file_grain.same_shape(tmp_path, "m.py", found)
-    (tmp_path / "m.py").write_text(MODULE.replace("REGISTRY.append(name)", "REGISTRY.insert(0, name)"))
-    assert file_grain.shape_change(tmp_path, "m.py", found) == "the body of register(), which ran while collecting"
 
 
 def write_data(path: Path, by_context: dict[str, dict[str, list[tuple[int, int]]]]) -> None:
@@ -108,7 +54,7 @@ def grain_record(cfg: Any) -> dict[str, Any]:
     record[file_grain.KEY] = {
         "tests": {"tests/one/test_a.py": ["pkg/a.py", "tests/one/data.json", "tests/one/test_a.py"]},
         "shared": [],
-        "shapes": {"pkg/a.py": file_grain.shape((cfg.root / "pkg/a.py").read_text())},
+        "shapes": {"pkg/a.py": source_shape.shape((cfg.root / "pkg/a.py").read_text())},
         "unattributed": [],
         "contexts": ["tests/one/test_a.py"],
     }
@@ -138,6 +84,36 @@ def test_a_changed_body_data_file_or_test_file_runs_the_test_files_that_depend_o
     assert plan_now(cfg, record, retry=("tests/one/test_a.py",)) == file_grain.Partial(
         ("tests/one/test_a.py",), (), ("tests/one/test_a.py failed (RETRY=1)",)
     )
+
+
+def test_a_body_edit_runs_the_test_files_that_ran_that_body_and_moves_the_others_lines(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    source = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    (tmp_path / "pkg/a.py").write_text(source)
+    (tmp_path / "tests/one/test_b.py").write_text("from pkg.a import b\n\ndef test_b():\n    assert b() == 2\n")
+    record = grain_record(cfg)
+    grain = record[file_grain.KEY]
+    grain["tests"]["tests/one/test_b.py"] = ["pkg/a.py", "tests/one/test_b.py"]
+    record["files"]["tests/one/test_b.py"] = inputs.DigestCache(None).digest(tmp_path / "tests/one/test_b.py")
+    path = str(tmp_path / "pkg/a.py")
+    cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
+    write_data(
+        cfg.layout.worker("worker1").data_file,
+        {
+            COLLECT: {path: [(-1, 1), (1, 5), (5, -1)]},
+            "tests/one/test_a.py": {path: [(-1, 2), (2, -1)]},
+            "tests/one/test_b.py": {path: [(-5, 6), (6, -5)]},
+        },
+    )
+    (tmp_path / "pkg/a.py").write_text(source.replace("    return 1\n", "    x = 1\n    return x\n"))
+    # Without the source as measured, every test file that executed pkg/a.py runs again.
+    found = plan_now(cfg, record)
+    assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py", "tests/one/test_b.py")
+    grain["shapes"]["pkg/a.py"]["source"] = source_shape.keep(file_grain.source_copies(cfg), source)
+    found = plan_now(cfg, record)
+    assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py",)
+    assert found.why == ("pkg/a.py changed in a() (1 test files ran it)",)
+    assert found.moved["pkg/a.py"][5] == 6 and found.moved["pkg/a.py"][6] == 7 and 2 not in found.moved["pkg/a.py"]
 
 
 def test_the_worker_runs_whole_when_independence_cannot_be_known(tmp_path: Path) -> None:
