@@ -180,7 +180,7 @@ def source_copies(cfg: Config) -> Path:
     return cfg.layout.output_dir / ".measured_sources"
 
 
-def _read_source(root: Path, key: str) -> str | None:
+def read_source(root: Path, key: str) -> str | None:
     try:
         return Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -220,7 +220,7 @@ def build(
     executed = set().union(*keys.values()) if keys else set()
     shapes = {}
     for key in sorted(executed):
-        source = _read_source(cfg.root, key) if key.endswith(".py") and not key.startswith("/") else None
+        source = read_source(cfg.root, key) if key.endswith(".py") and not key.startswith("/") else None
         found = source_shape.shape(source, collect_lines.get(key, ())) if source is not None else None
         if source is not None and found is not None:
             found["source"] = source_shape.keep(source_copies(cfg), source)
@@ -367,7 +367,7 @@ def _callers(
     measured was not kept or the data cannot be read.
     """
     old = source_shape.kept(source_copies(cfg), recorded.get("source"))
-    new = _read_source(cfg.root, key)
+    new = read_source(cfg.root, key)
     found = source_shape.moves(old, new) if old is not None and new is not None else None
     if found is None:
         return None

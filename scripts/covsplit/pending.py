@@ -6,10 +6,12 @@ reported again, not re-run), was made for this config, left its data file
 and every input it recorded still matches the tree (the rule is
 :mod:`covsplit.reuse`'s).  Every other worker runs: stale, crashed, timed
 out, never run, or run for another config; ``RETRY=1`` also runs the failed
-ones, ``FULL=1`` every one.  The aggregate and report run again
-when anything they read changed (:func:`covsplit.inputs.combined_digest`);
-with nothing changed, ``make coverage-all`` runs nothing and prints the
-verdict it had.
+ones, ``FULL=1`` every one.  A worker whose tests and collection never ran
+the function bodies an edit changed keeps its data, renumbered where it
+lies (:func:`covsplit.rerun.follow_edits`), and is reused.  The aggregate
+and report run again when anything they read changed
+(:func:`covsplit.inputs.combined_digest`); with nothing changed, ``make
+coverage-all`` runs nothing and prints the verdict it had.
 
 Standard library only, like the driver: it runs before any virtualenv.
 """
@@ -20,7 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from covsplit import aggregate, capacity, exits, fsio, inputs, reuse, shuffle, suite
+from covsplit import aggregate, capacity, exits, fsio, inputs, rerun, reuse, shuffle, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 
@@ -67,6 +69,10 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
     except shuffle.SeedError as exc:
         print(f"covsplit: {exc}", file=sys.stderr)
         return exits.CONFIG
+    if not full:
+        stale = [s.name for s in reuse.states(cfg, cache) if s.standing is reuse.Standing.STALE]
+        for line in rerun.follow_edits(cfg, cache, [name for name in stale if not only or name in only]):
+            print(f"covsplit: {line}", file=sys.stderr)
     decisions = [d for d in decide(cfg, cache, full, seed, retry) if not only or d.worker in only]
     cache.save()
     running = [d for d in decisions if d.run]

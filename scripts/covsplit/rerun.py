@@ -15,16 +15,17 @@ worker's virtualenv.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covsplit import collection, durations, file_grain, fsio, inputs, junit, outputs, status
+from covsplit import collection, durations, file_grain, fsio, inputs, junit, lock, outputs, source_shape, status
 from covsplit.config import Config, Worker
 from covsplit.contexts import COLLECT
 from covsplit.digests import DigestCache
@@ -231,3 +232,63 @@ def kept_outputs(written: Mapping[str, list[str]], kept: Kept) -> dict[str, list
         if still:
             merged.setdefault(path, set()).update(still)
     return {path: sorted(nodes) for path, nodes in sorted(merged.items())}
+
+
+def follow_edits(cfg: Config, cache: DigestCache, names: Sequence[str]) -> list[str]:
+    """Keep the data of the workers ``names`` an edit moved but none of whose tests ran it: renumbered, no run.
+
+    An edit inside function bodies that none of a worker's test files ran,
+    and that its collection did not run either, changes nothing the worker
+    measured but line numbers.  Such a worker need not start pytest at all:
+    its data is renumbered where it lies and its record takes the new
+    source, so that it is current again and reused.  Returns what was done,
+    one line per worker, for ``make coverage-all`` to say.
+    """
+    done = []
+    for name in names:
+        worker = cfg.worker(name)
+        decided = plan(cfg, worker, {}, cache)
+        if not isinstance(decided, file_grain.Partial) or not decided.moved or decided.run or decided.removed:
+            continue
+        held = lock.hold(cfg.layout.worker(name).lock, f"worker {name} (following an edit)")
+        with contextlib.suppress(lock.Busy), held:  # a running worker measures the edit itself
+            if _follow(cfg, worker, decided, cache):
+                done.append(f"{name} keeps its data, renumbered: {', '.join(decided.why)}")
+    return done
+
+
+def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: DigestCache) -> bool:
+    paths = cfg.layout.worker(worker.name)
+    record = inputs.read(paths.inputs)
+    if record is None or not isinstance(record.get(file_grain.KEY), dict):
+        return False
+    moved = paths.output_dir / f".{worker.name}_moved.coverage"
+    shutil.copyfile(paths.data_file, moved)
+    root = str(cfg.root)
+    for key, mapping in partial.moved.items():
+        lines = file_grain.lines_by_context(moved, inputs.absolute(root, key))
+        # The plan left collection out (a partial run measures it again): here it must follow too.
+        if lines is None or not lines.get(COLLECT, set()) <= mapping.keys():
+            moved.unlink()
+            return False
+        file_grain.move_lines(moved, inputs.absolute(root, key), mapping)
+    measured = file_grain.measured(moved)
+    if measured is None:
+        moved.unlink()
+        return False
+    grain = record[file_grain.KEY]
+    for key in partial.moved:
+        source = file_grain.read_source(cfg.root, key)
+        collect = measured.collect_lines.get(inputs.absolute(root, key), set())
+        found = source_shape.shape(source, collect) if source is not None else None
+        if source is None or found is None:
+            moved.unlink()
+            return False
+        found["source"] = source_shape.keep(file_grain.source_copies(cfg), source)
+        grain["shapes"][key] = found
+        record["files"][key] = cache.digest(inputs.absolute(root, key))
+    # No record while the data changes: a run stopped here runs the worker whole, never renumbers twice.
+    paths.inputs.unlink()
+    os.replace(moved, paths.data_file)
+    fsio.write_json(paths.inputs, record)
+    return True

@@ -2,11 +2,12 @@
 
 One copy of a two-worker project lives through the daily loop in order: a failure reused, run again
 (RETRY=1), a test file edited, a function body edited (moving the lines of a test file that kept its data),
-a data file edited, a test file added and removed, the failure fixed, module-level code edited.  After each
-step, which test files ran is checked (from the progress record pytest kept), then everything the step
-left is compared with what `make coverage-all FULL=1` leaves on the same tree: each worker's data and
-reports file by file, its outcomes test by test, its durations' files, the combined data.  Several steps
-run back to back before one comparison, so that a partial run kept from a partial run is checked too.
+one no test ran (its worker does not run), a data file edited, a test file added and removed, the failure
+fixed, module-level code edited.  After each step, which test files ran is checked (from the progress
+record pytest kept), then everything the step left is compared with what `make coverage-all FULL=1`
+leaves on the same tree: each worker's data and reports file by file, its outcomes test by test, its
+durations' files, the combined data.  Several steps run back to back before one comparison, so that a
+partial run kept from a partial run is checked too.
 """
 
 from __future__ import annotations
@@ -138,6 +139,12 @@ def test_edited_code_data_and_tests_run_the_files_that_depend_on_them(suite: Sui
     _, ran = step(suite, edit)
     # test_units.py executed units.py but never called parse(): it keeps its data, to_metres()' lines moved down one.
     assert ran == {"worker1": {"tests/one/test_table.py"}}
+    # No test and no collection ran spell(): worker2 does not run at all, its data is renumbered where it lies.
+    out, ran = step(
+        suite, replace_in("pkg/words.py", '    return "-".join(word)', '    joined = "-".join(word)\n    return joined')
+    )
+    assert ran == {}
+    assert "worker2 keeps its data, renumbered: pkg/words.py changed in spell() (0 test files ran it)" in out
     # Each step below runs from the data the step before it kept; one comparison at the end checks them all.
     _, ran = step(suite, lambda root: (root / "tests/one/data/lengths.txt").write_text("1 m\n3 km\n5 cm\n"))
     assert ran == {"worker1": {"tests/one/test_table.py"}}
