@@ -63,18 +63,29 @@ class Suite:
         return json.loads((self.output / name).read_text())
 
 
+# What a make run hands its recipes: its command line's variables (`make test ARGS=...` exports ARGS) and
+# its flags.  A make the tests start must not inherit them.
+MAKE_VARIABLES = frozenset(
+    ["ARGS", "CONFIG", "FULL", "JOBS", "MAKEFLAGS", "MAKELEVEL", "NOXFLAGS", "RETRY", "ROOT", "SEED", "WORKERS"]
+)
+
+
+def fresh_env() -> dict[str, str]:
+    """The environment of a fresh shell: no make variables, no covsplit settings, no coverage data file."""
+    drop = {*MAKE_VARIABLES, "COVERAGE_FILE"}
+    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("COVSPLIT_")}
+
+
 def make(suite: Suite, target: str, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
     """``make TARGET CONFIG=<suite's config>`` from the checkout, as a person types it; ``ok``: the status expected.
 
     Whatever the caller's environment says about covsplit, a seed or a make
     level, the run starts as a fresh shell's would.
     """
-    drop = ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL", "SEED")
-    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("COVSPLIT_")}
     done = subprocess.run(
         ["make", "-C", str(REPO), "--no-print-directory", target, f"CONFIG={suite.config}",
          f"NOXFLAGS=--envdir {suite.envdir}", *args],
-        env=env, capture_output=True, text=True, check=False,
+        env=fresh_env(), capture_output=True, text=True, check=False,
     )  # fmt: skip
     if ok is not None:
         assert (done.returncode == 0) is ok, done.stdout[-4000:] + done.stderr[-4000:]

@@ -9,13 +9,12 @@ lines and branches).  pkg/shared.py runs under worker1's and worker2's tests, no
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite, copy_suite, independent_run, line_facts
+from e2e_support import FIXTURES, REPO, Suite, copy_suite, fresh_env, independent_run, line_facts
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +22,10 @@ WORKERS = ("worker1", "worker2", "worker3")
 
 
 def make_coverage_all(suite: Suite, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
     return subprocess.run(
         ["make", "-C", str(REPO), "--no-print-directory", "coverage-all", f"CONFIG={suite.config}",
          f"NOXFLAGS=--envdir {suite.envdir}", *args],
-        env=env, capture_output=True, text=True, check=False,
+        env=fresh_env(), capture_output=True, text=True, check=False,
     )  # fmt: skip
 
 

@@ -7,21 +7,23 @@ file it is about to create.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_support import FIXTURES, REPO, Suite
+from e2e_support import FIXTURES, REPO, Suite, fresh_env
 
 pytestmark = pytest.mark.e2e
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "MAKEFLAGS", "MAKELEVEL")}
     return subprocess.run(
-        ["make", "-C", str(REPO), "--no-print-directory", *args], env=env, capture_output=True, text=True, check=False
+        ["make", "-C", str(REPO), "--no-print-directory", *args],
+        env=fresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
