@@ -1,7 +1,7 @@
 """Unit tests of the report's model: the readers, the figures, the views and :func:`build_model`, in memory.
 
-``build_model`` takes every input as data (statuses, aggregate, counts,
-test files, the links that exist), so these tests hand it small
+``build_model`` takes every input as data (a :class:`ReportInputs` of statuses, aggregate,
+counts, test files, the links that exist), so these tests hand it small
 dictionaries and read the model back, without writing a status file or
 rendering a page; test_report.py goes through the disk and the templates.
 """
@@ -19,7 +19,7 @@ from test_report import make_project
 
 from covsplit import config, sharing, status
 from covsplit.numbers import Counts, percent_text
-from covsplit.report.build import build_model
+from covsplit.report.build import ReportInputs, build_model
 from covsplit.report.figures import (
     format_amount,
     format_count,
@@ -89,7 +89,7 @@ def build(cfg: config.Config, statuses: dict[str, Any], agg: dict[str, Any] | No
     options.setdefault("test_files", TESTS)
     options.setdefault("existing", [])
     options.setdefault("generated_at", "2026-11-24T12:10:00+00:00")
-    return build_model(cfg, statuses, agg, options.pop("counts", COUNTS), **options)
+    return build_model(cfg, ReportInputs(statuses, agg, options.pop("counts", COUNTS), **options))
 
 
 # --- readers: a field of the wrong type is missing, never an exception --------------------------------
