@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from covsplit import schedule, sharing
+from covsplit import run_once, schedule, schedule_file
 from covsplit.naming import name_workers
 from covsplit.ownership import own_by_statements, ownership_stands, split_floor
 from covsplit.packing import PlanError, ratio
@@ -63,7 +63,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     longest first onto the least loaded worker, whatever module a test file
     exercises; before any run was measured, nothing says which tests are
     slow, so every worker lists the whole suite and its tests are dealt
-    round-robin (:func:`covsplit.sharing.deal`).
+    round-robin (:func:`covsplit.run_once.deal`).
     """
     if by not in (BY_STATEMENTS, BY_DURATION):
         raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
@@ -193,13 +193,13 @@ def _drafts(
 
 def _named_schedule(
     names: Sequence[str], tests: _Tests, folded: Mapping[str, schedule.SharedPieces], inputs: Inputs
-) -> dict[str, sharing.SharedFile]:
+) -> dict[str, schedule_file.ScheduleEntry]:
     """The schedule file's entries, by worker name: the files shared in pieces, folded folders, dealt paths."""
-    named = {
-        file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
+    named: dict[str, schedule_file.ScheduleEntry] = {
+        file: schedule_file.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
         for file, entry in {**tests.shared, **folded}.items()
     }
     for path in tests.dealt:
         # Groups kept together are dealt as one hand wherever their files are.
-        named[path] = sharing.dealt(names, sharing.groups_under(path, inputs.together))
+        named[path] = schedule_file.DealtPath.among(names, run_once.groups_under(path, inputs.together))
     return named

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from covsplit import sharing
+from covsplit import node_ids, run_once
 
 # What a plan balances: statements owned (organisation) or measured seconds (scheduling).
 BY_STATEMENTS = "statements"
@@ -89,7 +89,7 @@ def pieces(file: str, tests: Mapping[str, float], limit: float, atoms: Collectio
         current: str | None = node
         weight[node] += seconds
         while current is not None and current != file:
-            parent = sharing.parent(current)
+            parent = node_ids.parent(current)
             if parent is None:
                 break
             children[parent].add(current)
@@ -125,8 +125,8 @@ def _kept_together(cut: Sequence[Piece], members: Mapping[str, int]) -> list[tup
 
     touched: list[set[int]] = []
     for piece in cut:
-        inside = {members[p] for p in sharing.prefixes(piece.prefix) if p in members}
-        holds = {group for member, group in members.items() if piece.prefix in sharing.prefixes(member)}
+        inside = {members[p] for p in node_ids.prefixes(piece.prefix) if p in members}
+        holds = {group for member, group in members.items() if piece.prefix in node_ids.prefixes(member)}
         groups = inside | holds
         for group in groups:
             joined[root(group)] = root(min(groups))
@@ -175,7 +175,7 @@ def _kept_by_file(together: Sequence[Sequence[str]]) -> dict[str, dict[str, int]
     for index, group in enumerate(together):
         for member in group:
             if "::" in member:
-                kept[sharing.file_of(member)][member] = index
+                kept[node_ids.file_of(member)][member] = index
     return kept
 
 
@@ -201,7 +201,7 @@ def _undivided(
     for file, in_file in kept.items():
         weights: dict[int, float] = defaultdict(float)
         for node, test_seconds in tests.get(file, {}).items():
-            kept_in = sharing.group_of(node, file, in_file)
+            kept_in = run_once.group_of(node, file, in_file)
             if kept_in is not None:
                 weights[kept_in] += test_seconds
         whole_units += [collect.get(file, 0.0) + weight for weight in weights.values()]

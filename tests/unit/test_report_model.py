@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from test_report import make_project
 
-from covsplit import config, sharing, status
+from covsplit import config, schedule_file, status
 from covsplit.numbers import Counts, percent_text
 from covsplit.report.build import ReportInputs, build_model
 from covsplit.report.figures import (
@@ -311,7 +311,7 @@ def test_a_file_every_worker_collects_counts_its_collection_outcomes_once(cfg: c
 
 
 def test_a_worker_whose_tests_are_dealt_says_so_and_one_that_is_not_does_not(cfg: config.Config) -> None:
-    dealt = replace(cfg, shared={"tests": sharing.dealt(["worker1", "worker2"])})
+    dealt = replace(cfg, shared={"tests": schedule_file.DealtPath.among(["worker1", "worker2"])})
     model = build(dealt, {"worker1": record(), "worker2": record()}, None)
     assert [w.dealt_among for w in model.workers] == [2, 2]
     assert [w.dealt_among for w in build(cfg, {"worker1": record()}, None).workers] == [0, 0]

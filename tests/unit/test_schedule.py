@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from covsplit import schedule, sharing
+from covsplit import node_ids, schedule
 
 # Before any test was measured by node id, whole test files are placed: longest first onto the least loaded.
 
@@ -147,7 +147,7 @@ def test_classes_kept_together_share_a_worker_while_the_rest_of_their_file_is_cu
     where = {prefix: worker for worker, prefixes in shared.parts.items() for prefix in prefixes}
 
     def worker_of(node: str) -> int:
-        return next((where[p] for p in sharing.prefixes(node) if p in where), shared.owner)
+        return next((where[p] for p in node_ids.prefixes(node) if p in where), shared.owner)
 
     kept = {worker_of(f"tests/test_big.py::TestC1::test_{t}") for t in range(5)}
     assert kept == {worker_of("tests/test_big.py::TestC2::test_0")} and len(kept) == 1
