@@ -65,7 +65,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, discover, durations, fsio, schedule, sharing, status  # noqa: E402
+from covsplit import config, discover, durations, fsio, run_once, schedule, schedule_file, status  # noqa: E402
 from covsplit.layout import DURATIONS_SUFFIX  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
@@ -217,7 +217,7 @@ class EditedTestFile:
         cfg = self.cfg
         # A file only one worker runs: editing a file several workers share re-runs all of them.
         listed = {w.name: discover.test_files_in(cfg.root, w.tests) for w in cfg.workers}
-        own = {name: [f for f in files if sharing.entry_for(f, cfg.shared) is None] for name, files in listed.items()}
+        own = {name: [f for f in files if run_once.entry_for(f, cfg.shared) is None] for name, files in listed.items()}
         seconds = {w.name: status.read(cfg.layout.worker(w.name).status).get("duration_s") for w in cfg.workers}
         timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float) and own[name])
         self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
@@ -467,7 +467,7 @@ class FailingTest:
         folders = [t for t in test_paths(cfg) if (cfg.root / t).is_dir()]
         folder = folders[0] if folders else Path(discover.test_files_in(cfg.root, test_paths(cfg))[0]).parent
         self.path = cfg.root / folder / self.NAME
-        for kept in (cfg.path, sharing.path_for(cfg.path)):
+        for kept in (cfg.path, schedule_file.path_for(cfg.path)):
             self.kept[kept] = kept.read_bytes() if kept.is_file() else None
         self.path.write_text(FAILING_TEST)
         # By the measured seconds where a run measured them; else dealt, as before any run.

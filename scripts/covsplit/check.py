@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, exits, sharing, suite, titles
+from covsplit import config, discover, durations, exits, run_once, schedule_file, suite, titles
 from covsplit.packing import ratio, ratio_floor, within_tolerance
 from covsplit.plan_inputs import expand_tests, load_settings
 from covsplit.schedule import BY_STATEMENTS
@@ -74,9 +74,9 @@ def check(path: str | Path, by: str = BY_STATEMENTS) -> Report:
     runners, test_problems = _runners(cfg, tables, test_files)
     problems += test_problems
     try:
-        shared = sharing.read(sharing.path_for(cfg.path))
-    except sharing.ScheduleError as exc:
-        problems.append(Problem("schedule", f"{sharing.path_for(cfg.path)}: {exc}; run plan to write it anew"))
+        shared = schedule_file.read(schedule_file.path_for(cfg.path))
+    except schedule_file.ScheduleError as exc:
+        problems.append(Problem("schedule", f"{schedule_file.path_for(cfg.path)}: {exc}; run plan to write it anew"))
         shared = {}
     problems += _test_problems(runnable, runners, shared)
 
@@ -251,14 +251,14 @@ def _runners(
 def _test_problems(
     test_files: Sequence[str],
     runners: Mapping[str, list[tuple[str, str]]],
-    shared: Mapping[str, sharing.SharedFile] | None = None,
+    shared: Mapping[str, schedule_file.ScheduleEntry] | None = None,
 ) -> list[Problem]:
     problems = []
     shared = shared or {}
     for test in test_files:
         claims = runners.get(test, [])
         workers = sorted({worker for worker, _ in claims})
-        found = sharing.entry_for(test, shared)
+        found = run_once.entry_for(test, shared)
         if found is not None:
             # Shared (or dealt) by the schedule file: exactly the workers it names run it, each its part.
             entry = found[1]
@@ -308,7 +308,7 @@ def _loads(
     runners: Mapping[str, list[tuple[str, str]]],
     statements: Mapping[str, int],
     by: str,
-    shared: Mapping[str, sharing.SharedFile] | None = None,
+    shared: Mapping[str, schedule_file.ScheduleEntry] | None = None,
 ) -> _Loads | None:
     """Statements (or seconds) per worker; None when there are no recorded durations to weigh by."""
     if by == BY_STATEMENTS:
@@ -348,22 +348,22 @@ def _share_of(
     seconds: float,
     holders: int,
     measured: durations.Measured,
-    shared: Mapping[str, sharing.SharedFile],
+    shared: Mapping[str, schedule_file.ScheduleEntry],
 ) -> float:
     """The seconds a worker spends on one test file: all of it, or its part of a shared one (and collecting it)."""
-    found = sharing.entry_for(test, shared)
+    found = run_once.entry_for(test, shared)
     if found is None:
         return seconds
     entry = found[1]
     nodes = measured.tests.get(test)
     if not nodes:
         return seconds / holders
-    if entry.dealt:
+    if isinstance(entry, schedule_file.DealtPath):
         # Dealt round-robin: each worker collects the file and runs about an even share of its tests.
         collect = measured.collect.get(test, 0.0)
         return collect + (seconds - collect) / holders
-    assigned = sharing.assignments(entry)
-    mine = sum(s for node, s in nodes.items() if sharing.runs_here(node, entry, worker, assigned))
+    assigned = run_once.assignments(entry)
+    mine = sum(s for node, s in nodes.items() if run_once.runs_here(node, entry, worker, assigned))
     return measured.collect.get(test, 0.0) + mine
 
 

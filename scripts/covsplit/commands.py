@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from covsplit import sharing
+from covsplit import schedule_file
 from covsplit.config import Config, Worker
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
@@ -62,7 +62,7 @@ def pytest_command(
         # One coverage context per test file, in one process: under xdist, a process's early write would be
         # erased by a sibling starting later (pytest-cov's parallel erase), so such a worker runs whole.
         *(["-p", "covsplit.pytest_contexts", "--covsplit-contexts"] if processes <= 1 else []),
-        # Test files shared with other workers (covsplit.sharing): only this worker's part of them runs;
+        # Test files shared with other workers (covsplit.schedule_file): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),
         *([f"--covsplit-rerun={rerun}"] if rerun else []),
@@ -101,7 +101,7 @@ def _schedule_options(cfg: Config, worker: Worker) -> list[str]:
         f"--covsplit-collection={cfg.layout.worker(worker.name).collection}",
     ]
     if cfg.shared:
-        options.append(f"--covsplit-schedule={sharing.path_for(cfg.path)}")
+        options.append(f"--covsplit-schedule={schedule_file.path_for(cfg.path)}")
     return options
 
 

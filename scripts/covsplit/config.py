@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from covsplit import exits, sharing
+from covsplit import exits, node_ids, run_once, schedule_file
 from covsplit.config_options import (
     DEFAULT_BALANCE_TOLERANCE,
     DEFAULT_BRANCH_THRESHOLD,
@@ -37,7 +37,7 @@ from covsplit.config_workers import (
 )
 from covsplit.discover import is_blank_init, resolve_module, source_files
 from covsplit.layout import Layout
-from covsplit.sharing import SharedFile
+from covsplit.schedule_file import ScheduleEntry
 from covsplit.tomlcheck import (
     ConfigError,
     Problems,
@@ -84,8 +84,8 @@ class Config:
     not_run: tuple[str, ...] = ()
     # project.keep_together: groups of test files a schedule never separates (tests that depend on each other).
     keep_together: tuple[tuple[str, ...], ...] = ()
-    # Test files several workers share, from the schedule file beside workers.toml (covsplit.sharing).
-    shared: Mapping[str, SharedFile] = field(default_factory=dict)
+    # Test files several workers share, from the schedule file beside workers.toml (covsplit.schedule_file).
+    shared: Mapping[str, ScheduleEntry] = field(default_factory=dict)
     warnings: tuple[str, ...] = field(default=())
     # project.diagnose_budget: seconds make coverage-all may spend diagnosing failures by itself (0: never).
     diagnose_budget: float = DEFAULT_DIAGNOSE_BUDGET
@@ -191,13 +191,13 @@ def check_kept_settings(cfg: Config, data: Mapping[str, Any]) -> None:
     problems.raise_any()
 
 
-def _shared_files(cfg: Config) -> dict[str, SharedFile]:
+def _shared_files(cfg: Config) -> dict[str, ScheduleEntry]:
     """The schedule file's shared test files, checked against the workers that must run them."""
-    schedule = sharing.path_for(cfg.path)
+    schedule = schedule_file.path_for(cfg.path)
     fix = f'run `make plan ARGS="--by duration"` to write it anew, or delete {schedule.name}'
     try:
-        shared = sharing.read(schedule)
-    except sharing.ScheduleError as exc:
+        shared = schedule_file.read(schedule)
+    except schedule_file.ScheduleError as exc:
         raise ConfigError(schedule, "(file)", str(exc), fix) from None
     names = {worker.name: worker for worker in cfg.workers}
     problems = []
@@ -208,13 +208,14 @@ def _shared_files(cfg: Config) -> dict[str, SharedFile]:
                 problems.append(
                     ConfigError(schedule, f"files.{file}", f"names worker {name!r}, not in {cfg.path.name}", fix)
                 )
-            elif not any(sharing.covers(entry_path, file) for entry_path in worker.tests):
+            elif not any(node_ids.covers(entry_path, file) for entry_path in worker.tests):
                 problems.append(
                     ConfigError(
                         schedule, f"files.{file}", f"gives part of it to {name}, whose tests do not include it", fix
                     )
                 )
-        if entry.dealt and set(sharing.groups_under(file, cfg.keep_together)) != set(entry.together):
+        kept = run_once.groups_under(file, cfg.keep_together)
+        if isinstance(entry, schedule_file.DealtPath) and set(kept) != set(entry.together):
             problems.append(
                 ConfigError(
                     schedule,
@@ -305,12 +306,12 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     for index, group in enumerate(keep_together):
         key = f"project.keep_together[{index}]"
         for member in group:
-            file = sharing.file_of(member)
+            file = node_ids.file_of(member)
             if root is not None and not (root / file).is_file():
                 problems.add(ConfigError(path, key, f"{file!r} is not a test file under {root}", GROUPS))
         # Node ids keep parts of one file together while the rest of it may be cut; a file is kept whole.
         if any("::" in member for member in group) and (
-            len({sharing.file_of(member) for member in group}) > 1 or not all("::" in member for member in group)
+            len({node_ids.file_of(member) for member in group}) > 1 or not all("::" in member for member in group)
         ):
             problems.add(ConfigError(path, key, f"{list(group)} mixes files, or node ids of several files", GROUPS))
     # Where test names are relative to (the planner's naming convention): the folder every test path shares.

@@ -69,30 +69,7 @@ def parse_workers(
     name, its keys, its title and own options), not the modules and tests it
     replaces; no worker is returned.
     """
-    if "workers" not in data:
-        collected.add(
-            ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
-        )
-        return ()
-    tables = collected.attempt(
-        lambda: expect(path, "workers", data["workers"], dict, "a table of [workers.NAME] tables")
-    )
-    if tables is None:
-        return ()
-    if not tables:
-        collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
-        return ()
-
-    if len(tables) > MAX_WORKERS and not settings_only:  # plan is how a split that wide is merged
-        collected.add(
-            ConfigError(
-                path,
-                "workers",
-                f"{len(tables)} workers; covsplit runs at most {MAX_WORKERS}",
-                f'merge them: `make plan ARGS="--workers {MAX_WORKERS}"` (a CI matrix this wide is slower, not faster)',
-            )
-        )
-        return ()
+    tables = _worker_tables(path, data, collected, settings_only=settings_only)
     owners: dict[str, str] = {}
     workers = []
     # TOML itself rejects a table defined twice, so names are unique here;
@@ -100,25 +77,9 @@ def parse_workers(
     seen_lower: dict[str, str] = {}
     for name, table in tables.items():
         key = f"workers.{name}"
-        if not WORKER_NAME.match(name):
-            collected.add(
-                ConfigError(
-                    path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)"
-                )
-            )
-            continue
-        if name in RESERVED_NAMES:
-            collected.add(ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker"))
-            continue
-        if name.lower() in seen_lower:
-            collected.add(
-                ConfigError(
-                    path,
-                    key,
-                    f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)",
-                    "rename one",
-                )
-            )
+        problem = _name_problem(path, name, seen_lower)
+        if problem is not None:
+            collected.add(problem)
             continue
         seen_lower[name.lower()] = name
         if collected.attempt(partial(expect, path, key, table, dict, "a table")) is None:
@@ -136,6 +97,48 @@ def parse_workers(
         own = inherited_values(path, key, table, inherited, options, collected)
         workers.append(Worker(**worker, **{option.attribute: own[option.key] for option in options}))
     return tuple(workers)
+
+
+def _worker_tables(path: Path, data: dict[str, Any], collected: Problems, *, settings_only: bool) -> dict[str, Any]:
+    """The ``[workers.NAME]`` tables by name; none (the problem collected) when there are none or too many."""
+    if "workers" not in data:
+        collected.add(
+            ConfigError(path, "workers", "missing table [workers]", "add at least one [workers.worker1] table")
+        )
+        return {}
+    tables = collected.attempt(
+        lambda: expect(path, "workers", data["workers"], dict, "a table of [workers.NAME] tables")
+    )
+    if tables is None:
+        return {}
+    if not tables:
+        collected.add(ConfigError(path, "workers", "no workers defined", "add at least one [workers.worker1] table"))
+        return {}
+    if len(tables) > MAX_WORKERS and not settings_only:  # plan is how a split that wide is merged
+        collected.add(
+            ConfigError(
+                path,
+                "workers",
+                f"{len(tables)} workers; covsplit runs at most {MAX_WORKERS}",
+                f'merge them: `make plan ARGS="--workers {MAX_WORKERS}"` (a CI matrix this wide is slower, not faster)',
+            )
+        )
+        return {}
+    return tables
+
+
+def _name_problem(path: Path, name: str, seen_lower: Mapping[str, str]) -> ConfigError | None:
+    """Why ``name`` cannot name a worker (not an identifier, a built-in session, taken up to case), if it cannot."""
+    key = f"workers.{name}"
+    if not WORKER_NAME.match(name):
+        return ConfigError(path, key, f"invalid worker name {name!r}", "use letters, digits, '-' or '_' (e.g. worker1)")
+    if name in RESERVED_NAMES:
+        return ConfigError(path, key, f"{name!r} is the name of a built-in session", "rename the worker")
+    if name.lower() in seen_lower:
+        return ConfigError(
+            path, key, f"same name as worker {seen_lower[name.lower()]!r} (names are case-insensitive)", "rename one"
+        )
+    return None
 
 
 def inherited_values(
@@ -182,6 +185,24 @@ def _parse_worker(
         problems.add(ConfigError(path, f"{key}.modules", "the worker owns no modules", "list at least one module"))
         return None
 
+    files = _module_files(path, key, name, modules, root, source_dir, source, every, owners, problems)
+    tests = _tests(path, key, table, root, test_paths, problems)
+    return {"name": name, "title": title, "modules": modules, "tests": tests, "files": tuple(sorted(files))}
+
+
+def _module_files(
+    path: Path,
+    key: str,
+    name: str,
+    modules: Sequence[str],
+    root: Path,
+    source_dir: str,
+    source: tuple[str, ...],
+    every: set[str],
+    owners: dict[str, str],
+    problems: Problems,
+) -> list[str]:
+    """The source files a worker's modules resolve to; each file owned once (``owners`` records who owns it)."""
     files: list[str] = []
     for index, module in enumerate(modules):
         resolved = resolve_module(root, source_dir, module)
@@ -219,7 +240,13 @@ def _parse_worker(
                 break
             owners[rel] = name
         files.extend(f for f in module_files if f not in files)
+    return files
 
+
+def _tests(
+    path: Path, key: str, table: Mapping[str, Any], root: Path, test_paths: tuple[str, ...], problems: Problems
+) -> tuple[str, ...]:
+    """A worker's test paths (all of ``project.tests`` when it lists none), each inside the root and on disk."""
     tests = problems.attempt(lambda: string_list(path, f"{key}.tests", table.get("tests", list(test_paths))), ())
     if "tests" in table and isinstance(table["tests"], list) and not table["tests"]:
         problems.add(
@@ -251,4 +278,4 @@ def _parse_worker(
                     "give a test file or folder relative to project.root",
                 )
             )
-    return {"name": name, "title": title, "modules": modules, "tests": tests, "files": tuple(sorted(files))}
+    return tests

@@ -50,7 +50,7 @@ from typing import Any
 from covsplit import commands, durations, exits, fsio, junit, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
-from covsplit.sharing import file_of
+from covsplit.node_ids import file_of
 
 SCHEMA = 1
 

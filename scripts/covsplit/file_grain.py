@@ -44,6 +44,7 @@ from typing import Any
 from covsplit import collection, inputs, source_shape
 from covsplit.config import Config, Worker
 from covsplit.contexts import COLLECT, OWN, SESSION_FIXTURES
+from covsplit.schedule_file import DealtPath
 
 # coverage.py's data file schema this reads (coverage.sqldata.SCHEMA_VERSION); any other: the worker runs whole.
 COVERAGE_SCHEMA = 7
@@ -305,7 +306,7 @@ def plan(
         return "its last run measured no test file apart (it ran under xdist, or no test ran)"
     if grain.get("unattributed"):
         return "a subprocess measured data no test file holds: " + ", ".join(grain["unattributed"])
-    if any(worker.name in entry.workers and entry.dealt for entry in cfg.shared.values()):
+    if any(worker.name in entry.workers and isinstance(entry, DealtPath) for entry in cfg.shared.values()):
         return "it shares dealt test paths with other workers"
     tests: Mapping[str, list[str]] = grain.get("tests") or {}
     shapes: Mapping[str, Any] = grain.get("shapes") or {}

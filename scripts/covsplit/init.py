@@ -31,7 +31,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from covsplit import config, discover, exits, fsio, init_tests, sharing
+from covsplit import config, discover, exits, fsio, init_tests, node_ids
 
 # The names projects give the extra, dependency group or tox environment their tests need, most specific first.
 TEST_NAMES = ("test", "tests", "testing", "dev")
@@ -428,7 +428,7 @@ def find_pytest_needs(survey: Survey, ini: Mapping[str, Any], ini_source: str) -
         survey.install.append("pytest-xdist")
         survey.say("project.install", f"pytest-xdist: its addopts ({ini_source}) use it")
     source_tested = any(
-        sharing.covers(path, Path(survey.source_dir, *package.split(".")).as_posix().removeprefix("./"))
+        node_ids.covers(path, Path(survey.source_dir, *package.split(".")).as_posix().removeprefix("./"))
         for path in survey.tests
         for package in survey.source
     )

@@ -75,7 +75,7 @@ def settings(cfg: Config, worker: Worker) -> dict[str, Any]:
         "test_timeout": worker.test_timeout,
         "memory_limit": worker.memory_limit_mib,
         "xdist": worker.xdist,
-        # Which parts of shared test files it runs (covsplit.sharing).
+        # Which parts of shared test files it runs (covsplit.schedule_file).
         "shared": {file: entry.as_dict() for file, entry in sorted(cfg.shared.items()) if worker.name in entry.workers},
     }
 

@@ -7,7 +7,7 @@ its 3,000 tests and 60% of its seconds; markdown-it-py parametrises hundreds
 of tests from data files no count from the source sees).  Placed by either,
 the first run's heaviest worker took 1.7 to 1.9 times the ideal on those
 suites.  So the tests are dealt: every worker lists the whole suite and
-runs every N-th test in node id order (:func:`covsplit.sharing.deal`), a
+runs every N-th test in node id order (:func:`covsplit.run_once.deal`), a
 slow file's tests spread over all the workers, whatever makes them slow;
 simulated from those suites' measured seconds, the heaviest worker comes
 within 1.2 to 1.4 times the ideal.  The price is that every worker collects
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from covsplit import schedule, sharing
+from covsplit import node_ids, schedule
 from covsplit.collection import nameable
 from covsplit.plan_inputs import Inputs
 
@@ -34,10 +34,10 @@ def dealt_paths(inputs: Inputs) -> list[str]:
     everything = dict.fromkeys(inputs.test_files, 0)
     entries: list[str] = []
     for path in inputs.test_paths or (inputs.test_root,):
-        if not any(sharing.covers(path, file) for file in inputs.out_of_scope):
+        if not any(node_ids.covers(path, file) for file in inputs.out_of_scope):
             entries.append(path)
             continue
-        inside = [file for file in inputs.test_files if sharing.covers(path, file)]
+        inside = [file for file in inputs.test_files if node_ids.covers(path, file)]
         entries += tests_entries(path, inside, everything, inputs.out_of_scope, inputs.test_paths).get(0, [])
     return entries
 
@@ -95,7 +95,7 @@ def tests_entries(
     names: dict[int, list[str]] = defaultdict(list)
 
     def within_scope(folder: str) -> bool:
-        return not test_paths or any(sharing.covers(path, folder) for path in test_paths)
+        return not test_paths or any(node_ids.covers(path, folder) for path in test_paths)
 
     def emit(folder: str, inside: list[str]) -> None:
         held = {owner[t] for t in inside}
@@ -135,16 +135,16 @@ def fold_unnameable(
         - {"."}
     )
     # The outermost folders only: an inner one is already under a worker's listed folder.
-    folders = [f for f in folders if not any(sharing.covers(o, f) and o != f for o in folders)]
+    folders = [f for f in folders if not any(node_ids.covers(o, f) and o != f for o in folders)]
     shared: dict[str, schedule.SharedPieces] = {}
     for folder in folders:
-        files = sorted(f for f in placed if sharing.covers(folder, f) and f != folder)
+        files = sorted(f for f in placed if node_ids.covers(folder, f) and f != folder)
         holders: dict[int, list[str]] = defaultdict(list)
         for file in files:
             holders[placed[file]].append(file)
         owner = max(sorted(holders), key=lambda w: len(holders[w]))
         shared[folder] = schedule.SharedPieces(owner, {w: tuple(fs) for w, fs in sorted(holders.items()) if w != owner})
         for worker in holders:
-            kept = [e for e in entries[worker] if not sharing.covers(folder, e.partition("::")[0])]
+            kept = [e for e in entries[worker] if not node_ids.covers(folder, e.partition("::")[0])]
             entries[worker] = [*kept, folder]
     return entries, shared

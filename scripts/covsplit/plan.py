@@ -3,7 +3,7 @@
 The command only: it reads (:mod:`covsplit.plan_inputs`), plans
 (:mod:`covsplit.planner`, pure), prints (:mod:`covsplit.plan_table`) and
 writes (:mod:`covsplit.plan_toml`, and the schedule file of
-:mod:`covsplit.sharing`), and turns failures into exit statuses.
+:mod:`covsplit.schedule_file`), and turns failures into exit statuses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from covsplit import commands, config, exits, fsio, sharing, status, suite
+from covsplit import commands, config, exits, fsio, schedule_file, status, suite
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import gather, load_settings, seconds_per_test
 from covsplit.plan_table import render_balance
@@ -84,9 +84,9 @@ def run(
         print(f"wrote {settings.path}")
     else:
         print(f"{settings.path} is already this split")
-    schedule_path = sharing.path_for(settings.path)
+    schedule_path = schedule_file.path_for(settings.path)
     if plan.shared or schedule_path.exists():
-        sharing.write(schedule_path, plan.shared)
+        schedule_file.write(schedule_path, plan.shared)
         print(f"wrote {schedule_path}" if plan.shared else f"removed {schedule_path}: no test file is shared")
     return exits.OK
 

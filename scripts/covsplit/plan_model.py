@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from covsplit import sharing
+from covsplit import schedule_file
 from covsplit.packing import ratio
 from covsplit.schedule import BY_STATEMENTS
 
@@ -36,7 +36,7 @@ class Plan:
     # that cannot be cut (a module's statements; a single test's seconds).
     ideal: float = 0.0
     # Test files shared between workers, with which parts each runs (the schedule file beside workers.toml).
-    shared: Mapping[str, sharing.SharedFile] = field(default_factory=dict)
+    shared: Mapping[str, schedule_file.ScheduleEntry] = field(default_factory=dict)
 
     @property
     def loads(self) -> list[float]:

@@ -38,9 +38,11 @@ The command that prints the plan and writes ``workers.toml`` is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from covsplit import schedule, sharing
+from covsplit import run_once, schedule, schedule_file
 from covsplit.naming import name_workers
 from covsplit.ownership import own_by_statements, ownership_stands, split_floor
 from covsplit.packing import PlanError, ratio
@@ -48,7 +50,7 @@ from covsplit.placement import dealt_note, dealt_paths, fold_unnameable, measure
 from covsplit.plan_inputs import Inputs, OldWorker, seconds_per_test
 from covsplit.plan_model import Plan
 from covsplit.schedule import BY_DURATION, BY_STATEMENTS
-from covsplit.source_tree import source_tree
+from covsplit.source_tree import Node, source_tree
 
 
 def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[OldWorker] = ()) -> Plan:
@@ -61,7 +63,7 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     longest first onto the least loaded worker, whatever module a test file
     exercises; before any run was measured, nothing says which tests are
     slow, so every worker lists the whole suite and its tests are dealt
-    round-robin (:func:`covsplit.sharing.deal`).
+    round-robin (:func:`covsplit.run_once.deal`).
     """
     if by not in (BY_STATEMENTS, BY_DURATION):
         raise PlanError(f"unknown measure {by!r}: use {BY_STATEMENTS} or {BY_DURATION}")
@@ -77,13 +79,38 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
         )
     tops = source_tree(inputs)
     stmts = inputs.statements
+    owned, statement_ideal = _ownership(inputs, tops, n, by, old, notes)
+    if n > len(inputs.test_files):
+        raise PlanError(
+            f"{n} workers but only {len(inputs.test_files)} test files: a worker would run nothing; "
+            f"ask for at most {len(inputs.test_files)} workers"
+        )
+    tests = _schedule(inputs, n, seconds, average, notes)
+    drafts, folded = _drafts(inputs, owned, tests, seconds, notes)
+    workers = name_workers(drafts, old, stmts, tops, inputs)
+    if by == BY_DURATION:
+        total = sum(seconds.values()) + n * inputs.fixed
+        ideal = (
+            tests.placement.ideal
+            if tests.placement is not None
+            else schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
+        )
+    else:
+        total = float(sum(stmts.get(f, 0) for _modules, files in owned for f in files))
+        ideal = statement_ideal
+    named = _named_schedule([w.name for w in workers], tests, folded, inputs)
+    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)
+
+
+def _ownership(
+    inputs: Inputs, tops: Sequence[Node], n: int, by: str, old: Sequence[OldWorker], notes: list[str]
+) -> tuple[list[tuple[tuple[str, ...], tuple[str, ...]]], float]:
+    """Each worker's (modules, files) and the ideal statements per worker: kept as written where that stands."""
     if by == BY_DURATION and len(old) == n and not any(w.missing for w in old):
-        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
         notes.append("ownership kept as in workers.toml; test files rescheduled by measured seconds")
-        statement_ideal = 0.0
-    elif ownership_stands(old, n, inputs):
-        owned = [(tuple(w.modules), tuple(w.files)) for w in old]
-        loads = [sum(stmts.get(f, 0) for f in w.files) for w in old]
+        return [(tuple(w.modules), tuple(w.files)) for w in old], 0.0
+    if ownership_stands(old, n, inputs):
+        loads = [sum(inputs.statements.get(f, 0) for f in w.files) for w in old]
         floor = split_floor(old, n, inputs)
         within = f"{inputs.tolerance:g} (thresholds.balance)"
         if floor > 1:
@@ -92,29 +119,47 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
             f"ownership kept as in workers.toml: max/mean statements {ratio(loads):.3f} is within the tolerance "
             f"{within}; no module moves without a gain above it"
         )
-        statement_ideal = sum(loads) / n
-    else:
-        owned, statement_ideal = own_by_statements(inputs, tops, n, notes)
-    if n > len(inputs.test_files):
-        raise PlanError(
-            f"{n} workers but only {len(inputs.test_files)} test files: a worker would run nothing; "
-            f"ask for at most {len(inputs.test_files)} workers"
-        )
+        return [(tuple(w.modules), tuple(w.files)) for w in old], sum(loads) / n
+    return own_by_statements(inputs, tops, n, notes)
 
-    shared: dict[str, schedule.SharedPieces] = {}
-    placed: dict[str, int] = {}
-    dealt: list[str] = []
-    if timed:
+
+@dataclass(frozen=True)
+class _Tests:
+    """Which worker runs which test file: placed whole, shared in pieces, or (not measured yet) dealt."""
+
+    placed: dict[str, int] = field(default_factory=dict)  # test file -> the worker running all of it
+    shared: dict[str, schedule.SharedPieces] = field(default_factory=dict)
+    dealt: list[str] = field(default_factory=list)  # test paths every worker lists, their tests dealt
+    placement: schedule.Placement | None = None  # when measured seconds placed them
+
+
+def _schedule(inputs: Inputs, n: int, seconds: dict[str, float], average: float | None, notes: list[str]) -> _Tests:
+    """Place the test files by measured seconds; with none measured, deal them (one worker runs them all)."""
+    if average is not None:
         placement = schedule.place(seconds, inputs.tests, inputs.collect, n, inputs.fixed, inputs.together)
-        placed, shared = placement.whole, placement.shared
         notes.append(measured_note(inputs, seconds, average))
-        notes += [shared_note(file, entry, seconds[file]) for file, entry in sorted(shared.items())]
-    elif n == 1:
-        placed = dict.fromkeys(inputs.test_files, 0)
-    else:
-        dealt = dealt_paths(inputs)
-        notes.append(dealt_note(n))
+        notes += [shared_note(file, entry, seconds[file]) for file, entry in sorted(placement.shared.items())]
+        return _Tests(placement.whole, placement.shared, placement=placement)
+    if n == 1:
+        return _Tests(placed=dict.fromkeys(inputs.test_files, 0))
+    notes.append(dealt_note(n))
+    return _Tests(dealt=dealt_paths(inputs))
 
+
+def _drafts(
+    inputs: Inputs,
+    owned: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    tests: _Tests,
+    seconds: dict[str, float],
+    notes: list[str],
+) -> tuple[list[dict[str, Any]], dict[str, schedule.SharedPieces]]:
+    """Each worker before it is named (its modules, ``tests`` entries, test files run, loads), and folded folders.
+
+    A folded folder is one whose test files cannot be named one by one
+    (:func:`covsplit.placement.fold_unnameable`): the workers holding its
+    files list the folder, and the schedule file shares it between them.
+    """
+    placed, shared, n = tests.placed, tests.shared, len(owned)
     whole = [t for t in inputs.test_files if t in placed]
     # A folder holding a shared file is never written whole: its other workers would run all of it.
     test_names = tests_entries(
@@ -130,32 +175,31 @@ def make_plan(inputs: Inputs, n: int, by: str = BY_STATEMENTS, old: Sequence[Old
     drafts = []
     for worker, (modules, files) in enumerate(owned):
         sharing_here = [f for f, entry in shared.items() if worker == entry.owner or worker in entry.parts]
-        tests = tuple(sorted([*(t for t, w in placed.items() if w == worker), *sharing_here]))
+        runs = tuple(sorted([*(t for t, w in placed.items() if w == worker), *sharing_here]))
         drafts.append(
             {
                 "modules": tuple(sorted(modules)),
-                "tests": tuple(sorted({*test_names[worker], *sharing_here, *dealt})),
+                "tests": tuple(sorted({*test_names[worker], *sharing_here, *tests.dealt})),
                 "files": files,
-                "test_files": tests if timed else inputs.test_files,
-                "statements": sum(stmts.get(f, 0) for f in files),
-                "seconds": round(placement.loads[worker], 3)
-                if timed
+                "test_files": runs if tests.placement is not None else inputs.test_files,
+                "statements": sum(inputs.statements.get(f, 0) for f in files),
+                "seconds": round(tests.placement.loads[worker], 3)
+                if tests.placement is not None
                 else round(inputs.fixed + sum(seconds.values()) / n, 3),
             }
         )
-    workers = name_workers(drafts, old, stmts, tops, inputs)
-    if by == BY_DURATION:
-        total = sum(seconds.values()) + n * inputs.fixed
-        ideal = placement.ideal if timed else schedule.ideal_makespan(list(seconds.values()), n, inputs.fixed)
-    else:
-        total = float(sum(stmts.get(f, 0) for _modules, files in owned for f in files))
-        ideal = statement_ideal
-    names = [w.name for w in workers]
-    named = {
-        file: sharing.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
-        for file, entry in {**shared, **folded}.items()
+    return drafts, folded
+
+
+def _named_schedule(
+    names: Sequence[str], tests: _Tests, folded: Mapping[str, schedule.SharedPieces], inputs: Inputs
+) -> dict[str, schedule_file.ScheduleEntry]:
+    """The schedule file's entries, by worker name: the files shared in pieces, folded folders, dealt paths."""
+    named: dict[str, schedule_file.ScheduleEntry] = {
+        file: schedule_file.SharedFile(names[entry.owner], {names[w]: parts for w, parts in entry.parts.items()})
+        for file, entry in {**tests.shared, **folded}.items()
     }
-    for path in dealt:
+    for path in tests.dealt:
         # Groups kept together are dealt as one hand wherever their files are.
-        named[path] = sharing.dealt(names, sharing.groups_under(path, inputs.together))
-    return Plan(by=by, workers=tuple(workers), total=total, notes=tuple(notes), ideal=ideal, shared=named)
+        named[path] = schedule_file.DealtPath.among(names, run_once.groups_under(path, inputs.together))
+    return named

@@ -1,13 +1,14 @@
 """pytest plugin: run only this worker's part of the test files it shares with other workers.
 
 A test file heavier than a worker's share is cut by the plan into node id
-prefixes, listed in the schedule file (:mod:`covsplit.sharing`).  Every
+prefixes, listed in the schedule file (:mod:`covsplit.schedule_file`).  Every
 worker that shares the file collects all of it; this plugin deselects the
 tests another worker runs, by the one rule that makes each test run
-exactly once: the worker whose piece names it, else the file's owner.
+exactly once (:mod:`covsplit.run_once`): the worker whose piece names it,
+else the file's owner.
 Before anything was measured, the plan deals whole test paths instead:
 every worker collects the same tests and keeps every N-th in node id
-order (:func:`covsplit.sharing.deal`).  Tests of files that are not shared
+order (:func:`covsplit.run_once.deal`).  Tests of files that are not shared
 are left alone.
 
 A worker names its test files on the command line, and pytest collects a
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import collection, fsio, sharing
+from covsplit import collection, fsio, run_once, schedule_file
 
 # The node ids a serial run would keep (the suite's own options and collect_ignore applied), before the schedule.
 _SERIAL = pytest.StashKey[list[str]]()
@@ -109,7 +110,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     _keep(config, items, collected_by_a_serial_run)
     config.stash[_SERIAL] = [item.nodeid for item in items]
-    shared = sharing.read(Path(schedule)) if schedule and worker else {}
+    shared = schedule_file.read(Path(schedule)) if schedule and worker else {}
     if shared:
         _keep_scheduled(items, shared, worker, config)
     rerun = config.getoption("--covsplit-rerun")
@@ -121,11 +122,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _keep_scheduled(
-    items: list[pytest.Item], shared: dict[str, sharing.SharedFile], worker: str, config: pytest.Config
+    items: list[pytest.Item], shared: dict[str, schedule_file.ScheduleEntry], worker: str, config: pytest.Config
 ) -> None:
     # The schedule names files relative to the project root, where the worker runs pytest.
     root = Path(os.getcwd())
-    entries: dict[str, tuple[str, sharing.SharedFile] | None] = {}
+    entries: dict[str, tuple[str, schedule_file.ScheduleEntry] | None] = {}
     files: dict[str, str] = {}
     for item in items:
         try:
@@ -134,38 +135,40 @@ def _keep_scheduled(
             file = ""
         files[item.nodeid] = file
         if file not in entries:
-            entries[file] = sharing.entry_for(file, shared)
+            entries[file] = run_once.entry_for(file, shared)
     dealt = _deal(items, files, entries)
-    assigned = {key: sharing.assignments(entry) for key, entry in shared.items() if not entry.dealt}
+    assigned = {
+        key: run_once.assignments(entry) for key, entry in shared.items() if isinstance(entry, schedule_file.SharedFile)
+    }
 
     def runs_here(item: pytest.Item) -> bool:
         found = entries[files[item.nodeid]]
         if found is None:
             return True
         key, entry = found
-        if entry.dealt:
+        if isinstance(entry, schedule_file.DealtPath):
             return dealt[item.nodeid] == worker
-        return sharing.runs_here(item.nodeid, entry, worker, assigned[key])
+        return run_once.runs_here(item.nodeid, entry, worker, assigned[key])
 
     _keep(config, items, runs_here)
 
 
 def _deal(
-    items: list[pytest.Item], files: dict[str, str], entries: dict[str, tuple[str, sharing.SharedFile] | None]
+    items: list[pytest.Item], files: dict[str, str], entries: dict[str, tuple[str, schedule_file.ScheduleEntry] | None]
 ) -> dict[str, str]:
     """Node id -> worker for every test under a dealt path, dealt together with every path dealt to the same workers."""
     hands: dict[tuple[str, ...], dict[str, str]] = {}
     together: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for item in items:
         found = entries[files[item.nodeid]]
-        if found is not None and found[1].dealt:
-            entry = found[1]
-            hands.setdefault(entry.dealt, {})[item.nodeid] = files[item.nodeid]
-            groups = together.setdefault(entry.dealt, [])
+        entry = found[1] if found is not None else None
+        if isinstance(entry, schedule_file.DealtPath):
+            hands.setdefault(entry.dealt_to, {})[item.nodeid] = files[item.nodeid]
+            groups = together.setdefault(entry.dealt_to, [])
             groups += [group for group in entry.together if group not in groups]
     dealt: dict[str, str] = {}
     for workers, tests in hands.items():
-        dealt.update(sharing.deal(tests, sharing.dealt(workers, together[workers])))
+        dealt.update(run_once.deal(tests, schedule_file.DealtPath.among(workers, together[workers])))
     return dealt
 
 

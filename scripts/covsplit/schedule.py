@@ -18,40 +18,12 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from covsplit import sharing
+from covsplit import node_ids, run_once
 
 # What a plan balances: statements owned (organisation) or measured seconds (scheduling).
 BY_STATEMENTS = "statements"
 BY_DURATION = "duration"
 MEASURES = (BY_STATEMENTS, BY_DURATION)
-
-
-def longest_first(seconds: Mapping[str, float], workers: int) -> dict[str, int]:
-    """Place each test file on a worker (0-based): longest first, onto the least loaded.
-
-    Ties go to the worker with fewer files, then the lower index, and equal
-    files are taken in name order, so the same input always gives the same
-    placement and every worker gets a file while there are enough of them.
-    """
-    if workers < 1:
-        raise ValueError(f"cannot schedule onto {workers} workers")
-    loads = [0.0] * workers
-    counts = [0] * workers
-    placed: dict[str, int] = {}
-    for test in sorted(seconds, key=lambda t: (-seconds[t], t)):
-        worker = min(range(workers), key=lambda w: (loads[w], counts[w], w))
-        placed[test] = worker
-        loads[worker] += seconds[test]
-        counts[worker] += 1
-    return placed
-
-
-def loads(seconds: Mapping[str, float], placed: Mapping[str, int], workers: int, fixed: float = 0.0) -> list[float]:
-    """Each worker's seconds: its fixed cost plus its test files'."""
-    totals = [fixed] * workers
-    for test, worker in placed.items():
-        totals[worker] += seconds[test]
-    return totals
 
 
 def ideal_makespan(seconds: Sequence[float], workers: int, fixed: float = 0.0) -> float:
@@ -117,7 +89,7 @@ def pieces(file: str, tests: Mapping[str, float], limit: float, atoms: Collectio
         current: str | None = node
         weight[node] += seconds
         while current is not None and current != file:
-            parent = sharing.parent(current)
+            parent = node_ids.parent(current)
             if parent is None:
                 break
             children[parent].add(current)
@@ -153,8 +125,8 @@ def _kept_together(cut: Sequence[Piece], members: Mapping[str, int]) -> list[tup
 
     touched: list[set[int]] = []
     for piece in cut:
-        inside = {members[p] for p in sharing.prefixes(piece.prefix) if p in members}
-        holds = {group for member, group in members.items() if piece.prefix in sharing.prefixes(member)}
+        inside = {members[p] for p in node_ids.prefixes(piece.prefix) if p in members}
+        holds = {group for member, group in members.items() if piece.prefix in node_ids.prefixes(member)}
         groups = inside | holds
         for group in groups:
             joined[root(group)] = root(min(groups))
@@ -185,20 +157,42 @@ def place(
     if workers < 1:
         raise ValueError(f"cannot schedule onto {workers} workers")
     grouped = {file: tuple(group) for group in together for file in group if file in files}
-    # Node id prefixes kept together, by the file they are in: never cut, and placed as one unit.
+    kept = _kept_by_file(together)
+    share = sum(files.values()) / workers
+    ideal = fixed + max(share, *_undivided(files, tests, collect, grouped, kept))
+    longest_test = max((s for by_node in tests.values() for s in by_node.values()), default=0.0)
+    # Cut below a share, so that the pieces pack: a piece a quarter of a share fits beside others.
+    limit = max(share / 4, longest_test)
+    units = _units(files, tests, collect, grouped, kept, share, limit)
+    loads, assigned = _longest_first(units, collect, workers, fixed)
+    whole, shared = _whole_or_shared(assigned)
+    return Placement(whole=whole, shared=shared, loads=[round(load, 6) for load in loads], ideal=ideal)
+
+
+def _kept_by_file(together: Sequence[Sequence[str]]) -> dict[str, dict[str, int]]:
+    """Node id prefixes kept together, by the file they are in, to their group: never cut, placed as one unit."""
     kept: dict[str, dict[str, int]] = defaultdict(dict)
     for index, group in enumerate(together):
         for member in group:
             if "::" in member:
-                kept[sharing.file_of(member)][member] = index
-    longest_test = max((s for by_node in tests.values() for s in by_node.values()), default=0.0)
+                kept[node_ids.file_of(member)][member] = index
+    return kept
+
+
+def _undivided(
+    files: Mapping[str, float],
+    tests: Mapping[str, Mapping[str, float]],
+    collect: Mapping[str, float],
+    grouped: Mapping[str, tuple[str, ...]],
+    kept: Mapping[str, Mapping[str, int]],
+) -> list[float]:
+    """The seconds of what no schedule divides: a single test with its file's collection, a file whose tests
+    were not measured, a group kept together."""
     # No worker runs a test without collecting its file first: attrs' 3.1 s test needs test_make.py's
     # 0.9 s collection (bytecode not written) beside it, whatever the schedule.
     longest_run = max(
         (collect.get(file, 0.0) + s for file, by_node in tests.items() for s in by_node.values()), default=0.0
     )
-    share = sum(files.values()) / workers
-    # What no schedule divides: a single test, a file whose tests were not measured, a group kept together.
     whole_units = [
         sum(files.get(f, 0.0) for f in grouped.get(file, (file,)))
         for file in files
@@ -207,15 +201,28 @@ def place(
     for file, in_file in kept.items():
         weights: dict[int, float] = defaultdict(float)
         for node, test_seconds in tests.get(file, {}).items():
-            kept_in = sharing.group_of(node, file, in_file)
+            kept_in = run_once.group_of(node, file, in_file)
             if kept_in is not None:
                 weights[kept_in] += test_seconds
         whole_units += [collect.get(file, 0.0) + weight for weight in weights.values()]
-    ideal = fixed + max(share, longest_run, *whole_units)
-    # Cut below a share, so that the pieces pack: a piece a quarter of a share fits beside others.
-    limit = max(share / 4, longest_test)
+    return [longest_run, *whole_units]
 
-    units: list[tuple[float, str, tuple[Piece, ...]]] = []
+
+# A placement unit: its seconds, its name (for a stable order) and the pieces it holds.
+_Unit = tuple[float, str, tuple[Piece, ...]]
+
+
+def _units(
+    files: Mapping[str, float],
+    tests: Mapping[str, Mapping[str, float]],
+    collect: Mapping[str, float],
+    grouped: Mapping[str, tuple[str, ...]],
+    kept: Mapping[str, Mapping[str, int]],
+    share: float,
+    limit: float,
+) -> list[_Unit]:
+    """What is placed: whole files (a group kept together as one), and the pieces of a file heavier than a share."""
+    units: list[_Unit] = []
     seen: set[str] = set()
     for file in sorted(files):
         if file in seen:
@@ -238,7 +245,18 @@ def place(
         else:
             members = tuple(Piece(f, f, files[f]) for f in group if f in files)
             units.append((sum(p.seconds for p in members), group[0], members))
+    return units
 
+
+def _longest_first(
+    units: Sequence[_Unit], collect: Mapping[str, float], workers: int, fixed: float
+) -> tuple[list[float], dict[str, list[tuple[int, Piece]]]]:
+    """Each unit, longest first, onto the least loaded worker: the loads, and each file's (worker, piece) pairs.
+
+    Ties go to the worker with fewer units, then the lower index, and equal
+    units are taken in name order, so the same input always gives the same
+    placement and every worker gets a unit while there are enough of them.
+    """
     loads = [fixed] * workers
     counts = [0] * workers
     runs: list[set[str]] = [set() for _ in range(workers)]
@@ -256,7 +274,13 @@ def place(
         for piece in members:
             runs[worker].add(piece.file)
             assigned[piece.file].append((worker, piece))
+    return loads, assigned
 
+
+def _whole_or_shared(
+    assigned: Mapping[str, Sequence[tuple[int, Piece]]],
+) -> tuple[dict[str, int], dict[str, SharedPieces]]:
+    """Each file run by one worker, and each file shared: its owner the worker with the most of its seconds."""
     whole: dict[str, int] = {}
     shared: dict[str, SharedPieces] = {}
     for file, placed in assigned.items():
@@ -274,7 +298,7 @@ def place(
             if worker != owner
         }
         shared[file] = SharedPieces(owner, parts)
-    return Placement(whole=whole, shared=shared, loads=[round(load, 6) for load in loads], ideal=ideal)
+    return whole, shared
 
 
 def simulate(

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from covsplit import digests, discover, fsio, inputs, lock, outputs, sharing, status
+from covsplit import digests, discover, fsio, inputs, lock, node_ids, outputs, run_once, schedule_file, status
 from covsplit.collection import Collection, file_of, nameable, read_collection
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
@@ -125,8 +125,8 @@ def settings(cfg: Config) -> dict[str, Any]:
 def in_scope(cfg: Config, node: str) -> bool:
     """Whether a collected test belongs to the suite: under ``project.tests``, not under ``project.not_run``."""
     file = file_of(node)
-    return any(sharing.covers(path, file) for path in cfg.test_paths) and not any(
-        sharing.covers(entry, file) for entry in cfg.not_run
+    return any(node_ids.covers(path, file) for path in cfg.test_paths) and not any(
+        node_ids.covers(entry, file) for entry in cfg.not_run
     )
 
 
@@ -201,7 +201,7 @@ def walked(cfg: Config, entry: str) -> bool:
 
 def holds_whole_suite(cfg: Config, worker: Worker) -> bool:
     """Whether the worker's test paths hold every test path of the project (a dealt worker's do)."""
-    return all(any(sharing.covers(entry, path.rstrip("/")) for entry in worker.tests) for path in cfg.test_paths)
+    return all(any(node_ids.covers(entry, path.rstrip("/")) for entry in worker.tests) for path in cfg.test_paths)
 
 
 def refreshed_by(cfg: Config, changed: Sequence[str], workers: Iterable[Worker]) -> bool:
@@ -215,7 +215,9 @@ def refreshed_by(cfg: Config, changed: Sequence[str], workers: Iterable[Worker])
     if any(holds_whole_suite(cfg, worker) for worker in workers):
         return True
     paths = [entry for worker in workers for entry in worker.tests if "::" not in entry and walked(cfg, entry)]
-    return all(not key.startswith("setting ") and any(sharing.covers(entry, key) for entry in paths) for key in changed)
+    return all(
+        not key.startswith("setting ") and any(node_ids.covers(entry, key) for entry in paths) for key in changed
+    )
 
 
 def update(cfg: Config, collection: Collection, by: str, started_ns: int | None, cache: DigestCache) -> bool:
@@ -228,7 +230,7 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
     shows.  A partial collection cannot start a record.
     """
     paths = [entry.rstrip("/") or "." for entry in collection.paths if "::" not in entry]
-    whole = all(any(sharing.covers(entry, path.rstrip("/")) for entry in paths) for path in cfg.test_paths)
+    whole = all(any(node_ids.covers(entry, path.rstrip("/")) for entry in paths) for path in cfg.test_paths)
     # What a run collected from a file named on its command line may not be what a serial run collects there.
     paths = [path for path in paths if walked(cfg, path)]
     with lock.hold(cfg.layout.suite_lock, "the suite record", wait=WAIT_FOR_RECORD_S):
@@ -245,7 +247,7 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         else:
 
             def elsewhere(node: str) -> bool:
-                return not any(sharing.covers(entry, file_of(node)) for entry in paths)
+                return not any(node_ids.covers(entry, file_of(node)) for entry in paths)
 
             tests = _merged([n for n in record.tests if elsewhere(n)], tests)
             errors = [*[e for e in record.errors if elsewhere(e)], *errors]
@@ -384,8 +386,8 @@ def test_files(cfg: Config, paths: Iterable[str] | None = None, leave_out: Itera
     record = read(cfg)
     for file in record.test_files if record else ():
         if (
-            any(sharing.covers(path.split("::", 1)[0], file) for path in paths)
-            and not any(sharing.covers(entry, file) for entry in leave_out)
+            any(node_ids.covers(path.split("::", 1)[0], file) for path in paths)
+            and not any(node_ids.covers(entry, file) for entry in leave_out)
             and (cfg.root / file).is_file()
         ):
             found.setdefault(file, None)
@@ -393,7 +395,9 @@ def test_files(cfg: Config, paths: Iterable[str] | None = None, leave_out: Itera
 
 
 def placement_problems(
-    files: Iterable[str], workers: Iterable[tuple[str, Sequence[str]]], shared: Mapping[str, sharing.SharedFile]
+    files: Iterable[str],
+    workers: Iterable[tuple[str, Sequence[str]]],
+    shared: Mapping[str, schedule_file.ScheduleEntry],
 ) -> list[str]:
     """What a split leaves out or runs twice: each test file under exactly one worker's tests, unless shared.
 
@@ -403,10 +407,10 @@ def placement_problems(
     workers = list(workers)
     unplaced, doubled = [], []
     for file in files:
-        runners = [name for name, entries in workers if any(sharing.covers(e, file) for e in entries if "::" not in e)]
+        runners = [name for name, entries in workers if any(node_ids.covers(e, file) for e in entries if "::" not in e)]
         if not runners and not any(file_of(e) == file for _, entries in workers for e in entries):
             unplaced.append(file)
-        elif len(runners) > 1 and sharing.entry_for(file, shared) is None:
+        elif len(runners) > 1 and run_once.entry_for(file, shared) is None:
             doubled.append(file)
     problems = []
     if unplaced:

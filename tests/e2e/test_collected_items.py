@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from e2e_support import FIXTURES, Suite, make, serial_against_split
 
-from covsplit import sharing
+from covsplit import node_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ def test_items_a_conftest_collects_from_text_files_run_once_before_and_after_the
     make(suite, "plan", "ARGS=--by duration")
     # The plan places the snippets, which no name rule finds, as it places test files.
     snippets = [f"tests/snippets/{name}" for name in ("numbers/digits.txt", "numbers/sum.txt", "words/plain.txt")]
-    assert all(any(sharing.covers(entry, file) for entry in listed(suite)) for file in snippets)
+    assert all(any(node_ids.covers(entry, file) for entry in listed(suite)) for file in snippets)
     # Never named one by one: pytest collects a named .txt otherwise than it does walking its folder.
     assert not any(entry.endswith(".txt") for entry in listed(suite))
     make(suite, "check")
@@ -72,7 +72,7 @@ def test_items_a_conftest_collects_from_text_files_run_once_before_and_after_the
 
     # A snippet added where no worker's paths look: the suite is collected again, and the run names the test
     # no worker ran instead of calling itself complete.
-    assert not any(sharing.covers(entry, "tests/extra/added.txt") for entry in listed(suite))
+    assert not any(node_ids.covers(entry, "tests/extra/added.txt") for entry in listed(suite))
     (suite.root / "tests" / "extra").mkdir()
     (suite.root / "tests" / "extra" / "added.txt").write_text("x 7\nname x\nnumber 7\n")
     done = make(suite, "coverage-all", ok=False)

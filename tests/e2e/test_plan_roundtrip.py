@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from e2e_support import REPO, Suite
 
-from covsplit import sharing
+from covsplit import run_once, schedule_file
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +67,7 @@ def worker_tests(config: Path, root: Path) -> dict[str, list[str]]:
 def makespan(config: Path, root: Path, seconds: Recorded) -> float:
     """The heaviest worker on the recorded seconds: its files, and its pieces of the files the schedule shares."""
     schedule = config.with_name("workers.schedule.json")
-    shared = sharing.read(schedule)
+    shared = schedule_file.read(schedule)
     loads = []
     for worker, files in worker_tests(config, root).items():
         load = seconds.fixed
@@ -76,7 +76,7 @@ def makespan(config: Path, root: Path, seconds: Recorded) -> float:
             if entry is None:
                 load += seconds.file(file)
             else:
-                mine = [s for node, s in seconds.tests[file].items() if sharing.runs_here(node, entry, worker)]
+                mine = [s for node, s in seconds.tests[file].items() if run_once.runs_here(node, entry, worker)]
                 load += seconds.collect.get(file, 0.0) + sum(mine)
         loads.append(load)
     return max(loads)
@@ -109,7 +109,8 @@ def test_plan_run_replan_by_duration(tmp_path: Path, nox_envdir: Path) -> None:
 
     suite.nox("-s", "plan", "--", "--by", "duration", check=True)
     # No dealt path is left: every test file runs whole in one worker, or in pieces the schedule names.
-    assert not any(entry.dealt for entry in sharing.read(suite.config.with_name("workers.schedule.json")).values())
+    entries = schedule_file.read(suite.config.with_name("workers.schedule.json")).values()
+    assert not any(isinstance(entry, schedule_file.DealtPath) for entry in entries)
     total = sum(seconds.file(name) for name in seconds.tests)
     longest = max(s for nodes in seconds.tests.values() for s in nodes.values())
     ideal = seconds.fixed + max(total / 4, longest)
@@ -117,7 +118,7 @@ def test_plan_run_replan_by_duration(tmp_path: Path, nox_envdir: Path) -> None:
     assert ownership(suite.config) == owners  # scheduling moved tests, not modules
 
     # Every test file runs in exactly one worker after re-planning, unless the schedule shares it.
-    shared = set(sharing.read(suite.config.with_name("workers.schedule.json")))
+    shared = set(schedule_file.read(suite.config.with_name("workers.schedule.json")))
     flat = [test for tests in worker_tests(suite.config, suite.root).values() for test in tests if test not in shared]
     assert len(flat) == len(set(flat)) == len(seconds.tests) - len(shared)
 

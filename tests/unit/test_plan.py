@@ -22,8 +22,9 @@ from covsplit import (
     durations,
     plan_inputs,
     plan_model,
+    run_once,
     schedule,
-    sharing,
+    schedule_file,
 )
 from covsplit.packing import PlanError, ratio
 from covsplit.planner import make_plan
@@ -140,12 +141,13 @@ def test_every_test_runs_in_exactly_one_worker(tmp_path: Path) -> None:
             w.name: {t for e in w.tests for t in plan_inputs.expand_tests(tmp_path, e, tests)} for w in result.workers
         }
         assert set().union(*listed.values()) == set(tests)
-        dealt = {entry.dealt: sharing.deal(nodes, entry) for entry in result.shared.values() if entry.dealt}
+        assert all(isinstance(entry, schedule_file.DealtPath) for entry in result.shared.values())
+        dealt = {entry.dealt_to: run_once.deal(nodes, entry) for entry in result.shared.values()}
         runs: Counter[str] = Counter()
         for worker in result.workers:
             for node, file in nodes.items():
-                found = sharing.entry_for(file, result.shared)
-                if file in listed[worker.name] and (found is None or dealt[found[1].dealt][node] == worker.name):
+                found = run_once.entry_for(file, result.shared)
+                if file in listed[worker.name] and (found is None or dealt[found[1].dealt_to][node] == worker.name):
                     runs[node] += 1
         assert runs == dict.fromkeys(nodes, 1), n
 
@@ -436,8 +438,8 @@ def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
     write_durations(suite.parent / "coverage_output", "worker1", seconds, fixed=0.5, tests={slow: nodes})
     assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
     out = capsys.readouterr().out
-    schedule_file = suite.parent / "workers.schedule.json"
-    assert f"wrote {schedule_file}" in out
+    schedule = suite.parent / "workers.schedule.json"
+    assert f"wrote {schedule}" in out
     cfg = config.load(suite)
     # Both workers list the file in workers.toml; the schedule says which parts each runs.
     assert set(cfg.shared) == {slow}
@@ -446,7 +448,7 @@ def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
     for worker in cfg.workers:
         assert slow in worker.tests
     # Every measured test runs in exactly one worker.
-    runs = {node: [w.name for w in cfg.workers if sharing.runs_here(node, entry, w.name)] for node in nodes}
+    runs = {node: [w.name for w in cfg.workers if run_once.runs_here(node, entry, w.name)] for node in nodes}
     assert all(len(names) == 1 for names in runs.values())
     # 37 s + 2 x 0.5 s over two workers: the heaviest is within 10% of the ideal (not the 30.5 s of the whole file).
     heaviest = float(re.search(r"heaviest worker: ([\d.]+) s", out).group(1))
@@ -455,7 +457,7 @@ def test_a_file_heavier_than_a_share_is_shared_through_the_schedule_file(
     # A plan that no longer shares any file removes the schedule.
     write_durations(suite.parent / "coverage_output", "worker1", {t: 1.0 for t in tests}, fixed=0.5)
     assert cli.main(["plan", "--config", str(suite), "--workers", "2", "--by", "duration"]) == 0
-    assert not schedule_file.exists() and config.load(suite).shared == {}
+    assert not schedule.exists() and config.load(suite).shared == {}
 
 
 def test_before_any_run_the_tests_are_dealt_so_a_slow_file_is_spread_over_every_worker(tmp_path: Path) -> None:
@@ -466,13 +468,13 @@ def test_before_any_run_the_tests_are_dealt_so_a_slow_file_is_spread_over_every_
     names = [w.name for w in result.workers]
     # Every worker lists the whole suite; the schedule deals it to them in this order.
     assert [w.tests for w in result.workers] == [("tests",)] * 3
-    assert result.shared == {"tests": sharing.dealt(names)}
+    assert result.shared == {"tests": schedule_file.DealtPath.among(names)}
     assert any("dealt round-robin to the 3 workers" in note for note in result.notes)
     # Nine slow tests in one file and one test in each other file: each worker runs three of the slow ones,
     # where a whole file per worker (by names or by counts) would give one worker all nine.
     slow = {f"tests/pkg/test_m0.py::test_slow[{i}]": "tests/pkg/test_m0.py" for i in range(9)}
     others = {f"{t}::test_ok": t for t in tests[1:]}
-    dealt = sharing.deal({**slow, **others}, result.shared["tests"])
+    dealt = run_once.deal({**slow, **others}, result.shared["tests"])
     assert sorted(Counter(dealt[node] for node in slow).values()) == [3, 3, 3]
     assert set(dealt.values()) == set(names)
 
@@ -481,10 +483,10 @@ def test_a_dealt_plan_loads_passes_check_and_stops_when_keep_together_changes_un
     suite: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["plan", "--config", str(suite), "--workers", "3"]) == 0
-    schedule_file = suite.parent / "workers.schedule.json"
-    assert f"wrote {schedule_file}" in capsys.readouterr().out
+    schedule = suite.parent / "workers.schedule.json"
+    assert f"wrote {schedule}" in capsys.readouterr().out
     cfg = config.load(suite)
-    assert set(cfg.shared) == {"tests"} and cfg.shared["tests"].dealt == tuple(w.name for w in cfg.workers)
+    assert cfg.shared == {"tests": schedule_file.DealtPath.among([w.name for w in cfg.workers])}
     assert all(w.tests == ("tests",) for w in cfg.workers)
     # Every test file listed by all three is dealt, not "run twice".
     assert check.run(suite) == 0

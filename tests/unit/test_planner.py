@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from plan_helpers import conventional_tests, inputs_for
 
-from covsplit import schedule, sharing
+from covsplit import schedule, schedule_file
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import OldWorker
 from covsplit.planner import make_plan
@@ -49,7 +49,7 @@ def test_a_statements_plan_carries_each_worker_s_modules_tests_and_loads() -> No
         ("worker2", ("b",), ("tests",), ("b/z.py",), 40),
     ]
     assert [w.test_files for w in plan.workers] == [tuple(sorted(TESTS))] * 2
-    assert plan.shared == {"tests": sharing.dealt(["worker1", "worker2"])}
+    assert plan.shared == {"tests": schedule_file.DealtPath.among(["worker1", "worker2"])}
     # A second per test file, dealt evenly, plus each worker's fixed cost.
     assert [w.seconds for w in plan.workers] == [1.75, 1.75]
     assert (plan.total, plan.ideal, plan.ratio) == (80.0, 40.0, 1.0)

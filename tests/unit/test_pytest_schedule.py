@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import sharing
+from covsplit import schedule_file
 
 pytest_plugins = ["pytester"]
 
@@ -47,7 +47,7 @@ def project(pytester: pytest.Pytester) -> Path:
     (pytester.path / "tests" / "test_u.py").write_text("def test_u():\n    pass\n")
     schedule = pytester.path / "workers.schedule.json"
     parts = {"w2": ("tests/test_s.py::test_b", "tests/test_s.py::TestC", "tests/test_s.py::test_p[2]")}
-    sharing.write(schedule, {"tests/test_s.py": sharing.SharedFile("w1", parts)})
+    schedule_file.write(schedule, {"tests/test_s.py": schedule_file.SharedFile("w1", parts)})
     return schedule
 
 
@@ -159,7 +159,7 @@ def dealt(pytester: pytest.Pytester) -> Path:
         (pytester.path / "tests" / name).write_text("def test_one():\n    pass\n\ndef test_two():\n    pass\n")
     schedule = pytester.path / "workers.schedule.json"
     together = [["tests/test_k1.py", "tests/test_k2.py"]]
-    sharing.write(schedule, {"tests": sharing.dealt(["w1", "w2", "w3"], together)})
+    schedule_file.write(schedule, {"tests": schedule_file.DealtPath.among(["w1", "w2", "w3"], together)})
     return schedule
 
 

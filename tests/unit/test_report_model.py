@@ -1,7 +1,7 @@
 """Unit tests of the report's model: the readers, the figures, the views and :func:`build_model`, in memory.
 
-``build_model`` takes every input as data (statuses, aggregate, counts,
-test files, the links that exist), so these tests hand it small
+``build_model`` takes every input as data (a :class:`ReportInputs` of statuses, aggregate,
+counts, test files, the links that exist), so these tests hand it small
 dictionaries and read the model back, without writing a status file or
 rendering a page; test_report.py goes through the disk and the templates.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from test_report import make_project
 
-from covsplit import config, sharing, status
+from covsplit import config, schedule_file, status
 from covsplit.numbers import Counts, percent_text
-from covsplit.report.build import build_model
+from covsplit.report.build import ReportInputs, build_model
 from covsplit.report.figures import (
     format_amount,
     format_count,
@@ -89,7 +89,7 @@ def build(cfg: config.Config, statuses: dict[str, Any], agg: dict[str, Any] | No
     options.setdefault("test_files", TESTS)
     options.setdefault("existing", [])
     options.setdefault("generated_at", "2026-11-24T12:10:00+00:00")
-    return build_model(cfg, statuses, agg, options.pop("counts", COUNTS), **options)
+    return build_model(cfg, ReportInputs(statuses, agg, options.pop("counts", COUNTS), **options))
 
 
 # --- readers: a field of the wrong type is missing, never an exception --------------------------------
@@ -311,7 +311,7 @@ def test_a_file_every_worker_collects_counts_its_collection_outcomes_once(cfg: c
 
 
 def test_a_worker_whose_tests_are_dealt_says_so_and_one_that_is_not_does_not(cfg: config.Config) -> None:
-    dealt = replace(cfg, shared={"tests": sharing.dealt(["worker1", "worker2"])})
+    dealt = replace(cfg, shared={"tests": schedule_file.DealtPath.among(["worker1", "worker2"])})
     model = build(dealt, {"worker1": record(), "worker2": record()}, None)
     assert [w.dealt_among for w in model.workers] == [2, 2]
     assert [w.dealt_among for w in build(cfg, {"worker1": record()}, None).workers] == [0, 0]

@@ -6,13 +6,15 @@ import random
 
 import pytest
 
-from covsplit import schedule, sharing
+from covsplit import node_ids, schedule
+
+# Before any test was measured by node id, whole test files are placed: longest first onto the least loaded.
 
 
-def test_longest_first_places_every_file_once_and_gives_every_worker_one() -> None:
+def test_whole_files_are_each_placed_once_and_every_worker_gets_one() -> None:
     seconds = {f"tests/test_{i}.py": float(i % 7) for i in range(20)}  # zeros included
     for workers in (1, 3, 5):
-        placed = schedule.longest_first(seconds, workers)
+        placed = schedule.place(seconds, {}, {}, workers).whole
         assert sorted(placed) == sorted(seconds)
         assert set(placed.values()) == set(range(workers))
 
@@ -21,27 +23,28 @@ def test_longest_first_is_within_4_3_of_the_optimum_and_close_with_many_small_fi
     rng = random.Random(11)
     seconds = {f"t{i}.py": rng.uniform(0.1, 3.0) for i in range(60)}
     for workers in (2, 4, 5):
-        placed = schedule.longest_first(seconds, workers)
-        loads = schedule.loads(seconds, placed, workers)
+        placement = schedule.place(seconds, {}, {}, workers)
         ideal = schedule.ideal_makespan(list(seconds.values()), workers)
-        assert max(loads) <= ideal * 4 / 3
-        assert max(loads) <= ideal * 1.05
+        assert placement.ideal == pytest.approx(ideal)
+        assert max(placement.loads) <= ideal * 4 / 3
+        assert max(placement.loads) <= ideal * 1.05
 
 
 def test_a_file_longer_than_the_share_runs_alone() -> None:
     seconds = {"slow.py": 30.0, **{f"f{i}.py": 1.0 for i in range(7)}}
-    placed = schedule.longest_first(seconds, 2)
+    placement = schedule.place(seconds, {}, {}, 2, fixed=0.5)
+    placed = placement.whole
     alone = [test for test, worker in placed.items() if worker == placed["slow.py"]]
     assert alone == ["slow.py"]
-    assert schedule.ideal_makespan(list(seconds.values()), 2, fixed=0.5) == 30.5
-    assert max(schedule.loads(seconds, placed, 2, fixed=0.5)) == 30.5
+    assert schedule.ideal_makespan(list(seconds.values()), 2, fixed=0.5) == placement.ideal == 30.5
+    assert max(placement.loads) == 30.5
 
 
 def test_same_input_same_placement() -> None:
     seconds = {f"t{i}.py": 1.0 for i in range(9)}
-    assert schedule.longest_first(seconds, 3) == schedule.longest_first(dict(reversed(seconds.items())), 3)
+    assert schedule.place(seconds, {}, {}, 3) == schedule.place(dict(reversed(seconds.items())), {}, {}, 3)
     with pytest.raises(ValueError):
-        schedule.longest_first(seconds, 0)
+        schedule.place(seconds, {}, {}, 0)
 
 
 # --- below the test file ------------------------------------------------------
@@ -99,7 +102,7 @@ def test_whole_files_stay_whole_when_no_file_outweighs_a_share() -> None:
     tests = {name: {f"{name}::test_a": s / 2, f"{name}::test_b": s / 2} for name, s in files.items()}
     placement = schedule.place(files, tests, {}, 3)
     assert placement.shared == {} and sorted(placement.whole) == sorted(files)
-    assert placement.whole == schedule.longest_first(files, 3)
+    assert placement.whole == schedule.place(files, {}, {}, 3).whole  # as if no test had been measured
 
 
 def test_files_kept_together_are_never_cut_and_share_a_worker() -> None:
@@ -144,7 +147,7 @@ def test_classes_kept_together_share_a_worker_while_the_rest_of_their_file_is_cu
     where = {prefix: worker for worker, prefixes in shared.parts.items() for prefix in prefixes}
 
     def worker_of(node: str) -> int:
-        return next((where[p] for p in sharing.prefixes(node) if p in where), shared.owner)
+        return next((where[p] for p in node_ids.prefixes(node) if p in where), shared.owner)
 
     kept = {worker_of(f"tests/test_big.py::TestC1::test_{t}") for t in range(5)}
     assert kept == {worker_of("tests/test_big.py::TestC2::test_0")} and len(kept) == 1

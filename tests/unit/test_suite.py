@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from covsplit import config, sharing, suite
+from covsplit import config, schedule_file, suite
 from covsplit.collection import Collection
 from covsplit.digests import DigestCache
 
@@ -200,8 +200,8 @@ def test_a_plan_that_leaves_a_test_file_to_no_worker_or_to_two_unshared_is_named
         "1 test file(s) of the suite in no worker's tests: tests/snippets/a.txt",
         "1 test file(s) in several workers' tests, not shared: tests/two/test_c.py",
     ]
-    shared = {"tests/two/test_c.py": sharing.SharedFile("worker1", {"worker2": ("tests/two/test_c.py::test_c",)})}
-    dealt = {"tests": sharing.dealt(["worker1", "worker2"])}
+    shared = {"tests/two/test_c.py": schedule_file.SharedFile("worker1", {"worker2": ("tests/two/test_c.py::test_c",)})}
+    dealt = {"tests": schedule_file.DealtPath.among(["worker1", "worker2"])}
     assert suite.placement_problems(files[1:], [("worker1", ["tests"]), ("worker2", ["tests"])], dealt) == []
     assert suite.placement_problems(files[2:], workers, shared) == []
 

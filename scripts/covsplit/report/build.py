@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -22,7 +23,7 @@ from covsplit.report.model import ReportModel
 from covsplit.report.next_steps import with_next_steps
 from covsplit.report.readers import as_dict, int_field, parse_time
 from covsplit.report.steps import Diagnosed
-from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile
+from covsplit.report.views import CombinedModel, FileRow, HeavyModule, MissingWorker, SlowFile, WorkerModel
 from covsplit.report.worker_view import whole_suite_coverage, worker_model
 
 
@@ -96,68 +97,138 @@ def _combined_model(
     )
 
 
-def build_model(
-    cfg: Config,
-    statuses: Mapping[str, Mapping[str, Any]],
-    aggregate: Mapping[str, Any] | None,
-    statement_counts: Mapping[str, int],
-    *,
-    worker_coverage: Mapping[str, Mapping[str, Any] | None] | None = None,
-    all_files: list[str] | None = None,
-    test_files: Mapping[str, list[str]] | None = None,
-    existing: Iterable[str] | None = None,
-    planned_commands: Mapping[str, str] | None = None,
-    counts_source: str = "",
-    aggregate_problem: str = "",
-    warnings: Iterable[str] = (),
-    generated_at: str | None = None,
-    slowest_tests: Iterable[tuple[str, str, float]] = (),
-    measured: durations.Measured | None = None,
-    diagnosis: diagnose.Diagnosis | None = None,
-) -> ReportModel:
-    """Compute every figure of the report from its inputs; no I/O unless an optional input is left out.
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report is computed from, beside the config: what :func:`covsplit.report.inputs.collect_inputs`
+    reads from disk, or what a test gives in memory.
 
     ``statuses`` maps worker names to what :func:`covsplit.status.read`
     returned (a missing name counts as not run); ``aggregate`` is
     ``aggregate.json`` or None; ``statement_counts`` are the static counts
     (may be empty: the artifacts' counts fill in).  ``test_files`` maps the
     project's test root and each worker's test paths to the test files under
-    them; ``existing`` lists the artifact links (relative to
-    ``coverage_output/``) that exist, so the report links nothing dead.
-    ``diagnosis`` is ``diagnosis.json``: shown for the workers whose latest
-    run it diagnosed, and only for them.
+    them (left out: listed from disk); ``all_files`` the source files (left
+    out: from disk); ``existing`` lists the artifact links (relative to
+    ``coverage_output/``) that exist, so the report links nothing dead (left
+    out: every link is shown).  ``diagnosis`` is ``diagnosis.json``: shown
+    for the workers whose latest run it diagnosed, and only for them.
     """
-    worker_coverage = worker_coverage or {}
-    files_list = list(all_files) if all_files is not None else cfg.all_files()
-    aggregate_files = as_dict(aggregate.get("files")) if isinstance(aggregate, Mapping) else {}
-    counts = _statement_counts(cfg, files_list, statement_counts, aggregate_files, worker_coverage)
-    uncounted = tuple(path for path in files_list if path not in counts)
+
+    statuses: Mapping[str, Mapping[str, Any]]
+    aggregate: Mapping[str, Any] | None
+    statement_counts: Mapping[str, int]
+    worker_coverage: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    all_files: list[str] | None = None
+    test_files: Mapping[str, list[str]] | None = None
+    existing: Iterable[str] | None = None
+    planned_commands: Mapping[str, str] = field(default_factory=dict)
+    counts_source: str = ""
+    aggregate_problem: str = ""
+    warnings: Iterable[str] = ()
+    generated_at: str | None = None
+    slowest_tests: Iterable[tuple[str, str, float]] = ()
+    measured: durations.Measured | None = None
+    diagnosis: diagnose.Diagnosis | None = None
+
+
+def build_model(cfg: Config, inputs: ReportInputs) -> ReportModel:
+    """Compute every figure of the report from its inputs; no I/O unless an optional input is left out."""
+    files_list = list(inputs.all_files) if inputs.all_files is not None else cfg.all_files()
+    aggregate = inputs.aggregate if isinstance(inputs.aggregate, Mapping) else None
+    aggregate_files = as_dict(aggregate.get("files")) if aggregate is not None else {}
+    counts = _statement_counts(cfg, files_list, inputs.statement_counts, aggregate_files, inputs.worker_coverage)
     total = sum(counts.get(path, 0) for path in files_list)
     target = Fraction(total, len(cfg.workers)) if total and cfg.workers else None
-    existing_set = frozenset(existing) if existing is not None else None
+    existing = frozenset(inputs.existing) if inputs.existing is not None else None
+    records = _records(cfg, inputs.statuses)
+    workers, run_by_some = _worker_models(cfg, inputs, records, counts, aggregate_files, target, existing)
 
-    def tests_under(path: str) -> list[str]:
-        if test_files is not None and path in test_files:
-            return test_files[path]
-        try:
-            return suite.test_files(cfg, [path], leave_out=())
-        except OSError:
-            return []
+    combined = None
+    problem = inputs.aggregate_problem
+    if aggregate is not None:
+        combined = _combined_model(cfg, aggregate, records, existing)
+    elif not problem:
+        problem = "aggregate has not run"
+    found_races = aggregate.get("races") if aggregate is not None else None
+    races = tuple(r for r in map(outputs.from_dict, found_races if isinstance(found_races, list) else []) if r)
 
-    records = {}
+    in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in _tests_under(cfg, inputs.test_files, path)))
+    runnable = suite.test_files(cfg)
+    model = ReportModel(
+        generated_at=inputs.generated_at or status.now(),
+        config_name=cfg.path.name,
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        balance_tolerance=cfg.balance_tolerance,
+        total_statements=total,
+        counts_source=inputs.counts_source,
+        uncounted_files=tuple(path for path in files_list if path not in counts),
+        target=target,
+        modules=len(files_list),
+        test_root=", ".join(p if p.endswith(".py") else p.rstrip("/") + "/" for p in cfg.test_paths),
+        test_files=len(in_scope),
+        unrun_test_files=tuple(f for f in runnable if f not in run_by_some),
+        not_run_test_files=len(in_scope) - len(runnable),
+        workers=tuple(workers),
+        unowned=tuple(FileRow(path, None, Counts(statements=counts.get(path))) for path in cfg.unowned),
+        **_statement_balance(workers, files_list, counts, total),
+        **_seconds_balance(workers, inputs.measured, run_by_some),
+        combined=combined,
+        aggregate_problem=problem,
+        next_steps=(),
+        warnings=tuple(inputs.warnings),
+        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir),
+        slowest_tests=tuple(inputs.slowest_tests),
+        invoke=commands.invocation(cfg),
+        serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
+        shuffle=shuffle.describe(
+            ({**record, "worker": name} for name, record in inputs.statuses.items() if isinstance(record, Mapping)),
+            commands.invocation(cfg).make,
+        ),
+        races=races,
+        **_diagnosed(inputs.diagnosis, records),
+    )
+    return with_next_steps(model)
+
+
+def _tests_under(cfg: Config, test_files: Mapping[str, list[str]] | None, path: str) -> list[str]:
+    """The test files under a test path: as given, else listed from disk (none when it cannot be listed)."""
+    if test_files is not None and path in test_files:
+        return test_files[path]
+    try:
+        return suite.test_files(cfg, [path], leave_out=())
+    except OSError:
+        return []
+
+
+def _records(cfg: Config, statuses: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Each worker's status record; a worker without one did not run."""
+    records: dict[str, Mapping[str, Any]] = {}
     for worker in cfg.workers:
         record = statuses.get(worker.name)
         if not isinstance(record, Mapping):
             record = {"state": status.NOT_RUN, "message": "no status recorded: the worker did not run"}
         records[worker.name] = record
+    return records
 
-    whole_suite = whole_suite_coverage(aggregate, records)
+
+def _worker_models(
+    cfg: Config,
+    inputs: ReportInputs,
+    records: Mapping[str, Mapping[str, Any]],
+    counts: Mapping[str, int],
+    aggregate_files: Mapping[str, Any],
+    target: Fraction | None,
+    existing: frozenset[str] | None,
+) -> tuple[list[WorkerModel], set[str]]:
+    """Each worker's view, and the test files some worker runs."""
+    whole_suite = whole_suite_coverage(inputs.aggregate, records)
     workers = []
     run_by_some: set[str] = set()
     for worker in cfg.workers:
         under: list[str] = []
         for path in worker.tests:
-            under.extend(f for f in tests_under(path) if f not in under)
+            under.extend(f for f in _tests_under(cfg, inputs.test_files, path) if f not in under)
         run_by_some.update(under)
         workers.append(
             worker_model(
@@ -166,85 +237,45 @@ def build_model(
                 records[worker.name],
                 counts,
                 aggregate_files,
-                worker_coverage.get(worker.name),
+                inputs.worker_coverage.get(worker.name),
                 target,
                 under,
-                existing_set,
-                (planned_commands or {}).get(worker.name),
+                existing,
+                inputs.planned_commands.get(worker.name),
                 whole_suite.get(worker.name),
             )
         )
+    return workers, run_by_some
 
+
+def _statement_balance(
+    workers: Sequence[WorkerModel], files: Sequence[str], counts: Mapping[str, int], total: int
+) -> dict[str, Any]:
+    """The model's statement balance: max/mean, the module that keeps it above 1, the heaviest and lightest."""
     loads = [w.statements for w in workers]
     mean = Fraction(sum(loads), len(loads)) if loads else Fraction(0)
-    max_mean = Fraction(max(loads)) / mean if mean else None
-    biggest = min(files_list, key=lambda path: (-counts.get(path, 0), path), default="")
+    biggest = min(files, key=lambda path: (-counts.get(path, 0), path), default="")
     floor_ratio = ratio_floor(total, len(workers), counts.get(biggest, 0))
-    floor = HeavyModule(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None
-    heaviest = max(workers, key=lambda w: w.statements).name if workers and mean else None
-    lightest = min(workers, key=lambda w: w.statements).name if workers and mean else None
+    return {
+        "max_mean": Fraction(max(loads)) / mean if mean else None,
+        "floor": HeavyModule(biggest, counts.get(biggest, 0), floor_ratio) if floor_ratio > 1 else None,
+        "heaviest": max(workers, key=lambda w: w.statements).name if workers and mean else None,
+        "lightest": min(workers, key=lambda w: w.statements).name if workers and mean else None,
+    }
 
+
+def _seconds_balance(
+    workers: Sequence[WorkerModel], measured: durations.Measured | None, run_by_some: Iterable[str]
+) -> dict[str, Any]:
+    """The model's balance of seconds: mean, max/mean, the piece that keeps it above 1, the workers not timed."""
     timed = [w.seconds for w in workers if w.seconds is not None]
     seconds_mean = sum(timed) / len(timed) if timed else None
-    seconds_max_mean = max(timed) / seconds_mean if timed and seconds_mean else None
-    seconds_missing = tuple(w.name for w in workers if w.seconds is None)
-    seconds_floor = _seconds_floor(measured, run_by_some, len(workers)) if measured is not None else None
-
-    unowned = tuple(FileRow(path, None, Counts(statements=counts.get(path))) for path in cfg.unowned)
-
-    combined = None
-    problem = aggregate_problem
-    if isinstance(aggregate, Mapping):
-        combined = _combined_model(cfg, aggregate, records, existing_set)
-    elif not problem:
-        problem = "aggregate has not run"
-
-    found_races = aggregate.get("races") if isinstance(aggregate, Mapping) else None
-    races = tuple(r for r in map(outputs.from_dict, found_races if isinstance(found_races, list) else []) if r)
-
-    in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in tests_under(path)))
-    runnable = suite.test_files(cfg)
-    model = ReportModel(
-        generated_at=generated_at or status.now(),
-        config_name=cfg.path.name,
-        line_threshold=cfg.line_threshold,
-        branch_threshold=cfg.branch_threshold,
-        balance_tolerance=cfg.balance_tolerance,
-        total_statements=total,
-        counts_source=counts_source,
-        uncounted_files=uncounted,
-        target=target,
-        modules=len(files_list),
-        test_root=", ".join(p if p.endswith(".py") else p.rstrip("/") + "/" for p in cfg.test_paths),
-        test_files=len(in_scope),
-        unrun_test_files=tuple(f for f in runnable if f not in run_by_some),
-        not_run_test_files=len(in_scope) - len(runnable),
-        workers=tuple(workers),
-        unowned=unowned,
-        max_mean=max_mean,
-        floor=floor,
-        heaviest=heaviest,
-        lightest=lightest,
-        seconds_mean=seconds_mean,
-        seconds_max_mean=seconds_max_mean,
-        seconds_floor=seconds_floor,
-        seconds_missing=seconds_missing,
-        combined=combined,
-        aggregate_problem=problem,
-        next_steps=(),
-        warnings=tuple(warnings),
-        combined_html_href=os.path.relpath(cfg.layout.combined_html / "index.html", cfg.layout.output_dir),
-        slowest_tests=tuple(slowest_tests),
-        invoke=commands.invocation(cfg),
-        serial_command=f"cd {shlex.quote(str(cfg.root))} && python -m pytest {shlex.join(cfg.test_paths)}",
-        shuffle=shuffle.describe(
-            ({**record, "worker": name} for name, record in statuses.items() if isinstance(record, Mapping)),
-            commands.invocation(cfg).make,
-        ),
-        races=races,
-        **_diagnosed(diagnosis, records),
-    )
-    return with_next_steps(model)
+    return {
+        "seconds_mean": seconds_mean,
+        "seconds_max_mean": max(timed) / seconds_mean if timed and seconds_mean else None,
+        "seconds_floor": _seconds_floor(measured, run_by_some, len(workers)) if measured is not None else None,
+        "seconds_missing": tuple(w.name for w in workers if w.seconds is None),
+    }
 
 
 def _diagnosed(diagnosis: diagnose.Diagnosis | None, records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from covsplit import commands, diagnose, durations, fsio, junit, status, suite, titles
-from covsplit.aggregate import AggregateResult, read_result
+from covsplit.aggregate import read_result
 from covsplit.config import Config
-from covsplit.report.build import build_model
+from covsplit.report.build import ReportInputs, build_model
 from covsplit.report.model import ReportModel
 from covsplit.report.readers import as_dict
 
@@ -18,26 +17,6 @@ SLOWEST_LISTED = 10
 
 # ---------------------------------------------------------------------------
 # I/O at the edges
-
-
-@dataclass
-class ReportInputs:
-    """Everything :func:`write_report` read from disk, ready for :func:`build_model`."""
-
-    statuses: dict[str, status.WorkerStatus]
-    aggregate: AggregateResult | None
-    aggregate_problem: str
-    statement_counts: dict[str, int]
-    counts_source: str
-    worker_coverage: dict[str, dict[str, Any] | None]
-    all_files: list[str]
-    test_files: dict[str, list[str]]
-    existing: set[str]
-    planned_commands: dict[str, str]
-    warnings: list[str]
-    slowest_tests: list[tuple[str, str, float]] = field(default_factory=list)
-    measured: durations.Measured = field(default_factory=durations.Measured)
-    diagnosis: diagnose.Diagnosis | None = None
 
 
 def _slowest_tests(cfg: Config, limit: int = SLOWEST_LISTED) -> list[tuple[str, str, float]]:
@@ -157,21 +136,4 @@ def collect_inputs(cfg: Config) -> ReportInputs:
 
 def model_for(cfg: Config) -> ReportModel:
     """Read the inputs of ``cfg`` and compute the report model."""
-    inputs = collect_inputs(cfg)
-    return build_model(
-        cfg,
-        inputs.statuses,
-        inputs.aggregate,
-        inputs.statement_counts,
-        worker_coverage=inputs.worker_coverage,
-        all_files=inputs.all_files,
-        test_files=inputs.test_files,
-        existing=inputs.existing,
-        planned_commands=inputs.planned_commands,
-        slowest_tests=inputs.slowest_tests,
-        measured=inputs.measured,
-        diagnosis=inputs.diagnosis,
-        counts_source=inputs.counts_source,
-        aggregate_problem=inputs.aggregate_problem,
-        warnings=inputs.warnings,
-    )
+    return build_model(cfg, collect_inputs(cfg))

@@ -62,24 +62,45 @@ def _below_thresholds(model: ReportModel) -> list[FileRow]:
 
 
 def with_next_steps(model: ReportModel) -> ReportModel:
-    """``model`` with its next steps: unfinished workers, failures, the aggregate, gates, coverage, balance, scope."""
+    """``model`` with its next steps: unfinished workers, failures, the aggregate, gates, coverage, balance, scope.
+
+    The order is the order of the steps: running comes before fixing, and
+    fixing before rebalancing or owning more.
+    """
+    steps = [
+        *_run_steps(model),
+        *_failure_steps(model),
+        *_aggregate_steps(model),
+        *_coverage_steps(model),
+        *_balance_steps(model),
+        *_scope_steps(model),
+    ]
+    return replace(model, next_steps=tuple(steps))
+
+
+def _run_steps(model: ReportModel) -> list[NextStep]:
+    """Run everything when nothing ran; else wait for, give time to, or rerun each unfinished worker."""
     run = model.invoke
-    steps: list[NextStep] = []
     workers = model.workers
     unfinished = [w for w in workers if w.state not in FINISHED]
-
     if unfinished and len(unfinished) == len(workers) and all(w.state == status.NOT_RUN for w in workers):
-        steps.append(RunAll(run.make("coverage-all")))
-    else:
-        for w in unfinished:
-            if w.state == status.RUNNING:
-                steps.append(WaitFor(w.name, w.date, run.nox("-s", "aggregate")))
-            elif w.state == status.TIMEOUT:
-                steps.append(RaiseTimeout(w.name, model.config_name, run.nox("-s", w.name)))
-            else:
-                steps.append(Rerun(w.name, w.state_label, w.message, run.nox("-s", w.name)))
+        return [RunAll(run.make("coverage-all"))]
+    steps: list[NextStep] = []
+    for w in unfinished:
+        if w.state == status.RUNNING:
+            steps.append(WaitFor(w.name, w.date, run.nox("-s", "aggregate")))
+        elif w.state == status.TIMEOUT:
+            steps.append(RaiseTimeout(w.name, model.config_name, run.nox("-s", w.name)))
+        else:
+            steps.append(Rerun(w.name, w.state_label, w.message, run.nox("-s", w.name)))
+    return steps
 
-    for w in workers:
+
+def _failure_steps(model: ReportModel) -> list[NextStep]:
+    """Fix the failures of each finished worker whose tests failed (with what diagnose found), then races."""
+    run = model.invoke
+    steps: list[NextStep] = []
+    for w in model.workers:
         if w.state in FINISHED and w.problems:
             assert w.outcomes is not None
             analysis = f"{w.name}_failure_analysis.md"
@@ -104,32 +125,46 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                     diagnose_command=run.make("diagnose"),
                 )
             )
-
     if model.races:
         steps.append(KeepRacesTogether(model.races, model.config_name, run.make("plan") + ' ARGS="--by duration"'))
+    return steps
 
+
+def _aggregate_steps(model: ReportModel) -> list[NextStep]:
+    """Combine the workers' data, refresh or redo a stale or outdated aggregate, match the suite, pass the gates."""
+    run = model.invoke
     combined = model.combined
     if combined is None:
-        if any(w.state in FINISHED for w in workers):
-            steps.append(Combine(model.aggregate_problem, run.nox("-s", "aggregate")))
-    else:
-        stale = tuple(m for m in combined.missing if m.state == status.STALE)
-        if stale:
-            steps.append(
-                Refresh(stale, run.nox("-s", *(m.name for m in stale), "aggregate", "report"), run.make("coverage-all"))
-            )
-        if combined.outdated_by:
-            steps.append(RerunAggregate(combined.outdated_by, run.nox("-s", "aggregate")))
-        if combined.tests_problems:
-            steps.append(MatchSuite(combined.tests_problems, run.nox("-s", "plan")))
-        steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]
-
-    below = _below_thresholds(model)
-    if below:
+        if any(w.state in FINISHED for w in model.workers):
+            return [Combine(model.aggregate_problem, run.nox("-s", "aggregate"))]
+        return []
+    steps: list[NextStep] = []
+    stale = tuple(m for m in combined.missing if m.state == status.STALE)
+    if stale:
         steps.append(
-            AddTests(tuple(below[:MAX_FILES_LISTED]), len(below), model.line_threshold, model.branch_threshold)
+            Refresh(stale, run.nox("-s", *(m.name for m in stale), "aggregate", "report"), run.make("coverage-all"))
         )
+    if combined.outdated_by:
+        steps.append(RerunAggregate(combined.outdated_by, run.nox("-s", "aggregate")))
+    if combined.tests_problems:
+        steps.append(MatchSuite(combined.tests_problems, run.nox("-s", "plan")))
+    steps += [GateFails(gate, not combined.complete) for gate in combined.gates if gate.failed]
+    return steps
 
+
+def _coverage_steps(model: ReportModel) -> list[NextStep]:
+    """Add tests for the files below a threshold, the most missed first."""
+    below = _below_thresholds(model)
+    if not below:
+        return []
+    return [AddTests(tuple(below[:MAX_FILES_LISTED]), len(below), model.line_threshold, model.branch_threshold)]
+
+
+def _balance_steps(model: ReportModel) -> list[NextStep]:
+    """Rebalance statements or seconds past the tolerance; place tests that were dealt once a run measured them."""
+    run = model.invoke
+    workers = model.workers
+    steps: list[NextStep] = []
     if model.max_mean is not None and model.max_mean > model.allowed_max_mean:
         by_name = {w.name: w for w in workers}
         heavy, light = by_name[model.heaviest or ""], by_name[model.lightest or ""]
@@ -155,16 +190,20 @@ def with_next_steps(model: ReportModel) -> ReportModel:
                 model.seconds_floor,
             )
         )
-
     dealt = [w for w in workers if w.dealt_among]
     if dealt and all(w.state in FINISHED for w in dealt):
         steps.append(PlaceDealt(len(dealt), run.make("plan") + ' ARGS="--by duration"'))
+    return steps
 
+
+def _scope_steps(model: ReportModel) -> list[NextStep]:
+    """Give the unowned modules an owner, and the test files no worker runs a worker."""
+    steps: list[NextStep] = []
     if model.unowned:
         steps.append(OwnModules(model.unowned, sum(r.counts.statements or 0 for r in model.unowned), model.config_name))
-
     if model.unrun_test_files:
+        run = model.invoke
         steps.append(
             RunTestFiles(model.unrun_test_files[:MAX_FILES_LISTED], len(model.unrun_test_files), run.nox("-s", "plan"))
         )
-    return replace(model, next_steps=tuple(steps))
+    return steps

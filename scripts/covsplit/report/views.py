@@ -86,7 +86,7 @@ class WorkerModel:
     failure_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # When its run ended (or started, if it never ended): the verdict tells a reused run from a new one.
     ran_at: datetime | None = None
-    # The workers its test paths are dealt to, one test in N each (sharing.deal); 0 when not dealt.
+    # The workers its test paths are dealt to, one test in N each (run_once.deal); 0 when not dealt.
     dealt_among: int = 0
     # Outcomes of collecting files, by node id: counted once in the project's totals (several workers collect).
     collection_outcomes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from covsplit.numbers import Counts, Gate, exact
 from covsplit.report.figures import format_time
 from covsplit.report.readers import as_dict, float_field, int_field, parse_time
 from covsplit.report.views import EARLIER, FINISHED, FileRow, WorkerModel
+from covsplit.schedule_file import DealtPath
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
 
 ARTIFACT_LABELS = {
@@ -239,4 +240,5 @@ def _collection_outcomes(raw: Any) -> dict[str, tuple[str, ...]]:
 
 def _dealt_among(cfg: Config, worker: Worker) -> int:
     """How many workers the tests of its paths are dealt to, before a run measured them (0: not dealt)."""
-    return max((len(entry.dealt) for entry in cfg.shared.values() if worker.name in entry.dealt), default=0)
+    dealt = [entry for entry in cfg.shared.values() if isinstance(entry, DealtPath)]
+    return max((len(entry.dealt_to) for entry in dealt if worker.name in entry.workers), default=0)
