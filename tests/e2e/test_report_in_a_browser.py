@@ -440,7 +440,7 @@ def in_a_window(page: Path, html_text: str, name: str, width: int, height: int) 
     Beside ``page``, so its relative links resolve as the page's do.  Narrower
     than :data:`MIN_WINDOW`, it is the ``srcdoc`` of a frame at the top left of
     a wider window (``srcdoc`` shares the top page's origin, so the probe can
-    write there; the frame scrolls like a phone's overlay scrollbars, taking no width).
+    write there).  The frame shows no scroll bar, as a phone's overlay scroll bars take no width.
     """
     target = page.with_name(name)
     if width >= MIN_WINDOW:
