@@ -83,7 +83,7 @@ def make_titles(drafts: Sequence[Mapping[str, Any]], statements: Mapping[str, in
         if not part and len(sharing) > len(_SIZE_LABELS) + 1:
             own = [f for f in drafts[index]["files"] if top_of[f].path == main]
             room = TITLE_CHARS - len(label(main)) - len(extra) - 2
-            titles.append(_listing(label(main), own, main, statements, room) + extra)
+            titles.append(_listing(label(main), own, main, statements, room, by_path[main].files) + extra)
             continue
         part = part or _size_part(sharing.index(index), len(sharing))
         titles.append(f"{label(main)} ({part}){extra}")
@@ -107,27 +107,51 @@ def _lone_module_part(files: Iterable[str], main: str) -> str:
 TITLE_CHARS = 60
 
 
-def _listing(folder_label: str, files: Sequence[str], folder: str, statements: Mapping[str, int], room: int) -> str:
+def _listing(
+    folder_label: str, files: Sequence[str], folder: str, statements: Mapping[str, int], room: int, every: Sequence[str]
+) -> str:
     """The worker's leading modules of a folder it shares: "Extensions: Footnotes, Toc, ...".
 
-    The heaviest modules are chosen while their names fit in ``room``
-    characters, and shown in the order of ``modules`` so that a reader finds
-    them there; "..." says the worker has more. A package's ``__init__`` is
-    named only when it is all the worker has there.
-    :func:`covsplit.titles.unlisted` checks the claim.
+    A sub-package the worker owns whole (of ``every`` file in the folder) is
+    one entry, as in its ``modules``. The heaviest entries are chosen while
+    their names fit in ``room`` characters, and shown in the order of
+    ``modules`` so that a reader finds them there; "..." says the worker has
+    more. A package's ``__init__`` is named only when it is all the worker
+    has there. :func:`covsplit.titles.unlisted` checks the claim.
     """
-    named = [f for f in files if PurePosixPath(f).name != "__init__.py"] or list(files)
+    units = _units(files, folder, every)
+    weight = {unit: sum(statements.get(f, 0) for f in held) for unit, held in units.items()}
+    named = [unit for unit in units if PurePosixPath(unit).name != "__init__.py"] or list(units)
     chosen: list[str] = []
-    for f in sorted(named, key=lambda f: (-statements.get(f, 0), f)):
-        if chosen and len(", ".join(_module(g, folder) for g in [*chosen, f, MORE])) > room:
+    for unit in sorted(named, key=lambda unit: (-weight[unit], unit)):
+        if chosen and len(", ".join([*(_name(u) for u in [*chosen, unit]), MORE])) > room:
             break
-        chosen.append(f)
-    more = [MORE] if len(chosen) < len(files) else []
-    return f"{folder_label}: {', '.join([*(_module(f, folder) for f in sorted(chosen)), *more])}"
+        chosen.append(unit)
+    more = [MORE] if len(chosen) < len(units) else []
+    return f"{folder_label}: {', '.join([*(_name(unit) for unit in sorted(chosen)), *more])}"
 
 
-def _module(file: str, folder: str) -> str:
-    return file if file == MORE else module_label(str(PurePosixPath(file).relative_to(folder)))
+def _units(files: Sequence[str], folder: str, every: Sequence[str]) -> dict[str, list[str]]:
+    """The worker's files under ``folder`` by entry (path under it): a sub-package it owns whole, or a module."""
+    mine = set(files)
+    units: dict[str, list[str]] = defaultdict(list)
+    for f in sorted(files):
+        parts = PurePosixPath(f).relative_to(folder).parts
+        unit = str(PurePosixPath(*parts))
+        for depth in range(1, len(parts)):
+            package = f"{folder}/{'/'.join(parts[:depth])}/"
+            if all(g in mine for g in every if g.startswith(package)):
+                unit = "/".join(parts[:depth])
+                break
+        units[unit].append(f)
+    return units
+
+
+def _name(unit: str) -> str:
+    """A listing's name for an entry: a sub-package by its path, a module as :func:`module_label` says."""
+    return (
+        " ".join(label(part) for part in PurePosixPath(unit).parts) if not unit.endswith(".py") else module_label(unit)
+    )
 
 
 # Sub-folders a title names before it counts the rest.
@@ -162,12 +186,16 @@ def _sub_folder_part(files: Iterable[str], top: Node, statements: Mapping[str, i
         # Of the sub-folders it shares, the heaviest lists its leading modules, last: "Part of Lexers" beside
         # "Part of Lexers" told workers apart only by a number, and said nothing a reader could check.
         listed = next((sub for sub in shown if len(mine[sub]) != every[sub]), None)
-        named = [("Part of " if len(mine[sub]) != every[sub] else "") + label(sub) for sub in shown if sub != listed]
-        rest = len(ordered) - len(shown)
+        others = [sub for sub in shown if sub != listed]
+        # A listing takes the room of the folders it would be named beside: one of them is named, the rest counted.
+        others = others[:1] if listed is not None else others
+        named = [("Part of " if len(mine[sub]) != every[sub] else "") + label(sub) for sub in others]
+        rest = len(ordered) - len(others) - (listed is not None)
         named += [f"{rest} more folder{'s' if rest != 1 else ''}"] if rest else []
         if listed is not None:
             used = len(label(top.path)) + len(", ".join([*named, label(listed)])) + len(_count(loose)) + 7
-            named.append(_listing(label(listed), mine[listed], f"{top.path}/{listed}", statements, TITLE_CHARS - used))
+            room = TITLE_CHARS - used
+            named.append(_listing(label(listed), mine[listed], f"{top.path}/{listed}", statements, room, top.files))
         text = ", ".join(named)
     elif named := [f for f in loose if PurePosixPath(f).stem != "__init__"]:
         # A package's __init__ says nothing about what the worker holds.

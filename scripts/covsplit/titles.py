@@ -80,15 +80,26 @@ def listings(title: str) -> list[tuple[str, list[str], bool]]:
     return found
 
 
-def _modules_by_folder(files: Iterable[str]) -> dict[str, set[str]]:
-    """Folder label (as words) -> the labels (as words) of the modules under it, as a title lists them."""
-    found: dict[str, set[str]] = {}
+def names_of(relative: str) -> list[str]:
+    """Every name a listing may give a module by its path under a folder: its own, or its sub-package's.
+
+    ``"refactoring/refactoring_checker.py"`` -> ``["Refactoring", "Refactoring Refactoring Checker"]``:
+    a worker owning all of ``refactoring/`` lists it as one, as its ``modules`` do.
+    """
+    parts = PurePosixPath(relative).parts
+    return [" ".join(label(part) for part in parts[:depth]) for depth in range(1, len(parts))] + [
+        module_label(relative)
+    ]
+
+
+def _modules_by_folder(files: Iterable[str]) -> dict[str, list[frozenset[str]]]:
+    """Folder label (as words) -> for each module under it, the names (as words) a listing may give it."""
+    found: dict[str, list[frozenset[str]]] = {}
     for name in files:
         parts = PurePosixPath(name).parts
         for depth in range(1, len(parts)):
-            found.setdefault(_words(label(parts[depth - 1])), set()).add(
-                _words(module_label(str(PurePosixPath(*parts[depth:]))))
-            )
+            names = frozenset(_words(text) for text in names_of(str(PurePosixPath(*parts[depth:]))))
+            found.setdefault(_words(label(parts[depth - 1])), []).append(names)
     return found
 
 
@@ -108,17 +119,19 @@ def unlisted(title: str, files: Iterable[str], project: Iterable[str] | None = N
 
 
 def _unlisted(
-    listed: Sequence[tuple[str, Sequence[str], bool]], owned: Mapping[str, set[str]], known: Mapping[str, set[str]]
+    listed: Sequence[tuple[str, Sequence[str], bool]],
+    owned: Mapping[str, Sequence[frozenset[str]]],
+    known: Mapping[str, Sequence[frozenset[str]]],
 ) -> list[str]:
     why = []
     for folder, modules, whole in listed:
-        there = known.get(_words(folder), set())
-        if not any(_words(module) in there for module in modules):
+        words = [_words(module) for module in modules]
+        if not any(word in names for word in words for names in known.get(_words(folder), ())):
             continue
-        mine = owned.get(_words(folder), set())
-        if wrong := [module for module in modules if _words(module) not in mine]:
+        mine = owned.get(_words(folder), ())
+        if wrong := [module for module, word in zip(modules, words, strict=True) if not any(word in n for n in mine)]:
             why.append(f"names {', '.join(wrong)} of {folder}, which the worker does not own")
-        if whole and (unnamed := len(mine - {_words(module) for module in modules})):
+        if whole and (unnamed := sum(1 for names in mine if names.isdisjoint(words))):
             why.append(f"lists {folder} without '{MORE}', but the worker owns {unnamed} more of its modules")
     return why
 

@@ -121,13 +121,17 @@ def test_workers_sharing_a_package_are_told_apart_by_the_size_of_their_modules()
 
 def test_more_sharers_than_size_labels_list_their_leading_modules() -> None:
     # "Core (Part 3 of 6)" beside "Core (Part 4 of 6)" told a reader nothing: each lists the modules it has,
-    # named by their path under the package, in the order of modules.
+    # named by their path under the package; a sub-package it owns whole is one entry, as in its modules.
     files = [f"core/m{i}/x.py" for i in range(6)] + [f"core/m{i}/y.py" for i in range(6)]
     tops = tree(*files, "io/b.py")
     statements = {f: 100 - 10 * int(f.split("/")[1][1:]) for f in files} | {"io/b.py": 1}
     drafts = [{"files": [f"core/m{i}/x.py", f"core/m{i}/y.py"]} for i in range(6)] + [{"files": ["io/b.py"]}]
     titles = naming.make_titles(drafts, statements, tops)
-    assert titles[:6] == [f"Core: M{k} X, M{k} Y" for k in range(6)]
+    assert titles[:6] == [f"Core: M{k}" for k in range(6)]
+    # Cut across the sub-packages, each module is named by its path.
+    drafts = [{"files": [f"core/m{i}/x.py", f"core/m{(i + 1) % 6}/y.py"]} for i in range(6)] + [{"files": ["io/b.py"]}]
+    titles = naming.make_titles(drafts, statements, tops)
+    assert titles[:2] == ["Core: M0 X, M1 Y", "Core: M1 X, M2 Y"]
     assert titles[6] == "Io (All Modules)"
 
 

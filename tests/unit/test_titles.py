@@ -116,3 +116,15 @@ def test_a_colon_in_a_hand_written_title_is_not_a_listing() -> None:
     assert titles.problems({"w1": "Conversion: A", "w2": "Models: C"}, files, ".") == {
         "w1": "title 'Conversion: A' lists Conversion without '...', but the worker owns 1 more of its modules",
     }
+
+
+def test_a_sub_package_the_worker_owns_whole_is_listed_as_one() -> None:
+    # pylint: one worker owned all of checkers/refactoring/, which its modules show as one entry.
+    assert titles.names_of("refactoring/refactoring_checker.py") == ["Refactoring", "Refactoring Refactoring Checker"]
+    owned = ["pl/checkers/refactoring/__init__.py", "pl/checkers/refactoring/refactoring_checker.py"]
+    files = {"w1": owned, "w2": ["pl/checkers/base.py"]}
+    assert titles.problems({"w1": "Pl (Checkers: Refactoring)", "w2": "Pl (Checkers: Base)"}, files, ".") == {}
+    # Listing one of its modules alone leaves the other unnamed.
+    assert titles.unlisted("Pl (Checkers: Refactoring Refactoring Checker)", owned) == [
+        "lists Checkers without '...', but the worker owns 1 more of its modules"
+    ]
