@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,9 @@ def test_init_writes_the_file_config_names_and_the_split_runs(tmp_path: Path, no
     assert config.is_file() and f"wrote {config}" in done.stdout
     suite = Suite(config=config, envdir=nox_envdir)
     assert suite.root == project
+    # Titles a reader tells apart and checks against each worker's modules (unit test_titles_on_projects holds
+    # them on every fixture project and worker count).
+    assert [w["title"] for w in tomllib.loads(config.read_text())["workers"].values()] == ["Tiny (Core)", "Tiny (Io)"]
     # What init wrote is a split every command takes: each worker runs and the aggregate combines them all
     # (tiny's branch coverage is under the default gate, so the run's status is the gate's, not checked here).
     make("coverage-all", f"CONFIG={config}", flags)

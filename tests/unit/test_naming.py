@@ -9,13 +9,14 @@ from typing import Any
 from plan_helpers import inputs_for
 
 from covsplit import naming, source_tree
+from covsplit import titles as fit
 from covsplit.plan_inputs import OldWorker
 
 
 def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
     # Every worker shares the one package, so "Large Core Modules" would tell them apart but not say
-    # where their modules are: the sub-folders do ("Part of" where a worker has only some of one), or its
-    # heaviest module when it has none.
+    # where their modules are: the sub-folders do (listing its modules where a worker has only some of one),
+    # or its heaviest module when it has none.
     top = source_tree.Node(
         "lib",
         "lib",
@@ -28,8 +29,8 @@ def test_in_a_one_package_project_titles_name_the_sub_folders() -> None:
         {"files": ["lib/core.py", "lib/util.py"]},
     ]
     assert naming.make_titles(drafts, statements, [top]) == [
-        "Lib (Part of Rules + 1 Top-level Module)",
-        "Lib (Io, Part of Rules + 1 Top-level Module)",
+        "Lib (Rules: A + 1 Top-level Module)",
+        "Lib (Io, Rules: B + 1 Top-level Module)",
         # No sub-folder: named after its heaviest module.
         "Lib (Core + 1 Top-level Module)",
     ]
@@ -85,11 +86,13 @@ def test_a_worker_alone_in_its_package_has_all_its_modules() -> None:
     assert naming.make_titles([{"files": ["models/a.py", "models/b.py"]}], {}, tops) == ["Models (All Modules)"]
 
 
-def test_a_worker_without_files_is_numbered() -> None:
+def test_a_worker_without_files_says_so() -> None:
     tops = tree("models/a.py")
-    assert naming.make_titles([{"files": ["models/a.py"]}, {"files": []}], {}, tops) == [
+    assert naming.make_titles([{"files": ["models/a.py"]}, {"files": []}, {"files": []}], {}, tops) == [
         "Models (All Modules)",
-        "Worker 2",
+        # Its name is all that tells it apart; its title does not end in a bare number.
+        "Worker 2 (No Modules)",
+        "Worker 3 (No Modules)",
     ]
 
 
@@ -116,21 +119,64 @@ def test_workers_sharing_a_package_are_told_apart_by_the_size_of_their_modules()
     ]
 
 
-def test_more_sharers_than_size_labels_are_numbered_parts() -> None:
+def test_more_sharers_than_size_labels_list_their_leading_modules() -> None:
+    # "Core (Part 3 of 6)" beside "Core (Part 4 of 6)" told a reader nothing: each lists the modules it has,
+    # named by their path under the package; a sub-package it owns whole is one entry, as in its modules.
     files = [f"core/m{i}/x.py" for i in range(6)] + [f"core/m{i}/y.py" for i in range(6)]
     tops = tree(*files, "io/b.py")
-    # Two files each, so no worker is named after a lone module; weights fall with i.
     statements = {f: 100 - 10 * int(f.split("/")[1][1:]) for f in files} | {"io/b.py": 1}
     drafts = [{"files": [f"core/m{i}/x.py", f"core/m{i}/y.py"]} for i in range(6)] + [{"files": ["io/b.py"]}]
     titles = naming.make_titles(drafts, statements, tops)
-    assert titles[:6] == [f"Core (Part {k} of 6)" for k in range(1, 7)]
+    assert titles[:6] == [f"Core: M{k}" for k in range(6)]
+    # Cut across the sub-packages, each module is named by its path.
+    drafts = [{"files": [f"core/m{i}/x.py", f"core/m{(i + 1) % 6}/y.py"]} for i in range(6)] + [{"files": ["io/b.py"]}]
+    titles = naming.make_titles(drafts, statements, tops)
+    assert titles[:2] == ["Core: M0 X, M1 Y", "Core: M1 X, M2 Y"]
+    assert titles[6] == "Io (All Modules)"
 
 
-def test_equal_titles_are_numbered_to_stay_unique() -> None:
-    # Each worker owns one module called mod of the shared package: both are "Core (Mod)".
+def test_a_listing_names_the_heaviest_modules_that_fit_and_says_there_are_more() -> None:
+    files = [f"lib/big/{name}_parser.py" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")]
+    tops = tree(*files, "lib/big/__init__.py", "lib/core.py")
+    statements = {f: 10 * (k + 1) for k, f in enumerate(files)} | {"lib/big/__init__.py": 500}
+    drafts = [{"files": [*files[:5], "lib/big/__init__.py"]}, {"files": [files[5], "lib/core.py"]}]
+    # The heaviest of its modules, but never the package's __init__, while the title stays short.
+    first, second = naming.make_titles(drafts, statements, tops)
+    assert first == "Lib (Big: Delta Parser, Epsilon Parser, Gamma Parser, ...)"
+    assert len(first) <= naming.TITLE_CHARS
+    assert second == "Lib (Big: Zeta Parser + 1 Top-level Module)"
+    # However long the names, one is named.
+    long = {"files": ["lib/big/" + "very_long_module_name_" * 3 + ".py", "lib/big/x.py"]}
+    tops = tree(*files, *long["files"], "lib/core.py")
+    assert naming.make_titles([long, drafts[1]], {}, tops)[0].startswith("Lib (Big: Very Long Module Name")
+
+
+def test_titles_of_a_flat_folder_cut_into_many_workers_all_fit() -> None:
+    # The issue: a flat folder dealt among workers gave "Lexers (Part of Lexers) 2" beside "... 3". However
+    # the folder is cut, no two titles are equal up to a number and every module a title lists is its worker's.
+    names = [f"lib/lexers/{chr(97 + k % 26)}{k}.py" for k in range(60)] + ["lib/core.py", "lib/util.py"]
+    tops = tree(*names)
+    statements = {f: (k * 37) % 101 + 1 for k, f in enumerate(names)}
+    for n in range(2, 13):
+        drafts = [{"files": names[k::n]} for k in range(n)]
+        made = naming.make_titles(drafts, statements, tops)
+        assert (
+            fit.problems(
+                {str(k): t for k, t in enumerate(made)}, {str(k): d["files"] for k, d in enumerate(drafts)}, "."
+            )
+            == {}
+        ), made
+        assert all(fit.listings(t) for t in made), made
+
+
+def test_equal_titles_are_told_apart_by_their_modules_not_a_number() -> None:
+    # Each worker owns one module called mod of the shared package: named by its path, "X Mod" and "Y Mod".
     tops = tree("core/x/mod.py", "core/y/mod.py", "io/b.py")
     drafts = [{"files": ["core/x/mod.py"]}, {"files": ["core/y/mod.py"]}, {"files": ["io/b.py"]}]
-    assert naming.make_titles(drafts, {}, tops) == ["Core (Mod)", "Core (Mod) 2", "Io (All Modules)"]
+    assert naming.make_titles(drafts, {}, tops) == ["Core (X Mod)", "Core (Y Mod)", "Io (All Modules)"]
+    # Should two titles still come out the same, each worker's first module tells them apart.
+    drafts = [{"files": ["a/b.py"]}, {"files": ["c/d.py"]}, {"files": ["e/f.py"]}]
+    assert naming._unique(["T", "T", "U"], drafts) == ["T - A B", "T - C D", "U"]
 
 
 def test_a_one_package_title_names_three_sub_folders_and_counts_the_rest() -> None:
@@ -232,6 +278,36 @@ def test_fresh_names_skip_those_still_in_use_and_sort_naturally() -> None:
     many = naming.name_workers([draft(f) for f in files], [], {}, tree(*files), INPUTS)
     # worker10 after worker9, not after worker1.
     assert [w.name for w in many][-3:] == ["worker9", "worker10", "worker11"]
+
+
+def test_old_titles_equal_but_for_a_number_are_replaced_and_the_others_kept() -> None:
+    # A plan written before titles listed modules: "Pkg (Part of Lexers) 2" beside "Pkg (Part of Lexers)".
+    files = ["pkg/lexers/a.py", "pkg/lexers/b.py", "pkg/lexers/c.py", "pkg/core.py"]
+    inputs = inputs_for(dict.fromkeys(files, 10), [])
+    old = [
+        old_worker("w1", "Pkg (Part of Lexers)", "pkg/lexers/a.py"),
+        old_worker("w2", "Pkg (Part of Lexers) 2", "pkg/lexers/b.py", "pkg/lexers/c.py"),
+        old_worker("w3", "Pkg (Core)", "pkg/core.py"),
+    ]
+    drafts = [draft("pkg/lexers/a.py"), draft("pkg/lexers/b.py", "pkg/lexers/c.py"), draft("pkg/core.py")]
+    workers = naming.name_workers(drafts, old, dict(inputs.statements), tree(*files), inputs)
+    assert [(w.name, w.title, w.title_kept) for w in workers] == [
+        ("w1", "Pkg (Lexers: A)", False),
+        ("w2", "Pkg (Lexers: B, C)", False),
+        ("w3", "Pkg (Core)", True),
+    ]
+    # Planned again, nothing changed: every title is kept.
+    again = [OldWorker(w.name, w.title, w.modules, w.files, ()) for w in workers]
+    replanned = naming.name_workers(drafts, again, dict(inputs.statements), tree(*files), inputs)
+    assert [(w.title, w.title_kept) for w in replanned] == [(w.title, True) for w in workers]
+    # A module moved: the title that listed it no longer fits, and is written anew; the other stays.
+    moved = [draft("pkg/lexers/a.py", "pkg/lexers/b.py"), draft("pkg/lexers/c.py"), draft("pkg/core.py")]
+    replanned = naming.name_workers(moved, again, dict(inputs.statements), tree(*files), inputs)
+    assert [(w.name, w.title, w.title_kept) for w in replanned] == [
+        ("w1", "Pkg (Lexers: A, B)", False),
+        ("w2", "Pkg (Lexers: C)", False),
+        ("w3", "Pkg (Core)", True),
+    ]
 
 
 def test_an_old_title_two_survivors_share_is_replaced_in_both() -> None:
