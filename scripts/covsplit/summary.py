@@ -14,13 +14,14 @@ Standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from covsplit import numbers, status
-from covsplit.commands import Invocation
-from covsplit.config import Worker
+from covsplit.artifacts import LINKED
+from covsplit.commands import Invocation, invocation, readable
+from covsplit.config import Config, Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
 from covsplit.markdown_escape import md_cell, md_code
 
@@ -40,17 +41,6 @@ _SCOPE_WORDS = {
     "restricted to the modules it owns (what `pytest --cov=<its modules> tests/` measured)",
 }
 
-# Links to the other artifacts, in reading order, with the words a reader looks for.
-_ARTIFACT_LABELS = {
-    "html": "HTML coverage report",
-    "failure_analysis": "Failure analysis",
-    "test_output": "Test output (console)",
-    "coverage_json": "Coverage data (JSON)",
-    "junit": "Test results (JUnit XML)",
-    "durations": "Measured seconds per test file (JSON)",
-    "progress": "Each test's start and end, as pytest went (JSON lines)",
-    "status": "Status (JSON)",
-}
 _STATE_WORDS = {
     status.PASSED: "passed: every test passed",
     status.FAILED: "failed: some tests failed or errored",
@@ -79,6 +69,36 @@ class SummaryInput:
     message: str = ""
     invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
     config: str = ""  # the workers.toml this run came from
+
+
+def summary_input(
+    cfg: Config,
+    worker: Worker,
+    record: Mapping[str, Any],
+    results: Sequence[TestResult],
+    coverage: dict[str, Any] | None,
+    scope: str,
+) -> SummaryInput:
+    """The summary's input from a worker's status record, its results and a coverage report of its modules."""
+    paths = cfg.layout.worker(worker.name)
+    return SummaryInput(
+        worker=worker,
+        state=record.get("state", status.CRASHED),
+        command_line=readable(cfg, record.get("command_line", "")),
+        started_at=record.get("started_at", ""),
+        finished_at=record.get("finished_at", ""),
+        duration_s=float(record.get("duration_s") or 0.0),
+        exit_status=record.get("exit_status"),
+        coverage=coverage,
+        coverage_scope=scope,
+        results=results,
+        artifacts=paths.artifacts(),
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        message=record.get("message", ""),
+        invoke=invocation(cfg),
+        config=str(cfg.path),
+    )
 
 
 def coverage_figures(coverage: dict[str, Any] | None) -> numbers.Counts:
@@ -299,10 +319,12 @@ def render_summary(info: SummaryInput) -> str:
     lines.append("")
 
     lines += ["## Artifacts", ""]
-    keys = [key for key in _ARTIFACT_LABELS if key in info.artifacts]
-    keys += sorted(key for key in info.artifacts if key not in _ARTIFACT_LABELS and key != "summary")
+    # The summary links the others, with the words a reader looks for; a record of another version may hold more.
+    texts = {artifact.name: artifact.link_text for artifact in LINKED if artifact.link_text}
+    keys = [key for key in texts if key in info.artifacts]
+    keys += sorted(key for key in info.artifacts if key not in texts and key != "summary")
     for key in keys:
-        lines.append(f"- [{_ARTIFACT_LABELS.get(key, key)}]({info.artifacts[key]})")
+        lines.append(f"- [{texts.get(key, key)}]({info.artifacts[key]})")
     return "\n".join(lines) + "\n"
 
 

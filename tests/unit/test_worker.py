@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import commands, config, progress, status, worker
+from covsplit import commands, config, progress, status
 from covsplit.pytest_isolation import reports_after_reset
+from covsplit.worker_process import PytestRun
+from covsplit.worker_state import final_state
 
 
 @pytest.fixture
@@ -59,8 +61,8 @@ def test_command_line_reproduces_the_run(cfg: config.Config) -> None:
         assert f" {assignment} " in line
 
 
-def run_with(exit_status: int | None, **flags: bool) -> worker._Run:
-    run = worker._Run()
+def run_with(exit_status: int | None, **flags: bool) -> PytestRun:
+    run = PytestRun()
     run.exit_status = exit_status
     for name, value in flags.items():
         setattr(run, name, value)
@@ -86,8 +88,8 @@ FAILED = {**OK, "passed": 1, "failed": 1}
         (run_with(0), None, status.CRASHED, "no JUnit"),
     ],
 )
-def test_final_state(run: worker._Run, outcomes: dict | None, state: str, words: str) -> None:
-    got_state, message = worker._state(run, outcomes, progress.Progress(), from_junit=outcomes is not None)
+def test_final_state(run: PytestRun, outcomes: dict | None, state: str, words: str) -> None:
+    got_state, message = final_state(run, outcomes, progress.Progress(), from_junit=outcomes is not None)
     assert got_state == state
     assert words in message
     assert bool(message) == bool(words)
@@ -105,8 +107,8 @@ RUNNING = progress.Progress(results=[], running="tests/test_x.py::test_dies")
         (run_with(2, timed_out=True), "timeout while running tests/test_x.py::test_dies"),
     ],
 )
-def test_a_death_mid_test_names_the_test(run: worker._Run, words: str) -> None:
-    _state, message = worker._state(run, None, RUNNING, from_junit=False)
+def test_a_death_mid_test_names_the_test(run: PytestRun, words: str) -> None:
+    _state, message = final_state(run, None, RUNNING, from_junit=False)
     assert words in message
 
 

@@ -8,22 +8,13 @@ from fractions import Fraction
 from typing import Any
 
 from covsplit import commands, status
+from covsplit.artifacts import BY_NAME
 from covsplit.config import Config, Worker
 from covsplit.numbers import Counts, Gate, exact
 from covsplit.report.figures import format_time
 from covsplit.report.readers import as_dict, float_field, int_field, parse_time
 from covsplit.report.views import EARLIER, FINISHED, FileRow, WorkerModel
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
-
-ARTIFACT_LABELS = {
-    "html": "HTML coverage report",
-    "coverage_json": "JSON coverage report",
-    "test_output": "Test output",
-    "summary": "Summary report",
-    "failure_analysis": "Failure analysis",
-    "junit": "JUnit XML",
-    "status": "Status file",
-}
 
 
 def _folders(worker: Worker, source_dir: str) -> tuple[str, ...]:
@@ -157,7 +148,7 @@ def worker_model(
     paths = cfg.layout.worker(worker.name)
     links = paths.artifacts()
     artifacts = tuple(
-        (ARTIFACT_LABELS.get(key, key), href)
+        (BY_NAME[key].label, href)
         for key, href in links.items()
         if (existing is None and state not in (status.NOT_RUN,)) or (existing is not None and href in existing)
     )
