@@ -230,13 +230,24 @@ def _missing_notes(info: SummaryInput) -> list[str]:
 
 def render_summary(info: SummaryInput) -> str:
     """The worker's summary document, complete even when pytest crashed or timed out."""
+    lines = _header(info)
+    lines += _missing_notes(info)
+    lines += _totals(info)
+    if info.coverage is not None:
+        lines += _coverage_sections(info)
+    lines += _tests_by_file(info)
+    lines += _artifact_links(info)
+    return "\n".join(lines) + "\n"
+
+
+def _header(info: SummaryInput) -> list[str]:
+    """Who the worker is, how its run ended, and the command that runs it again."""
     worker = info.worker
-    figures = coverage_figures(info.coverage)
-    counts = count_outcomes(info.results)
     # A fence longer than any run of backticks in the command, so the command cannot close it.
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", info.command_line)), default=0))
-    lines = [f"# {worker.name} summary: {worker.title}", ""]
-    lines += [
+    return [
+        f"# {worker.name} summary: {worker.title}",
+        "",
         "| | |",
         "| --- | --- |",
         f"| Worker | {md_code(worker.name)} |",
@@ -258,10 +269,13 @@ def render_summary(info: SummaryInput) -> str:
         fence,
         "",
     ]
-    lines += _missing_notes(info)
 
-    lines += ["## Totals", ""]
+
+def _totals(info: SummaryInput) -> list[str]:
+    """The coverage totals, saying which data they come from, and the test outcomes."""
+    lines = ["## Totals", ""]
     aggregate = info.invoke.nox("-s", "aggregate")
+    figures = coverage_figures(info.coverage)
     if info.coverage is None and info.coverage_scope == PENDING:
         lines.append(
             f"Coverage: written here by `{aggregate}` once every worker has run, from the combined data "
@@ -283,49 +297,54 @@ def render_summary(info: SummaryInput) -> str:
             f"| {_percent_cell(figures.branch_percent, info.branch_threshold)} |",
         ]
     lines.append("")
-    if info.results:
+    return lines + _outcome_totals(info)
+
+
+def _outcome_totals(info: SummaryInput) -> list[str]:
+    if not info.results:
+        return ["Tests: no results (see above).", ""]
+    counts = count_outcomes(info.results)
+    lines = [
+        "| Tests | Passed | Failed | Errors | Skipped |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        "| " + " | ".join(str(counts[key]) for key in ("tests", "passed", "failed", "errors", "skipped")) + " |",
+    ]
+    if counts["passed"] + counts["failed"] + counts["errors"] + counts["skipped"] > counts["tests"]:
         lines += [
-            "| Tests | Passed | Failed | Errors | Skipped |",
-            "| ---: | ---: | ---: | ---: | ---: |",
-            "| " + " | ".join(str(counts[key]) for key in ("tests", "passed", "failed", "errors", "skipped")) + " |",
+            "",
+            "Some tests errored in teardown after passing or failing: like pytest's summary line, they count "
+            "once as a test and in both columns.",
         ]
-        if counts["passed"] + counts["failed"] + counts["errors"] + counts["skipped"] > counts["tests"]:
-            lines += [
-                "",
-                "Some tests errored in teardown after passing or failing: like pytest's summary line, they count "
-                "once as a test and in both columns.",
-            ]
-    else:
-        lines.append("Tests: no results (see above).")
-    lines.append("")
+    return [*lines, ""]
 
-    if info.coverage is not None:
-        lines += _coverage_sections(info)
 
-    lines += ["## Tests by file", ""]
+def _tests_by_file(info: SummaryInput) -> list[str]:
+    lines = ["## Tests by file", ""]
     table = per_file(info.results)
-    if table:
-        lines += [
-            "| Test file | Tests | Passed | Failed | Errors | Skipped | Seconds |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for file, row in table.items():
-            lines.append(
-                f"| {md_cell(md_code(file or '(none)'))} | {row['tests']} | {row['passed']} | {row['failed']} "
-                f"| {row['errors']} | {row['skipped']} | {row['seconds']:.2f} |"
-            )
-    else:
-        lines.append("No test results.")
-    lines.append("")
+    if not table:
+        return [*lines, "No test results.", ""]
+    lines += [
+        "| Test file | Tests | Passed | Failed | Errors | Skipped | Seconds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for file, row in table.items():
+        lines.append(
+            f"| {md_cell(md_code(file or '(none)'))} | {row['tests']} | {row['passed']} | {row['failed']} "
+            f"| {row['errors']} | {row['skipped']} | {row['seconds']:.2f} |"
+        )
+    return [*lines, ""]
 
-    lines += ["## Artifacts", ""]
-    # The summary links the others, with the words a reader looks for; a record of another version may hold more.
+
+def _artifact_links(info: SummaryInput) -> list[str]:
+    """Links to the worker's other files, with the words a reader looks for (covsplit.artifacts)."""
+    lines = ["## Artifacts", ""]
+    # A record of another version may hold more: those are linked by their key.
     texts = {artifact.name: artifact.link_text for artifact in LINKED if artifact.link_text}
     keys = [key for key in texts if key in info.artifacts]
     keys += sorted(key for key in info.artifacts if key not in texts and key != "summary")
     for key in keys:
         lines.append(f"- [{texts.get(key, key)}]({info.artifacts[key]})")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _count(value: int | None) -> str:
