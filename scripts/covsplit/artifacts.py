@@ -146,6 +146,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("shuffle", ".{name}_shuffle.json", cleared=FILE),
     # Held while the worker runs (covsplit.lock): one run of a worker at a time.
     Artifact("lock", ".{name}.lock"),
+    # When only some test files run again (covsplit.rerun): the last run's data and results, set aside where
+    # the new run does not touch them (not `<data file>.*`, which pytest-cov would combine), and the files to run.
+    Artifact("kept_data", ".{name}_kept.coverage"),
+    Artifact("kept_junit", ".{name}_kept_junit.xml"),
+    Artifact("rerun_list", ".{name}_rerun.json"),
 )
 
 BY_NAME = {artifact.name: artifact for artifact in ARTIFACTS}

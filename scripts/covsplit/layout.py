@@ -102,6 +102,18 @@ class WorkerPaths:
         return self.path_of("lock")
 
     @property
+    def kept_data(self) -> Path:
+        return self.path_of("kept_data")
+
+    @property
+    def kept_junit(self) -> Path:
+        return self.path_of("kept_junit")
+
+    @property
+    def rerun_list(self) -> Path:
+        return self.path_of("rerun_list")
+
+    @property
     def html_dir(self) -> Path:
         """The folder of its HTML report (coverage.py writes the whole folder)."""
         return self.html.parent

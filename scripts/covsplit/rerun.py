@@ -81,11 +81,9 @@ def set_aside(cfg: Config, worker: Worker, partial: file_grain.Partial) -> Kept:
     """Move the previous run's data and results where the new run does not touch them, and list what to run."""
     paths = cfg.layout.worker(worker.name)
     # Not "<data file>.*": pytest-cov combines every such file it finds into the new data.
-    data = paths.output_dir / f".{worker.name}_kept.coverage"
-    kept_junit = paths.output_dir / f".{worker.name}_kept_junit.xml"
+    data, kept_junit, rerun_list = paths.kept_data, paths.kept_junit, paths.rerun_list
     shutil.copyfile(paths.data_file, data)
     shutil.copyfile(paths.junit, kept_junit)
-    rerun_list = paths.output_dir / f".{worker.name}_rerun.json"
     fsio.write_json(rerun_list, list(partial.run))
     previous = fsio.read_json(paths.durations)
     recorded = inputs.read(paths.inputs) or {}
