@@ -11,7 +11,9 @@ once; a worker run alone gets its own tests' reports from
 
 The order of work is what makes a crash visible: the status file says
 ``running`` before pytest starts, and every artifact is written afterwards
-whatever pytest did, each atomically.
+whatever pytest did, each atomically.  pytest itself runs as a child
+process in covsplit.worker_process; the state the run ends in is decided
+in covsplit.worker_state; which files a run clears first is covsplit.artifacts'.
 """
 
 from __future__ import annotations
