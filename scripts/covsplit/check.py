@@ -32,8 +32,6 @@ from covsplit.plan_inputs import expand_tests, load_settings
 from covsplit.schedule import BY_STATEMENTS
 from covsplit.statements import StatementCountError, count_statements
 
-PROBLEM_EXIT_STATUS = exits.FAILED
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -400,7 +398,7 @@ def run(config_path: str | Path, by: str = BY_STATEMENTS) -> int:
         return config.complain(exc)
     except StatementCountError as exc:
         print(f"covsplit check: {exc}", file=sys.stderr)
-        return PROBLEM_EXIT_STATUS
+        return exits.FAILED
     if report.problems:
         count = len(report.problems)
         print(f"covsplit check: {count} problem{'s' if count > 1 else ''} in {Path(config_path)}:")
@@ -408,6 +406,6 @@ def run(config_path: str | Path, by: str = BY_STATEMENTS) -> int:
             # config.py's messages carry their fix on a second line; keep it under its item.
             message = problem.message.replace("\n", "\n    ")
             print(f"  - [{problem.kind}] {message}")
-        return PROBLEM_EXIT_STATUS
+        return exits.FAILED
     print(f"covsplit check: OK: {report.summary}")
     return exits.OK

@@ -199,14 +199,14 @@ def _aggregate(args: argparse.Namespace, cfg: config.Config) -> int:
 
 
 def _diagnose(args: argparse.Namespace, cfg: config.Config) -> int:
-    from covsplit import diagnose
+    from covsplit import diagnose_run
 
     if args.due:
-        if diagnose.due(cfg, cfg.diagnose_budget):
+        if diagnose_run.due(cfg, cfg.diagnose_budget):
             print("diagnose")
         return exits.OK
     budget = args.budget if args.budget is not None else (cfg.diagnose_budget if args.auto else None)
-    return diagnose.run(cfg, budget=budget, auto=args.auto, again=args.again)
+    return diagnose_run.run(cfg, budget=budget, auto=args.auto, again=args.again)
 
 
 def _report(args: argparse.Namespace, cfg: config.Config) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from covsplit import schedule_file
 from covsplit.config import Config, Worker
+from covsplit.layout import partial_path
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1]
 
@@ -154,12 +155,6 @@ def readable(cfg: Config, line: str) -> str:
     for folder in sorted((cfg.layout.output_dir, cfg.layout.html_dir), key=lambda p: -len(str(p))):
         line = line.replace(f"{folder}/", f"{os.path.relpath(folder, cfg.root)}/")
     return line
-
-
-def partial_path(path: Path) -> Path:
-    # pytest writes the JUnit and durations files at the very end, not atomically:
-    # they get a hidden name and are renamed once read.
-    return path.with_name(f".{path.name}.partial")
 
 
 def planned_command(cfg: Config, worker: Worker, python: str = "python") -> str:

@@ -45,8 +45,6 @@ from covsplit.tomlcheck import (
     unknown_keys,
 )
 
-# exits.CONFIG, under the name the noxfile and tests know.
-CONFIG_EXIT_STATUS = exits.CONFIG
 _WORKER_HEADER = re.compile(r"^\s*\[\s*workers\.([^\]]+)\]")
 
 
@@ -56,7 +54,7 @@ _TOP_KEYS = ("project", "thresholds", "workers")
 def complain(error: ConfigError) -> int:
     """Print a config error as every command prints it; return the exit status that goes with it."""
     print(f"error: {error}", file=sys.stderr)
-    return CONFIG_EXIT_STATUS
+    return exits.CONFIG
 
 
 @dataclass(frozen=True)

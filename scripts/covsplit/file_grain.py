@@ -176,11 +176,6 @@ def move_lines(data_file: Path, path: str, mapping: Mapping[int, int]) -> None:
         )
 
 
-def source_copies(cfg: Config) -> Path:
-    """Where the sources a worker measured are kept, by content, so that an edit can be told apart from them."""
-    return cfg.layout.output_dir / ".measured_sources"
-
-
 def read_source(root: Path, key: str) -> str | None:
     try:
         return Path(inputs.absolute(str(root), key)).read_text(encoding="utf-8")
@@ -224,7 +219,7 @@ def build(
         source = read_source(cfg.root, key) if key.endswith(".py") and not key.startswith("/") else None
         found = source_shape.shape(source, collect_lines.get(key, ())) if source is not None else None
         if source is not None and found is not None:
-            found["source"] = source_shape.keep(source_copies(cfg), source)
+            found["source"] = source_shape.keep(cfg.layout.measured_sources, source)
             shapes[key] = found
     return {
         "tests": {file: sorted(deps) for file, deps in sorted(tests.items())},
@@ -367,7 +362,7 @@ def _callers(
     (every test file that executed the file runs again) when the source as
     measured was not kept or the data cannot be read.
     """
-    old = source_shape.kept(source_copies(cfg), recorded.get("source"))
+    old = source_shape.kept(cfg.layout.measured_sources, recorded.get("source"))
     new = read_source(cfg.root, key)
     found = source_shape.moves(old, new) if old is not None and new is not None else None
     if found is None:

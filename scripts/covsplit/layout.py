@@ -11,99 +11,138 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from covsplit.artifacts import ARTIFACTS, BY_NAME, FILE, HTML, LINKED, PARTIAL, PIECES
+
 OUTPUT_DIR_NAME = "coverage_output"
 HTML_DIR_NAME = "htmlcov"
-DURATIONS_SUFFIX = "_durations.json"
+DURATIONS_SUFFIX = BY_NAME["durations"].pattern.removeprefix("{name}")
+
+
+def partial_path(path: Path) -> Path:
+    """The hidden name pytest writes a JUnit or durations file under, renamed once read.
+
+    pytest writes them at the very end, not atomically: a reader never sees half a file.
+    """
+    return path.with_name(f".{path.name}.partial")
 
 
 @dataclass(frozen=True)
 class WorkerPaths:
-    """Every file one worker writes."""
+    """Every file one worker writes, each where its row of covsplit.artifacts puts it."""
 
     output_dir: Path
     html_root: Path
     name: str
 
+    def path_of(self, name: str) -> Path:
+        """The path of artifact ``name`` for this worker."""
+        artifact = BY_NAME[name]
+        folder = self.html_root if artifact.where == HTML else self.output_dir
+        return folder / artifact.relative(self.name)
+
+    # One property per row of the table (a unit test holds them to it), so callers read `paths.junit`.
     @property
     def data_file(self) -> Path:
-        return self.output_dir / f".coverage.{self.name}"
+        return self.path_of("data_file")
 
     @property
     def coverage_json(self) -> Path:
-        return self.output_dir / f"{self.name}_coverage.json"
+        return self.path_of("coverage_json")
 
     @property
     def test_output(self) -> Path:
-        return self.output_dir / f"{self.name}_test_output.txt"
+        return self.path_of("test_output")
 
     @property
     def summary(self) -> Path:
-        return self.output_dir / f"{self.name}_summary.md"
+        return self.path_of("summary")
 
     @property
     def failure_analysis(self) -> Path:
-        return self.output_dir / f"{self.name}_failure_analysis.md"
+        return self.path_of("failure_analysis")
 
     @property
     def status(self) -> Path:
-        return self.output_dir / f"{self.name}_status.json"
+        return self.path_of("status")
 
     @property
     def junit(self) -> Path:
-        return self.output_dir / f"{self.name}_junit.xml"
+        return self.path_of("junit")
 
     @property
     def durations(self) -> Path:
-        return self.output_dir / f"{self.name}{DURATIONS_SUFFIX}"
+        return self.path_of("durations")
 
     @property
     def progress(self) -> Path:
-        """Each test's start, result and end, appended as pytest goes (covsplit.pytest_progress)."""
-        return self.output_dir / f"{self.name}_progress.jsonl"
+        return self.path_of("progress")
 
     @property
     def inputs(self) -> Path:
-        """Content digests of everything the run depended on (covsplit.inputs): whether its data is still valid."""
-        return self.output_dir / f"{self.name}_inputs.json"
+        return self.path_of("inputs")
 
     @property
     def observed(self) -> Path:
-        """What pytest executed and imported, as covsplit.pytest_inputs saw it; read and removed by the driver."""
-        return self.output_dir / f".{self.name}_observed.json"
+        return self.path_of("observed")
 
     @property
     def collection(self) -> Path:
-        """What its pytest collected and kept (covsplit.collection): checked against the suite's record."""
-        return self.output_dir / f"{self.name}_collection.json"
+        return self.path_of("collection")
 
     @property
     def shuffle(self) -> Path:
-        """The seed the run's shuffling plugins used, as covsplit.pytest_seed saw it; read and removed by the driver."""
-        return self.output_dir / f".{self.name}_shuffle.json"
+        return self.path_of("shuffle")
 
     @property
-    def html_dir(self) -> Path:
-        return self.html_root / self.name
+    def html(self) -> Path:
+        return self.path_of("html")
 
     @property
     def lock(self) -> Path:
-        """Held while the worker runs (covsplit.lock): one run of a worker at a time."""
-        return self.output_dir / f".{self.name}.lock"
+        return self.path_of("lock")
+
+    @property
+    def kept_data(self) -> Path:
+        return self.path_of("kept_data")
+
+    @property
+    def kept_junit(self) -> Path:
+        return self.path_of("kept_junit")
+
+    @property
+    def rerun_list(self) -> Path:
+        return self.path_of("rerun_list")
+
+    @property
+    def fresh_data(self) -> Path:
+        return self.path_of("fresh_data")
+
+    @property
+    def moved_data(self) -> Path:
+        return self.path_of("moved_data")
+
+    @property
+    def html_dir(self) -> Path:
+        """The folder of its HTML report (coverage.py writes the whole folder)."""
+        return self.html.parent
 
     def artifacts(self) -> dict[str, str]:
-        """Artifact names as paths relative to the output folder (for links in markdown)."""
-        rel = os.path.relpath
-        return {
-            "html": rel(self.html_dir / "index.html", self.output_dir),
-            "coverage_json": self.coverage_json.name,
-            "test_output": self.test_output.name,
-            "summary": self.summary.name,
-            "failure_analysis": self.failure_analysis.name,
-            "junit": self.junit.name,
-            "durations": self.durations.name,
-            "progress": self.progress.name,
-            "status": self.status.name,
-        }
+        """The linked artifacts' names and paths relative to the output folder (for links in markdown)."""
+        return {artifact.name: os.path.relpath(self.path_of(artifact.name), self.output_dir) for artifact in LINKED}
+
+    def cleared_before_run(self) -> list[Path]:
+        """What a run removes before pytest starts: a fresh measurement, nothing of an earlier run leaks in."""
+        found: list[Path] = []
+        for artifact in ARTIFACTS:
+            path = self.path_of(artifact.name)
+            if artifact.cleared == FILE:
+                found.append(path)
+            elif artifact.cleared == PARTIAL:
+                found.append(partial_path(path))
+            elif artifact.cleared == PIECES:
+                # A killed run's suffixed pieces too: pytest-cov would combine them into this one.
+                found += [path, *sorted(path.parent.glob(f"{path.name}.*"))]
+        return found
 
 
 @dataclass(frozen=True)
@@ -183,6 +222,11 @@ class Layout:
     def digest_cache(self) -> Path:
         """File digests by size and modification time (covsplit.digests), shared by every reader."""
         return self.output_dir / ".digests.json"
+
+    @property
+    def measured_sources(self) -> Path:
+        """The sources the workers measured, by content (covsplit.source_shape): where an edit moved their lines."""
+        return self.output_dir / ".measured_sources"
 
     @property
     def aggregate_cost(self) -> Path:

@@ -222,7 +222,7 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     needs coverage.py, so it runs in the virtualenv); in a full run the
     aggregate writes its reports from the combined data instead.
     """
-    from covsplit import capacity, worker
+    from covsplit import capacity, exits, worker
 
     # Under `nox -j` without make's count, assume every worker shares the machine: never oversubscribe.
     concurrent = None
@@ -231,7 +231,7 @@ def run_worker(session: Any, cfg: Any, name: str, covsplit_env: Mapping[str, str
     bytecode = bytecode_environment(session)
     env = {**virtualenv_environment(session), **bytecode}
     code = worker.run(cfg, name, python=str(Path(session.bin) / "python"), env=env, concurrent=concurrent)
-    if code == worker.BUSY_EXIT_STATUS:
+    if code == exits.BUSY:
         session.error(f"{name} is already running: this run did nothing (see the message above)")
     if os.environ.get(DEFER_REPORTS) != "1":
         session.run("python", "-m", "covsplit", "worker-reports", name, env={**covsplit_env, **bytecode})

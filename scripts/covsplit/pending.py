@@ -69,6 +69,7 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
     except shuffle.SeedError as exc:
         print(f"covsplit: {exc}", file=sys.stderr)
         return exits.CONFIG
+    rerun.forget_sources(cfg)
     if not full:
         stale = [s.name for s in reuse.states(cfg, cache) if s.standing is reuse.Standing.STALE]
         for line in rerun.follow_edits(cfg, cache, [name for name in stale if not only or name in only]):

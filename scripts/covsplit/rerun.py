@@ -82,11 +82,9 @@ def set_aside(cfg: Config, worker: Worker, partial: file_grain.Partial) -> Kept:
     """Move the previous run's data and results where the new run does not touch them, and list what to run."""
     paths = cfg.layout.worker(worker.name)
     # Not "<data file>.*": pytest-cov combines every such file it finds into the new data.
-    data = paths.output_dir / f".{worker.name}_kept.coverage"
-    kept_junit = paths.output_dir / f".{worker.name}_kept_junit.xml"
+    data, kept_junit, rerun_list = paths.kept_data, paths.kept_junit, paths.rerun_list
     shutil.copyfile(paths.data_file, data)
     shutil.copyfile(paths.junit, kept_junit)
-    rerun_list = paths.output_dir / f".{worker.name}_rerun.json"
     fsio.write_json(rerun_list, list(partial.run))
     previous = fsio.read_json(paths.durations)
     recorded = inputs.read(paths.inputs) or {}
@@ -140,7 +138,7 @@ def merge_durations(cfg: Config, worker: Worker, kept: Kept) -> None:
 
 def _combine(paths: WorkerPaths, previous: Path, python: str, root: Path, env: Mapping[str, str]) -> str:
     """This run's data plus the kept part of the previous one, into the worker's data file (coverage combine)."""
-    fresh = paths.output_dir / f".{paths.name}_fresh.coverage"
+    fresh = paths.fresh_data
     if paths.data_file.exists():
         os.replace(paths.data_file, fresh)
     pieces = [str(previous)] + ([str(fresh)] if fresh.exists() else [])
@@ -262,7 +260,7 @@ def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: Dig
     record = inputs.read(paths.inputs)
     if record is None or not isinstance(record.get(file_grain.KEY), dict):
         return False
-    moved = paths.output_dir / f".{worker.name}_moved.coverage"
+    moved = paths.moved_data
     shutil.copyfile(paths.data_file, moved)
     root = str(cfg.root)
     for key, mapping in partial.moved.items():
@@ -284,7 +282,7 @@ def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: Dig
         if source is None or found is None:
             moved.unlink()
             return False
-        found["source"] = source_shape.keep(file_grain.source_copies(cfg), source)
+        found["source"] = source_shape.keep(cfg.layout.measured_sources, source)
         grain["shapes"][key] = found
         record["files"][key] = cache.digest(inputs.absolute(root, key))
     # No record while the data changes: a run stopped here runs the worker whole, never renumbers twice.
@@ -292,3 +290,12 @@ def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: Dig
     os.replace(moved, paths.data_file)
     fsio.write_json(paths.inputs, record)
     return True
+
+
+def forget_sources(cfg: Config) -> None:
+    """Remove the measured sources no worker's record names any more (an edit made them history)."""
+    used: set[str] = set()
+    for worker in cfg.workers:
+        grain = (inputs.read(cfg.layout.worker(worker.name).inputs) or {}).get(file_grain.KEY) or {}
+        used.update(str(shape.get("source")) for shape in (grain.get("shapes") or {}).values())
+    source_shape.forget(cfg.layout.measured_sources, used)

@@ -17,8 +17,11 @@ Standard library only: the driver and ``covsplit pending`` use it.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import hashlib
+import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,9 +112,21 @@ def keep(store: Path, source: str) -> str:
     """Keep a copy of a source as measured, named by its content, in ``store``; the name."""
     name = hashlib.sha256(source.encode()).hexdigest()[:32]
     path = store / f"{name}.py.txt"
-    if not path.exists():
+    try:
+        os.utime(path)  # in use again: not one of the unused copies :func:`forget` removes
+    except FileNotFoundError:
         fsio.write_text(path, source)
     return name
+
+
+def forget(store: Path, used: Iterable[str], idle_s: float = 3600.0) -> None:
+    """Remove the copies no record names any more, unless kept in the last ``idle_s`` (a run not yet recorded)."""
+    names = set(used)
+    now = time.time()
+    for path in store.glob("*.py.txt"):
+        with contextlib.suppress(OSError):
+            if path.name.removesuffix(".py.txt") not in names and now - path.stat().st_mtime > idle_s:
+                path.unlink()
 
 
 def kept(store: Path, name: object) -> str | None:

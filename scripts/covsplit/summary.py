@@ -14,13 +14,14 @@ Standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from covsplit import numbers, status
-from covsplit.commands import Invocation
-from covsplit.config import Worker
+from covsplit.artifacts import LINKED
+from covsplit.commands import Invocation, invocation, readable
+from covsplit.config import Config, Worker
 from covsplit.junit import TestResult, count_outcomes, per_file
 from covsplit.markdown_escape import md_cell, md_code
 
@@ -40,17 +41,6 @@ _SCOPE_WORDS = {
     "restricted to the modules it owns (what `pytest --cov=<its modules> tests/` measured)",
 }
 
-# Links to the other artifacts, in reading order, with the words a reader looks for.
-_ARTIFACT_LABELS = {
-    "html": "HTML coverage report",
-    "failure_analysis": "Failure analysis",
-    "test_output": "Test output (console)",
-    "coverage_json": "Coverage data (JSON)",
-    "junit": "Test results (JUnit XML)",
-    "durations": "Measured seconds per test file (JSON)",
-    "progress": "Each test's start and end, as pytest went (JSON lines)",
-    "status": "Status (JSON)",
-}
 _STATE_WORDS = {
     status.PASSED: "passed: every test passed",
     status.FAILED: "failed: some tests failed or errored",
@@ -79,6 +69,36 @@ class SummaryInput:
     message: str = ""
     invoke: Invocation = field(default_factory=Invocation)  # how commands are typed for this config
     config: str = ""  # the workers.toml this run came from
+
+
+def summary_input(
+    cfg: Config,
+    worker: Worker,
+    record: Mapping[str, Any],
+    results: Sequence[TestResult],
+    coverage: dict[str, Any] | None,
+    scope: str,
+) -> SummaryInput:
+    """The summary's input from a worker's status record, its results and a coverage report of its modules."""
+    paths = cfg.layout.worker(worker.name)
+    return SummaryInput(
+        worker=worker,
+        state=record.get("state", status.CRASHED),
+        command_line=readable(cfg, record.get("command_line", "")),
+        started_at=record.get("started_at", ""),
+        finished_at=record.get("finished_at", ""),
+        duration_s=float(record.get("duration_s") or 0.0),
+        exit_status=record.get("exit_status"),
+        coverage=coverage,
+        coverage_scope=scope,
+        results=results,
+        artifacts=paths.artifacts(),
+        line_threshold=cfg.line_threshold,
+        branch_threshold=cfg.branch_threshold,
+        message=record.get("message", ""),
+        invoke=invocation(cfg),
+        config=str(cfg.path),
+    )
 
 
 def coverage_figures(coverage: dict[str, Any] | None) -> numbers.Counts:
@@ -210,13 +230,24 @@ def _missing_notes(info: SummaryInput) -> list[str]:
 
 def render_summary(info: SummaryInput) -> str:
     """The worker's summary document, complete even when pytest crashed or timed out."""
+    lines = _header(info)
+    lines += _missing_notes(info)
+    lines += _totals(info)
+    if info.coverage is not None:
+        lines += _coverage_sections(info)
+    lines += _tests_by_file(info)
+    lines += _artifact_links(info)
+    return "\n".join(lines) + "\n"
+
+
+def _header(info: SummaryInput) -> list[str]:
+    """Who the worker is, how its run ended, and the command that runs it again."""
     worker = info.worker
-    figures = coverage_figures(info.coverage)
-    counts = count_outcomes(info.results)
     # A fence longer than any run of backticks in the command, so the command cannot close it.
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", info.command_line)), default=0))
-    lines = [f"# {worker.name} summary: {worker.title}", ""]
-    lines += [
+    return [
+        f"# {worker.name} summary: {worker.title}",
+        "",
         "| | |",
         "| --- | --- |",
         f"| Worker | {md_code(worker.name)} |",
@@ -238,10 +269,13 @@ def render_summary(info: SummaryInput) -> str:
         fence,
         "",
     ]
-    lines += _missing_notes(info)
 
-    lines += ["## Totals", ""]
+
+def _totals(info: SummaryInput) -> list[str]:
+    """The coverage totals, saying which data they come from, and the test outcomes."""
+    lines = ["## Totals", ""]
     aggregate = info.invoke.nox("-s", "aggregate")
+    figures = coverage_figures(info.coverage)
     if info.coverage is None and info.coverage_scope == PENDING:
         lines.append(
             f"Coverage: written here by `{aggregate}` once every worker has run, from the combined data "
@@ -263,47 +297,54 @@ def render_summary(info: SummaryInput) -> str:
             f"| {_percent_cell(figures.branch_percent, info.branch_threshold)} |",
         ]
     lines.append("")
-    if info.results:
+    return lines + _outcome_totals(info)
+
+
+def _outcome_totals(info: SummaryInput) -> list[str]:
+    if not info.results:
+        return ["Tests: no results (see above).", ""]
+    counts = count_outcomes(info.results)
+    lines = [
+        "| Tests | Passed | Failed | Errors | Skipped |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        "| " + " | ".join(str(counts[key]) for key in ("tests", "passed", "failed", "errors", "skipped")) + " |",
+    ]
+    if counts["passed"] + counts["failed"] + counts["errors"] + counts["skipped"] > counts["tests"]:
         lines += [
-            "| Tests | Passed | Failed | Errors | Skipped |",
-            "| ---: | ---: | ---: | ---: | ---: |",
-            "| " + " | ".join(str(counts[key]) for key in ("tests", "passed", "failed", "errors", "skipped")) + " |",
+            "",
+            "Some tests errored in teardown after passing or failing: like pytest's summary line, they count "
+            "once as a test and in both columns.",
         ]
-        if counts["passed"] + counts["failed"] + counts["errors"] + counts["skipped"] > counts["tests"]:
-            lines += [
-                "",
-                "Some tests errored in teardown after passing or failing: like pytest's summary line, they count "
-                "once as a test and in both columns.",
-            ]
-    else:
-        lines.append("Tests: no results (see above).")
-    lines.append("")
+    return [*lines, ""]
 
-    if info.coverage is not None:
-        lines += _coverage_sections(info)
 
-    lines += ["## Tests by file", ""]
+def _tests_by_file(info: SummaryInput) -> list[str]:
+    lines = ["## Tests by file", ""]
     table = per_file(info.results)
-    if table:
-        lines += [
-            "| Test file | Tests | Passed | Failed | Errors | Skipped | Seconds |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for file, row in table.items():
-            lines.append(
-                f"| {md_cell(md_code(file or '(none)'))} | {row['tests']} | {row['passed']} | {row['failed']} "
-                f"| {row['errors']} | {row['skipped']} | {row['seconds']:.2f} |"
-            )
-    else:
-        lines.append("No test results.")
-    lines.append("")
+    if not table:
+        return [*lines, "No test results.", ""]
+    lines += [
+        "| Test file | Tests | Passed | Failed | Errors | Skipped | Seconds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for file, row in table.items():
+        lines.append(
+            f"| {md_cell(md_code(file or '(none)'))} | {row['tests']} | {row['passed']} | {row['failed']} "
+            f"| {row['errors']} | {row['skipped']} | {row['seconds']:.2f} |"
+        )
+    return [*lines, ""]
 
-    lines += ["## Artifacts", ""]
-    keys = [key for key in _ARTIFACT_LABELS if key in info.artifacts]
-    keys += sorted(key for key in info.artifacts if key not in _ARTIFACT_LABELS and key != "summary")
+
+def _artifact_links(info: SummaryInput) -> list[str]:
+    """Links to the worker's other files, with the words a reader looks for (covsplit.artifacts)."""
+    lines = ["## Artifacts", ""]
+    # A record of another version may hold more: those are linked by their key.
+    texts = {artifact.name: artifact.link_text for artifact in LINKED if artifact.link_text}
+    keys = [key for key in texts if key in info.artifacts]
+    keys += sorted(key for key in info.artifacts if key not in texts and key != "summary")
     for key in keys:
-        lines.append(f"- [{_ARTIFACT_LABELS.get(key, key)}]({info.artifacts[key]})")
-    return "\n".join(lines) + "\n"
+        lines.append(f"- [{texts.get(key, key)}]({info.artifacts[key]})")
+    return lines
 
 
 def _count(value: int | None) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from covsplit import coverage_data, fsio, lock, status
+from covsplit import coverage_data, exits, fsio, lock, status
 from covsplit.config import Config, Worker
 from covsplit.junit import JUnitError, TestResult, read_junit
 from covsplit.layout import WorkerPaths
 from covsplit.numbers import Counts
-from covsplit.summary import OWN_TESTS, coverage_figures, render_summary
-from covsplit.worker import summary_input
+from covsplit.summary import OWN_TESTS, coverage_figures, render_summary, summary_input
 
 
 def _results(cfg: Config, paths: WorkerPaths) -> list[TestResult]:
@@ -62,4 +61,4 @@ def run_alone(cfg: Config, name: str) -> int:
         record = status.read(paths.status)
         if record["state"] not in (status.NOT_RUN, status.RUNNING):
             status.write(paths.status, {**record, "coverage": figures.as_dict(), "coverage_scope": OWN_TESTS})
-    return 0
+    return exits.OK

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import check, config
+from covsplit import config, exits
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -180,7 +180,7 @@ def test_a_bad_file_stops_with_2_naming_file_key_and_fix(
 
     result = covsplit(path, command)
 
-    assert result.returncode == config.CONFIG_EXIT_STATUS, result.stdout + result.stderr
+    assert result.returncode == exits.CONFIG, result.stdout + result.stderr
     assert not result.stdout
     message = result.stderr
     assert message.startswith(f"error: {path}: {key}:"), message
@@ -199,16 +199,16 @@ def test_a_workers_mistake_is_listed_by_check_and_never_crashes_plan(suite: Path
     checked = covsplit(path, "check")
     planned = covsplit(path, "plan")
 
-    assert checked.returncode == check.PROBLEM_EXIT_STATUS, checked.stdout + checked.stderr
+    assert checked.returncode == exits.FAILED, checked.stdout + checked.stderr
     assert checked.stdout.startswith("covsplit check: ") and "problem" in checked.stdout.splitlines()[0]
     assert "Traceback" not in planned.stderr, planned.stderr
     if case == "missing-workers":
-        assert planned.returncode == config.CONFIG_EXIT_STATUS and "--workers N" in planned.stderr
+        assert planned.returncode == exits.CONFIG and "--workers N" in planned.stderr
     elif case in PLAN_REPLACES:
         assert planned.returncode in (0, 1), planned.stderr  # repaired, or a plain reason (more workers than modules)
         assert "internal error" not in planned.stderr
     else:
-        assert planned.returncode == config.CONFIG_EXIT_STATUS, planned.stderr
+        assert planned.returncode == exits.CONFIG, planned.stderr
         assert planned.stderr == covsplit(path, "validate").stderr
     assert snapshot(suite) == before  # a dry run writes nothing
 

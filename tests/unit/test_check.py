@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import check, cli, config
+from covsplit import cli, config, exits
 
 MODULES = {
     "app/__init__.py": -1,  # blank: needs no owner
@@ -90,7 +90,7 @@ def test_a_valid_split_passes_with_one_line(root: Path, capsys: pytest.CaptureFi
 
 def test_every_problem_is_reported_in_one_run(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(BAD)
-    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.FAILED
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("  - ")]
     assert out.startswith(f"covsplit check: {len(lines)} problems in ")
@@ -116,10 +116,10 @@ def test_every_problem_is_reported_in_one_run(root: Path, capsys: pytest.Capture
 
 def test_unusable_settings_exit_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "workers.toml").write_text(GOOD.replace('source = ["app", "lib"]', 'source = ["nothing"]'))
-    assert cli.main(["check", "--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.CONFIG
     assert "project.source[0]" in capsys.readouterr().err
     (root / "workers.toml").write_text(GOOD + "\n[workers.worker1]\nmodules = []\n")
-    assert cli.main(["check", "--config", str(root / "workers.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.CONFIG
     assert "two workers named 'worker1'" in capsys.readouterr().err
 
 
@@ -148,7 +148,7 @@ def test_a_module_heavier_than_a_share_sets_the_floor(root: Path, capsys: pytest
     assert "app/core.py alone is 200 statements" in out
     # The tolerance still counts: 1.05 x 1.37 = 1.44 is under 1.51.
     (root / "workers.toml").write_text(GOOD.replace("balance = 1.25", "balance = 1.05"))
-    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.FAILED
     out = capsys.readouterr().out
     assert "max/mean 1.51 exceeds thresholds.balance = 1.05 times the floor (no split gets below 1.37" in out
 
@@ -187,7 +187,7 @@ def test_the_declared_test_scope_and_files_left_out_on_purpose(root: Path, capsy
     assert cfg.test_paths == ("tests/app", "tests/lib")
 
     # tests/slow is outside the scope: not a finding. tests/app/test_new.py is inside and run by nobody: one.
-    assert cli.main(["check", "--config", str(root / "workers.toml")]) == check.PROBLEM_EXIT_STATUS
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.FAILED
     out = capsys.readouterr().out
     assert "tests/app/test_new.py is run by no worker" in out and "project.not_run" in out
     assert "test_soak" not in out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, config_options, placement
+from covsplit import config, config_options, exits, placement
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -157,7 +157,7 @@ def test_cli_exits_2_and_leaves_outputs_alone(project: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == config.CONFIG_EXIT_STATUS
+    assert result.returncode == exits.CONFIG
     assert "thresholds.line" in result.stderr and "fix:" in result.stderr
     assert produced.read_text() == "from an earlier run"
 
@@ -198,7 +198,7 @@ def test_every_problem_is_listed_in_one_run(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == config.CONFIG_EXIT_STATUS
+    assert result.returncode == exits.CONFIG
     assert result.stderr.count("  fix: ") == len(keys) and result.stderr.count(str(path)) == len(keys)
     assert (output / "worker1_status.json").read_text() == '{"state": "passed"}'  # nothing produced is touched
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, diagnose, fsio, status
+from covsplit import config, diagnose, diagnose_run, fsio, status
 from covsplit.plan_toml import set_keep_together
 
 SUB = "tests/test_a.py::test_double"
@@ -57,14 +57,14 @@ def project(tmp_path: Path) -> config.Config:
     return config.load(tmp_path / "workers.toml")
 
 
-def runner(cfg: config.Config, tmp_path: Path) -> diagnose.PytestRunner:
+def runner(cfg: config.Config, tmp_path: Path) -> diagnose_run.PytestRunner:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    return diagnose.PytestRunner(cfg, sys.executable, dict(os.environ), scratch)
+    return diagnose_run.PytestRunner(cfg, sys.executable, dict(os.environ), scratch)
 
 
 def test_the_serial_order_is_pytests_collection_relative_to_the_root(project: config.Config) -> None:
-    order = diagnose.serial_order(project, sys.executable, dict(os.environ))
+    order = diagnose_run.serial_order(project, sys.executable, dict(os.environ))
     assert order[:2] == [SUB, USES_SUB]
     assert order.index(ENABLE) + 1 == order.index(CACHED)
     assert order[-1] == BROKEN and len(order) == 14
@@ -80,7 +80,7 @@ def test_a_run_runs_exactly_the_tests_given_in_the_order_given(project: config.C
 def test_each_failure_is_the_projects_own_or_the_splits_with_the_tests_it_needs(
     project: config.Config, tmp_path: Path
 ) -> None:
-    order = diagnose.serial_order(project, sys.executable, dict(os.environ))
+    order = diagnose_run.serial_order(project, sys.executable, dict(os.environ))
     failing = {USES_SUB: "w2", CACHED: "w3", BROKEN: "w2"}
     findings, runs, seconds = diagnose.diagnose(order, failing, runner(project, tmp_path))
     by_test = {f.test: f for f in findings}
@@ -164,13 +164,13 @@ def test_a_diagnosis_counts_only_for_the_runs_it_diagnosed(project: config.Confi
         '<testsuite><testcase classname="tests.test_b" name="test_uses_sub" file="tests/test_b.py">'
         '<failure message="AttributeError"/></testcase></testsuite>'
     )
-    assert diagnose.failing_tests(project) == ({USES_SUB: "w1"}, {"w1": "2026-01-01T00:00:00+00:00"})
-    assert diagnose.due(project, 60) and not diagnose.due(project, 0)
+    assert diagnose_run.failing_tests(project) == ({USES_SUB: "w1"}, {"w1": "2026-01-01T00:00:00+00:00"})
+    assert diagnose_run.due(project, 60) and not diagnose_run.due(project, 0)
     finding = diagnose.Finding(USES_SUB, "w1", diagnose.SPLIT, (SUB,), ("tests/test_a.py", "tests/test_b.py"), 3, 2.0)
     done = diagnose.Diagnosis(runs={"w1": "2026-01-01T00:00:00+00:00"}, findings=[finding])
     fsio.write_json(diagnose.path_for(project), done.as_json())
     assert diagnose.read(diagnose.path_for(project)) == done
-    assert not diagnose.due(project, 60)
+    assert not diagnose_run.due(project, 60)
     assert diagnose.current_findings(done, {"w1": "2026-01-01T00:00:00+00:00"}) == {"w1": [finding]}
     # A new run of the worker: the old diagnosis says nothing about it.
     assert diagnose.current_findings(done, {"w1": "2026-01-02T00:00:00+00:00"}) == {}

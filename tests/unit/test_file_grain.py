@@ -109,7 +109,7 @@ def test_a_body_edit_runs_the_test_files_that_ran_that_body_and_moves_the_others
     # Without the source as measured, every test file that executed pkg/a.py runs again.
     found = plan_now(cfg, record)
     assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py", "tests/one/test_b.py")
-    grain["shapes"]["pkg/a.py"]["source"] = source_shape.keep(file_grain.source_copies(cfg), source)
+    grain["shapes"]["pkg/a.py"]["source"] = source_shape.keep(cfg.layout.measured_sources, source)
     found = plan_now(cfg, record)
     assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py",)
     assert found.why == ("pkg/a.py changed in a() (1 test files ran it)",)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, init
+from covsplit import config, exits, init
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -150,7 +150,7 @@ def test_run_never_writes_over_a_file_unless_asked(tmp_path: Path, capsys: pytes
     root = write(tmp_path / "proj", {"pkg/__init__.py": "", "pkg/a.py": "x = 1\n", "tests/test_a.py": TEST})
     target = tmp_path / "workers.toml"
     target.write_text("# mine\n")
-    assert init.run(root, target, 1) == config.CONFIG_EXIT_STATUS
+    assert init.run(root, target, 1) == exits.CONFIG
     assert target.read_text() == "# mine\n"
     assert "ARGS=--force" in capsys.readouterr().err
 

@@ -20,6 +20,7 @@ from covsplit import (
     cli,
     config,
     durations,
+    exits,
     plan_inputs,
     plan_model,
     run_once,
@@ -343,9 +344,9 @@ def test_plan_errors(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", "--config", str(suite), "--by", "duration"]) == 1
     assert "no measured durations" in capsys.readouterr().err
     suite.write_text(WORKERS_TOML.replace('root = "demo"', 'root = "nowhere"'))
-    assert cli.main(["plan", "--config", str(suite)]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["plan", "--config", str(suite)]) == exits.CONFIG
     assert "project.root" in capsys.readouterr().err
-    assert cli.main(["plan", "--config", str(suite.parent / "missing.toml")]) == config.CONFIG_EXIT_STATUS
+    assert cli.main(["plan", "--config", str(suite.parent / "missing.toml")]) == exits.CONFIG
 
 
 def test_plan_by_duration_from_measured_durations(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:

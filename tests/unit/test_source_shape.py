@@ -89,6 +89,11 @@ def test_the_source_as_measured_is_kept_by_its_content(tmp_path: Path) -> None:
     assert source_shape.keep(tmp_path, MODULE) == name and len(list(tmp_path.iterdir())) == 1
     assert source_shape.kept(tmp_path, name) == MODULE
     assert source_shape.kept(tmp_path, "../etc") is None and source_shape.kept(tmp_path, None) is None
+    other = source_shape.keep(tmp_path, MODULE + "\n")
+    source_shape.forget(tmp_path, [name])
+    assert source_shape.kept(tmp_path, other) is not None  # kept a moment ago: a run may not have recorded it yet
+    source_shape.forget(tmp_path, [name], idle_s=-1)
+    assert source_shape.kept(tmp_path, other) is None and source_shape.kept(tmp_path, name) == MODULE
 
 
 SOURCE = textwrap.dedent(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from covsplit import commands, config, progress, status, worker
+from covsplit import commands, config, progress, status
+from covsplit.junit import TestResult
 from covsplit.pytest_isolation import reports_after_reset
+from covsplit.worker_process import PytestRun
+from covsplit.worker_state import final_state, verdict
 
 
 @pytest.fixture
@@ -59,8 +63,8 @@ def test_command_line_reproduces_the_run(cfg: config.Config) -> None:
         assert f" {assignment} " in line
 
 
-def run_with(exit_status: int | None, **flags: bool) -> worker._Run:
-    run = worker._Run()
+def run_with(exit_status: int | None, **flags: bool) -> PytestRun:
+    run = PytestRun()
     run.exit_status = exit_status
     for name, value in flags.items():
         setattr(run, name, value)
@@ -86,8 +90,8 @@ FAILED = {**OK, "passed": 1, "failed": 1}
         (run_with(0), None, status.CRASHED, "no JUnit"),
     ],
 )
-def test_final_state(run: worker._Run, outcomes: dict | None, state: str, words: str) -> None:
-    got_state, message = worker._state(run, outcomes, progress.Progress(), from_junit=outcomes is not None)
+def test_final_state(run: PytestRun, outcomes: dict | None, state: str, words: str) -> None:
+    got_state, message = final_state(run, outcomes, progress.Progress(), from_junit=outcomes is not None)
     assert got_state == state
     assert words in message
     assert bool(message) == bool(words)
@@ -105,9 +109,29 @@ RUNNING = progress.Progress(results=[], running="tests/test_x.py::test_dies")
         (run_with(2, timed_out=True), "timeout while running tests/test_x.py::test_dies"),
     ],
 )
-def test_a_death_mid_test_names_the_test(run: worker._Run, words: str) -> None:
-    _state, message = worker._state(run, None, RUNNING, from_junit=False)
+def test_a_death_mid_test_names_the_test(run: PytestRun, words: str) -> None:
+    _state, message = final_state(run, None, RUNNING, from_junit=False)
     assert words in message
+
+
+def test_the_verdict_falls_back_to_the_progress_record_and_names_what_is_missing(cfg: config.Config) -> None:
+    worker = dataclasses.replace(cfg.workers[0], test_timeout=5.0)
+    passed = TestResult("tests/test_x.py::test_ok", "tests/test_x.py", "passed", 0.1, "call", "", "", "")
+    timed_out = TestResult(
+        "tests/test_x.py::test_slow", "tests/test_x.py", "failed", 9.0, "call",
+        "Failed: Timeout (>5.0s) from pytest-timeout.", "Failed", "",
+    )  # fmt: skip
+    # pytest died before its JUnit file: the tests that finished come from the record it kept as it went.
+    died = verdict(run_with(-9), worker, [], "no JUnit XML file", progress.Progress(results=[passed]))
+    assert died.state == status.CRASHED and died.results == [passed]
+    assert died.outcomes is not None and died.outcomes["passed"] == 1
+    # No record either: nothing to count, and the JUnit problem is the message when nothing else is.
+    empty = verdict(run_with(1), worker, [], "no JUnit XML file", progress.Progress())
+    assert (empty.outcomes, empty.message) == (None, "pytest exited with status 1 and wrote no JUnit results")
+    # A test over its time limit is named beside the state.
+    slow = verdict(run_with(1), worker, [passed, timed_out], "", progress.Progress())
+    assert slow.state == status.FAILED
+    assert slow.message == "timed out after test_timeout = 5 s: tests/test_x.py::test_slow"
 
 
 def test_the_progress_record_gives_outcomes_and_the_running_test(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from covsplit import commands, status
+from covsplit.artifacts import BY_NAME
 from covsplit.config import Config, Worker
 from covsplit.numbers import Counts, Gate, exact
 from covsplit.report.figures import format_time
@@ -15,16 +16,6 @@ from covsplit.report.readers import as_dict, float_field, int_field, parse_time
 from covsplit.report.views import EARLIER, FINISHED, FileRow, WorkerModel
 from covsplit.schedule_file import DealtPath
 from covsplit.summary import OWN_TESTS, WHOLE_SUITE
-
-ARTIFACT_LABELS = {
-    "html": "HTML coverage report",
-    "coverage_json": "JSON coverage report",
-    "test_output": "Test output",
-    "summary": "Summary report",
-    "failure_analysis": "Failure analysis",
-    "junit": "JUnit XML",
-    "status": "Status file",
-}
 
 
 def _folders(worker: Worker, source_dir: str) -> tuple[str, ...]:
@@ -99,10 +90,54 @@ def worker_model(
     """
     recorded_state = record.get("state")
     state = recorded_state if isinstance(recorded_state, str) else status.CRASHED
-    finished = state in FINISHED
-    own_rows = _own_rows(worker, coverage_json, counts) if finished or coverage_json else ()
-    own_by_path = {row.path: row for row in own_rows}
+    own_rows = _own_rows(worker, coverage_json, counts) if state in FINISHED or coverage_json else ()
+    statements = sum(counts.get(path, 0) for path in worker.files)
+    share = Fraction(statements) / target if target else None
+    coverage, scope = _coverage(record, whole_suite, own_rows)
+    well, uncovered = _well_and_uncovered(own_rows, cfg.line_threshold)
+    artifacts, html_href, analysis_href = _links(cfg, worker, state, existing)
+    command, ran = _command(cfg, record, state, planned_command)
+    return WorkerModel(
+        name=worker.name,
+        title=worker.title,
+        modules=worker.modules,
+        folders=_folders(worker, cfg.source_dir),
+        tests=worker.tests,
+        test_files=len(test_file_list),
+        dealt_among=_dealt_among(cfg, worker),
+        files=_file_rows(worker, counts, aggregate_files, own_rows),
+        statements=statements,
+        uncounted=sum(1 for path in worker.files if path not in counts),
+        share=share,
+        balance=_balance_label(share, cfg.balance_tolerance),
+        seconds=float_field(record, "duration_s"),
+        state=state,
+        message=str(record.get("message") or ""),
+        date=format_time(record.get("finished_at") or record.get("started_at")),
+        ran_at=parse_time(record.get("finished_at") or record.get("started_at")),
+        exit_status=int_field(record, "exit_status"),
+        outcomes=_outcomes(record),
+        collection_outcomes=_collection_outcomes(record.get("collection_outcomes")),
+        coverage=coverage,
+        coverage_scope=scope if coverage is not None else "",
+        own_files=own_rows,
+        well_covered=well,
+        uncovered=uncovered,
+        failure_categories=_failure_categories(record),
+        failure_files=_failure_files(record),
+        artifacts=artifacts,
+        html_href=html_href,
+        analysis_href=analysis_href,
+        command=command,
+        command_ran=ran,
+    )
 
+
+def _file_rows(
+    worker: Worker, counts: Mapping[str, int], aggregate_files: Mapping[str, Any], own_rows: tuple[FileRow, ...]
+) -> tuple[FileRow, ...]:
+    """Each owned file with the best figure there is: the combined data's, else the worker's own run's, else none."""
+    own_by_path = {row.path: row for row in own_rows}
     rows = []
     for path in worker.files:
         entry = aggregate_files.get(path)
@@ -117,18 +152,20 @@ def worker_model(
         rows.append(row)
     # Largest first: the modules that decide a worker's load and coverage lead.
     rows.sort(key=lambda r: (-(r.counts.statements or 0), r.path))
+    return tuple(rows)
 
-    statements = sum(counts.get(path, 0) for path in worker.files)
-    uncounted = sum(1 for path in worker.files if path not in counts)
-    share = Fraction(statements) / target if target else None
 
+def _outcomes(record: Mapping[str, Any]) -> dict[str, int] | None:
     outcomes_raw = record.get("outcomes")
-    outcomes = None
-    if isinstance(outcomes_raw, Mapping):
-        outcomes = {
-            key: int_field(outcomes_raw, key) or 0 for key in ("tests", "passed", "failed", "errors", "skipped")
-        }
+    if not isinstance(outcomes_raw, Mapping):
+        return None
+    return {key: int_field(outcomes_raw, key) or 0 for key in ("tests", "passed", "failed", "errors", "skipped")}
 
+
+def _coverage(
+    record: Mapping[str, Any], whole_suite: Mapping[str, Any] | None, own_rows: tuple[FileRow, ...]
+) -> tuple[Counts | None, str]:
+    """The worker's coverage figure and which data it comes from: the whole suite's, its own tests', or older."""
     coverage, scope = Counts.from_dict(whole_suite), WHOLE_SUITE
     if coverage is None:
         coverage, scope = Counts.from_dict(record.get("coverage")), str(record.get("coverage_scope") or OWN_TESTS)
@@ -136,78 +173,61 @@ def worker_model(
         # Only the reports on disk are left, written before the worker's latest run.
         scope = EARLIER
         coverage = Counts.total(r.counts for r in own_rows)
+    return coverage, scope
 
+
+def _well_and_uncovered(
+    own_rows: tuple[FileRow, ...], line_threshold: float
+) -> tuple[tuple[FileRow, ...], tuple[FileRow, ...]]:
+    """Its files at or above the line gate, best first, and those with no covered line, largest first."""
     measured = [r for r in own_rows if r.counts.statements]
     well = sorted(
-        (r for r in measured if Gate("line", cfg.line_threshold, r.counts.line_percent).passed),
+        (r for r in measured if Gate("line", line_threshold, r.counts.line_percent).passed),
         key=lambda r: (-(r.counts.line_percent or 0), r.path),
     )
     uncovered = sorted(
         (r for r in measured if r.counts.covered_lines == 0), key=lambda r: (-(r.counts.statements or 0), r.path)
     )
+    return tuple(well), tuple(uncovered)
 
-    categories_raw = as_dict(record.get("failure_categories"))
-    counts = {str(name): int_field(categories_raw, name) or 0 for name in categories_raw}
-    categories = sorted(((n, c) for n, c in counts.items() if c > 0), key=lambda item: (-item[1], item[0]))
-    failure_files = {
+
+def _failure_categories(record: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """Its failure categories with a count, most first."""
+    raw = as_dict(record.get("failure_categories"))
+    counts = {str(name): int_field(raw, name) or 0 for name in raw}
+    return tuple(sorted(((n, c) for n, c in counts.items() if c > 0), key=lambda item: (-item[1], item[0])))
+
+
+def _failure_files(record: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {
         str(name): tuple(str(f) for f in files)
         for name, files in as_dict(record.get("failure_files")).items()
         if isinstance(files, list)
     }
 
-    paths = cfg.layout.worker(worker.name)
-    links = paths.artifacts()
+
+def _links(
+    cfg: Config, worker: Worker, state: str, existing: frozenset[str] | None
+) -> tuple[tuple[tuple[str, str], ...], str | None, str | None]:
+    """Its artifacts' links that exist (or, unknown, that a run would have written), and its HTML and analysis."""
+    links = cfg.layout.worker(worker.name).artifacts()
     artifacts = tuple(
-        (ARTIFACT_LABELS.get(key, key), href)
+        (BY_NAME[key].label, href)
         for key, href in links.items()
         if (existing is None and state not in (status.NOT_RUN,)) or (existing is not None and href in existing)
     )
-    html_href = links["html"] if any(href == links["html"] for _, href in artifacts) else None
-    analysis = links["failure_analysis"]
-    analysis_href = analysis if any(href == analysis for _, href in artifacts) else None
+    hrefs = {href for _, href in artifacts}
+    html_href = links["html"] if links["html"] in hrefs else None
+    analysis_href = links["failure_analysis"] if links["failure_analysis"] in hrefs else None
+    return artifacts, html_href, analysis_href
 
+
+def _command(cfg: Config, record: Mapping[str, Any], state: str, planned_command: str | None) -> tuple[str, bool]:
+    """The command it ran, as a person pastes it, or the one it would run; and whether it ran."""
     command_line = record.get("command_line")
     if state != status.NOT_RUN and isinstance(command_line, str) and command_line:
-        command, ran = commands.readable(cfg, command_line), True
-    else:
-        command, ran = commands.readable(cfg, planned_command) if planned_command else "", False
-
-    duration = float_field(record, "duration_s")
-    tests = worker.tests
-    return WorkerModel(
-        name=worker.name,
-        title=worker.title,
-        modules=worker.modules,
-        folders=_folders(worker, cfg.source_dir),
-        tests=tests,
-        test_files=len(test_file_list),
-        dealt_among=_dealt_among(cfg, worker),
-        files=tuple(rows),
-        statements=statements,
-        uncounted=uncounted,
-        share=share,
-        balance=_balance_label(share, cfg.balance_tolerance),
-        seconds=duration,
-        state=state,
-        message=str(record.get("message") or ""),
-        date=format_time(record.get("finished_at") or record.get("started_at")),
-        ran_at=parse_time(record.get("finished_at") or record.get("started_at")),
-        exit_status=int_field(record, "exit_status"),
-        outcomes=outcomes,
-        collection_outcomes=_collection_outcomes(record.get("collection_outcomes")),
-        coverage=coverage,
-        coverage_scope=scope if coverage is not None else "",
-        own_files=own_rows,
-        well_covered=tuple(well),
-        uncovered=tuple(uncovered),
-        failure_categories=tuple(categories),
-        failure_files=failure_files,
-        artifacts=artifacts,
-        html_href=html_href,
-        analysis_href=analysis_href,
-        command=command,
-        command_ran=ran,
-    )
+        return commands.readable(cfg, command_line), True
+    return (commands.readable(cfg, planned_command) if planned_command else ""), False
 
 
 def whole_suite_coverage(
