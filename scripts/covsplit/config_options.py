@@ -137,6 +137,34 @@ def _budget(path: Path, key: str, value: Any, default: float) -> float:
     return number
 
 
+def _optional_percent(path: Path, key: str, value: Any, default: None) -> float | None:
+    return None if value is None else percent(path, key, value, 0.0)
+
+
+def _precision(path: Path, key: str, value: Any, default: int) -> int:
+    """coverage.py's ``precision``: the decimals a total is rounded to before its ``fail_under`` comparison."""
+    number = expect(path, key, default if value is None else value, int, "a number of decimals from 0 to 10")
+    if not 0 <= number <= 10:
+        raise ConfigError(path, key, f"{number} is outside 0-10", f"set {key} to coverage.py's precision (0 to 10)")
+    return int(number)
+
+
+def _flag(path: Path, key: str, value: Any, default: bool) -> bool:
+    return bool(expect(path, key, default if value is None else value, bool, "true or false"))
+
+
+def _origin(path: Path, key: str, value: Any, default: str) -> str:
+    return str(
+        expect(
+            path,
+            key,
+            default if value is None else value,
+            str,
+            'a file and key, e.g. "setup.cfg [coverage:report] fail_under"',
+        )
+    )
+
+
 def _balance(path: Path, key: str, value: Any, default: float) -> float:
     balance = float(expect(path, key, default if value is None else value, (int, float), "a max/mean ratio >= 1"))
     if balance < 1:
@@ -198,6 +226,16 @@ OPTIONS: tuple[Option, ...] = (
            "the combined line coverage gate, in percent", percent),
     Option("thresholds", "branch", DEFAULT_BRANCH_THRESHOLD, "`90`",
            "the combined branch coverage gate, in percent", percent),
+    Option("thresholds", "total", None, "none",
+           "coverage.py's total (statements and branches together, as its `fail_under` gates it), in percent: "
+           "the gate a project chose, written by `make init`; with it, `line` and `branch` gate only when written",
+           _optional_percent),
+    Option("thresholds", "total_precision", 0, "`0`",
+           "the decimals the total is rounded to before the comparison (coverage.py's `precision`)", _precision),
+    Option("thresholds", "total_branch", True, "`true`",
+           "whether branches count in the total (coverage.py's `branch`)", _flag),
+    Option("thresholds", "total_from", "", '`""`',
+           "where the project declares the total (file and key), shown beside the gate", _origin),
     Option("thresholds", "balance", DEFAULT_BALANCE_TOLERANCE, "`1.10`",
            "the max/mean statements `check` accepts and the planner keeps to", _balance),
     Option("workers", "title", None, "the worker's name",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, init
+from covsplit import config, init, init_tox
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -218,6 +218,6 @@ def test_tox_factor_conditions_keep_what_the_pytest_environment_installs(tmp_pat
 
 
 def test_tox_factor_conditions_without_a_pytest_command_keep_the_test_environments(tmp_path: Path) -> None:
-    assert init._for_factors(["mock", "test: hypothesis", "docs: sphinx", "git+https://x.org/a.git"],
-                             init._TEST_FACTORS) == (["mock", "hypothesis", "git+https://x.org/a.git"],
+    assert init_tox._for_factors(["mock", "test: hypothesis", "docs: sphinx", "git+https://x.org/a.git"],
+                             init_tox._TEST_FACTORS) == (["mock", "hypothesis", "git+https://x.org/a.git"],
                                                      ["docs: sphinx"])  # fmt: skip
