@@ -90,10 +90,19 @@ def survey(root: Path) -> Survey:
 
 def find_threshold(survey: Survey, ini_source: str, addopts: Sequence[str]) -> None:
     """The project's own coverage gate (covsplit.init_thresholds), or say that the gates are covsplit's defaults."""
-    found = init_thresholds.read(survey.root, ini_source, addopts)
+    found = init_thresholds.read(survey.root, ini_source, addopts, survey.source)
     survey.threshold = found.threshold
     if found.threshold is not None:
         survey.say("thresholds", found.why)
+        if found.also_measured:
+            also = ", ".join(found.also_measured)
+            survey.say(
+                "thresholds.total",
+                f"the project's own total also measures {also}, which covsplit does not (it measures "
+                f"project.source): the same tests can give another total; lower or raise it here if so",
+                True,
+                f"the project's total also measures {also}",
+            )
         return
     why = found.why or "the project declares no coverage threshold (no fail_under, no --cov-fail-under)"
     survey.say(
@@ -140,6 +149,7 @@ def render(found: Survey, config_dir: Path) -> str:
         lines += [f"{name} = {_toml_string(value)}{check('project.env')}" for name, value in found.env.items()]
     if found.threshold is not None:
         lines += ["", *found.threshold.toml_lines()]
+        lines[-4] += check("thresholds.total")
     else:
         lines += [
             "",

@@ -67,6 +67,8 @@ class Found:
     threshold: Threshold | None
     why: str
     guess: bool = False
+    # What the project's own total measures besides its source packages (its tests, say): covsplit's does not.
+    also_measured: tuple[str, ...] = ()
 
 
 def _option(args: Sequence[str], name: str) -> str | None:
@@ -112,7 +114,18 @@ def _where(root: Path, config_file: str | None, key: str) -> str:
     return f"{name} {_SECTIONS.get(path.name, '[report]')} {key}"
 
 
-def read(root: Path, ini_source: str, addopts: Sequence[str]) -> Found:
+def _also_measured(cov: Any, addopts: Sequence[str], source: Sequence[str]) -> tuple[str, ...]:
+    """What the project measures (``--cov=``, ``source``, ``source_pkgs``) that is not one of init's packages."""
+    named = [arg.split("=", 1)[1] for arg in addopts if arg.startswith("--cov=")]
+    named += [str(item) for item in (*(cov.source or ()), *(cov.source_pkgs or ()))]
+    top = {package.split(".")[0] for package in source}
+    extra = [
+        item for item in named if item and item not in (".", "./") and Path(item).name.split(".")[0] not in top
+    ]  # fmt: skip
+    return tuple(dict.fromkeys(extra))
+
+
+def read(root: Path, ini_source: str, addopts: Sequence[str], source: Sequence[str] = ()) -> Found:
     """The gate the project declares, if any: ``--cov-fail-under`` first, as pytest-cov reads it, then coverage.py's."""
     root = root.resolve()
     cov, error = coverage_config(root, _option(addopts, "--cov-config"))
@@ -141,4 +154,4 @@ def read(root: Path, ini_source: str, addopts: Sequence[str]) -> Found:
         f"total = {total:g}: the project's own gate ({origin}), coverage.py's total of {measured} rounded to "
         f"{precision} decimal(s), as its fail_under gates it; covsplit's line/branch defaults are not added"
     )
-    return Found(threshold, why)
+    return Found(threshold, why, also_measured=_also_measured(cov, addopts, source) if source else ())

@@ -144,3 +144,18 @@ def test_the_reader_ignores_a_coverage_rcfile_in_the_environment(
         75.0, 0, False, "setup.cfg [coverage:report] fail_under"
     )
     assert init_thresholds.os.environ["COVERAGE_RCFILE"] == str(elsewhere)
+
+
+def test_a_total_that_also_measures_the_tests_is_marked_for_a_check(tmp_path: Path) -> None:
+    """uvicorn 0.55.0 measures ``source_pkgs = ["uvicorn", "tests"]``: its total is not covsplit's (the source)."""
+    pyproject = '[tool.coverage.run]\nsource_pkgs = ["pkg", "tests"]\n[tool.coverage.report]\nfail_under = 90\n'
+    files = {"pyproject.toml": pyproject}
+    root = write(tmp_path / "proj", files)
+    found = init.survey(root)
+    (check,) = [c for c in found.choices if c.key == "thresholds.total"]
+    assert check.guess and "also measures tests" in check.why
+    assert "total = 90  # check: the project's total also measures tests" in init.render(found, tmp_path)
+    loads(tmp_path, root)
+    # Measuring just the packages init found is covsplit's measurement: nothing to check.
+    plain = write(tmp_path / "plain", {"pytest.ini": "[pytest]\naddopts = --cov=pkg --cov-fail-under=90\n"})
+    assert not [c for c in init.survey(plain).choices if c.key == "thresholds.total"]
