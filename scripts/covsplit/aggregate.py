@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, NotRequired, TypedDict, cast
 
-from covsplit import exits, fsio, inputs, lock, outputs, reuse, status, suite
+from covsplit import exits, fsio, gates, inputs, lock, outputs, reuse, status, suite
 from covsplit.config import Config
 from covsplit.digests import DigestCache
 from covsplit.markdown_escape import md_cell, md_code
@@ -88,13 +88,6 @@ def figures(summaries: Iterable[Mapping[str, Any]]) -> Counts:
     return Counts.total(Counts.of_summary(summary) for summary in summaries)
 
 
-def gates(totals: Counts, line_threshold: float, branch_threshold: float) -> list[Gate]:
-    return [
-        Gate("line", line_threshold, totals.line_percent),
-        Gate("branch", branch_threshold, totals.branch_percent),
-    ]
-
-
 def group_by_package(files: Mapping[str, Mapping[str, Any]], source_dir: str) -> dict[str, Counts]:
     """Totals per top-level package (``training``), from per-file JSON summaries."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -137,26 +130,9 @@ def render_summary(
     generated_at: str,
     races: Sequence[outputs.Race] = (),
 ) -> str:
+    """``aggregate_summary.md``: what is missing, the totals against the gates, per worker, package and file."""
     lines = ["# Combined coverage", "", f"Generated {generated_at} from `{cfg.path.name}`.", ""]
-    if missing:
-        lines += [
-            "**PARTIAL**: these workers left no complete data, so the totals below cover only the others "
-            "and are not the project's coverage:",
-            "",
-            *[f"- `{m['worker']}` ({m['state']}): {m['reason']}" for m in missing],
-            "",
-        ]
-    if races:
-        lines += [
-            "**Tests of different workers write the same files** (a serial run never runs them at once):",
-            "",
-            *[
-                f"- {' and '.join(md_code(test) for test in race.tests)} ({', '.join(race.workers)}) write "
-                f"{', '.join(md_code(path) for path in race.paths)}: keep them together, {md_code(race.keep_together)}"
-                for race in races
-            ],
-            "",
-        ]
+    lines += _missing_lines(missing) + _race_lines(races)
     lines += [
         "## Totals",
         "",
@@ -170,6 +146,47 @@ def render_summary(
         "",
         *[f"- {'❌' if gate.failed else '✅'} {gate.describe()}" for gate in gate_list],
         "",
+    ]
+    lines += _group_lines(cfg, per_worker, per_package) + _below_lines(cfg, rows)
+    lines += [
+        "",
+        "Reports: [combined_coverage.json](combined_coverage.json), [coverage.xml](coverage.xml), "
+        "[HTML](../htmlcov/combined/index.html).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _missing_lines(missing: Sequence[Mapping[str, str]]) -> list[str]:
+    if not missing:
+        return []
+    return [
+        "**PARTIAL**: these workers left no complete data, so the totals below cover only the others "
+        "and are not the project's coverage:",
+        "",
+        *[f"- `{m['worker']}` ({m['state']}): {m['reason']}" for m in missing],
+        "",
+    ]
+
+
+def _race_lines(races: Sequence[outputs.Race]) -> list[str]:
+    if not races:
+        return []
+    return [
+        "**Tests of different workers write the same files** (a serial run never runs them at once):",
+        "",
+        *[
+            f"- {' and '.join(md_code(test) for test in race.tests)} ({', '.join(race.workers)}) write "
+            f"{', '.join(md_code(path) for path in race.paths)}: keep them together, {md_code(race.keep_together)}"
+            for race in races
+        ],
+        "",
+    ]
+
+
+def _group_lines(cfg: Config, per_worker: Mapping[str, Counts], per_package: Mapping[str, Counts]) -> list[str]:
+    """The per-worker and per-package tables."""
+    lines = [
         "## Per worker (combined data over the modules each worker owns)",
         "",
         "| Worker | Title | Files | Statements | Line % | Branch % |",
@@ -188,29 +205,27 @@ def render_summary(
             f"| {md_cell(package)} | {fig.files} | {fig.statements} "
             f"| {format_percent(fig.line_percent)} | {format_percent(fig.branch_percent)} |"
         )
+    return lines
+
+
+def _below_lines(cfg: Config, rows: Mapping[str, FileCounts]) -> list[str]:
+    """The files furthest below the line threshold."""
     below = furthest_below(rows, cfg.line_threshold)
-    lines += ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
-    if below:
-        lines += [
-            "| File | Owner | Missed | Statements | Line % | Branch % |",
-            "| --- | --- | ---: | ---: | ---: | ---: |",
-        ]
-        for name in below:
-            row = rows[name]
-            lines.append(
-                f"| {md_cell(md_code(name))} | {md_cell(row.owner or '(none)')} | {row.counts.missed_lines} "
-                f"| {row.counts.statements} | {format_percent(row.counts.line_percent)} "
-                f"| {format_percent(row.counts.branch_percent)} |"
-            )
-    else:
-        lines.append("None: every file meets the line threshold.")
+    lines = ["", f"## Files furthest below the {cfg.line_threshold:g}% line threshold", ""]
+    if not below:
+        return [*lines, "None: every file meets the line threshold."]
     lines += [
-        "",
-        "Reports: [combined_coverage.json](combined_coverage.json), [coverage.xml](coverage.xml), "
-        "[HTML](../htmlcov/combined/index.html).",
-        "",
+        "| File | Owner | Missed | Statements | Line % | Branch % |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    return "\n".join(lines)
+    for name in below:
+        row = rows[name]
+        lines.append(
+            f"| {md_cell(md_code(name))} | {md_cell(row.owner or '(none)')} | {row.counts.missed_lines} "
+            f"| {row.counts.statements} | {format_percent(row.counts.line_percent)} "
+            f"| {format_percent(row.counts.branch_percent)} |"
+        )
+    return lines
 
 
 # How long the aggregate waits for a worker that is still running before it gives up.
@@ -233,11 +248,6 @@ def run(cfg: Config) -> int:
 
 
 def _run_locked(cfg: Config) -> int:
-    # coverage.py is only needed here, not to read results.
-    from covsplit import coverage_data, worker_reports
-    from covsplit.report_cache import ReportCache
-    from covsplit.summary import WHOLE_SUITE
-
     generated_at = status.now()
     cache = DigestCache(cfg.layout.digest_cache)
     states = reuse.states(cfg, cache)
@@ -247,28 +257,9 @@ def _run_locked(cfg: Config) -> int:
     # Which tests ran is checked only when every worker's data is in: a missing worker is named already.
     tests = suite.check_run(cfg, [s.name for s in states], cache) if not missing else suite.Check(None)
     cache.save()
-    data_files = [cfg.layout.worker(s.name).data_file for s in states if s.combinable]
-    # Where each worker's checkout was: on a fleet every machine may have its own path.
-    roots = [state.root for state in states if state.root]
-    cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
-    # What coverage.py computed for files whose source and data did not change is taken, not redone.
-    results = ReportCache(cfg.layout.report_cache, cfg.layout.report_keys)
-    cov.keep_results(results)
-    combined = coverage_data.write_combined_reports(
-        cfg,
-        cov,
-        cfg.layout.combined_json,
-        cfg.layout.coverage_xml,
-        cfg.layout.combined_html,
-    )
-    foreign = {s.name for s in states if s.foreign_config}
-    for worker in cfg.workers:
-        # Another config's worker keeps its own files: this run must not overwrite them.
-        if worker.name not in foreign:
-            worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
-    results.save()
+    combined = _combine(cfg, states)
     totals = figures(entry["summary"] for entry in combined["files"].values())
-    gate_list = gates(totals, cfg.line_threshold, cfg.branch_threshold)
+    gate_list = gates.build(cfg, totals)
     rows = file_rows(cfg, combined)
     per_worker = {
         worker.name: figures(combined["files"][f]["summary"] for f in worker.files if f in combined["files"])
@@ -292,19 +283,7 @@ def _run_locked(cfg: Config) -> int:
             "missing": missing,
             # The tests the workers ran against one serial collection of the suite (covsplit.suite).
             "tests": tests.as_dict(),
-            "workers": [
-                {
-                    "name": s.name,
-                    "state": s.state,
-                    "standing": s.standing.value,
-                    "started_at": s.started_at,
-                    "finished_at": s.finished_at,
-                    "data_file": s.has_data,
-                    "stale": list(s.changes),
-                    "coverage": per_worker[s.name].as_dict(),
-                }
-                for s in states
-            ],
+            "workers": [_worker_entry(s, per_worker[s.name]) for s in states],
             "totals": totals.as_dict(),
             "gates": [gate.as_dict() for gate in gate_list],
             "packages": {name: counts.as_dict() for name, counts in per_package.items()},
@@ -313,7 +292,63 @@ def _run_locked(cfg: Config) -> int:
             "races": [outputs.as_dict(race) for race in races],
         },
     )
+    failed = _print_verdict(cfg, totals, gate_list, missing, tests, races)
+    return exits.FAILED if failed or missing or tests.problems() else exits.OK
 
+
+def _combine(cfg: Config, states: Sequence[reuse.WorkerState]) -> dict[str, Any]:
+    """Combine the workers' data; write the combined reports and each worker's own from it; the combined JSON."""
+    # coverage.py is only needed here, not to read results.
+    from covsplit import coverage_data, worker_reports
+    from covsplit.report_cache import ReportCache
+    from covsplit.summary import WHOLE_SUITE
+
+    data_files = [cfg.layout.worker(s.name).data_file for s in states if s.combinable]
+    # Where each worker's checkout was: on a fleet every machine may have its own path.
+    roots = [state.root for state in states if state.root]
+    cov = coverage_data.combine(cfg, data_files, cfg.layout.combined_data, roots)
+    # What coverage.py computed for files whose source and data did not change is taken, not redone.
+    results = ReportCache(cfg.layout.report_cache, cfg.layout.report_keys)
+    cov.keep_results(results)
+    combined = coverage_data.write_combined_reports(
+        cfg,
+        cov,
+        cfg.layout.combined_json,
+        cfg.layout.coverage_xml,
+        cfg.layout.combined_html,
+    )
+    foreign = {s.name for s in states if s.foreign_config}
+    for worker in cfg.workers:
+        # Another config's worker keeps its own files: this run must not overwrite them.
+        if worker.name not in foreign:
+            worker_reports.write(cfg, worker, cov, WHOLE_SUITE)
+    results.save()
+    return combined
+
+
+def _worker_entry(state: reuse.WorkerState, coverage: Counts) -> dict[str, Any]:
+    """One worker in ``aggregate.json``: its state, when it ran, what changed since, its modules' coverage."""
+    return {
+        "name": state.name,
+        "state": state.state,
+        "standing": state.standing.value,
+        "started_at": state.started_at,
+        "finished_at": state.finished_at,
+        "data_file": state.has_data,
+        "stale": list(state.changes),
+        "coverage": coverage.as_dict(),
+    }
+
+
+def _print_verdict(
+    cfg: Config,
+    totals: Counts,
+    gate_list: Sequence[Gate],
+    missing: Sequence[Mapping[str, str]],
+    tests: suite.Check,
+    races: Sequence[outputs.Race],
+) -> bool:
+    """The aggregate's lines on the console (problems on stderr); True when a gate failed."""
     label = "PARTIAL " if missing or tests.problems() else ""
     print(
         f"{label}combined: {format_percent(totals.line_percent)}% lines, "
@@ -334,4 +369,4 @@ def _run_locked(cfg: Config) -> int:
         print(f"  ERROR: {problem}; the split does not run one serial collection: make plan", file=sys.stderr)
     if tests.unverified:
         print(f"  note: which tests ran is not checked: {tests.unverified} (nox -s collect)", file=sys.stderr)
-    return exits.FAILED if failed or missing or tests.problems() else exits.OK
+    return failed

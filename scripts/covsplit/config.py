@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from covsplit import exits, node_ids, run_once, schedule_file
+from covsplit import exits, gates, node_ids, run_once, schedule_file
 from covsplit.config_options import (
     DEFAULT_BALANCE_TOLERANCE,
     DEFAULT_BRANCH_THRESHOLD,
@@ -68,10 +68,14 @@ class Config:
     python: str | None
     pytest_args: tuple[str, ...]
     env: dict[str, str]
+    # The thresholds single files are measured against (the line and branch gates', else the project's total).
     line_threshold: float
     branch_threshold: float
     balance_tolerance: float
     workers: tuple[Worker, ...]
+    # The coverage gates [thresholds] declares, each with who chose it (covsplit.gates); empty in a Config made
+    # in code, whose gates are its line and branch thresholds.
+    gate_specs: tuple[gates.GateSpec, ...] = ()
     # Every source file under the source packages, relative to the root (POSIX), sorted.
     source_files: tuple[str, ...] = ()
     # Source files that no worker owns (blank ``__init__.py`` files excepted).
@@ -252,75 +256,22 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     setting (module names on a root that does not exist) is skipped.
     """
     problems = Problems()
-    problems.attempt(lambda: unknown_keys(path, "", data, _TOP_KEYS))
-    if "project" not in data:
-        problems.add(ConfigError(path, "project", "missing table [project]", "add [project] with root and source"))
-        problems.raise_any()
-    project = problems.attempt(lambda: expect(path, "project", data["project"], dict, "a table"))
-    problems.raise_any()
-    problems.attempt(lambda: unknown_keys(path, "project", project, keys("project")))
-    settings = read_table(path, "project", project, problems)
-
+    settings = _project_settings(path, data, problems)
     root: Path | None = settings.get("root")
-    source: tuple[str, ...] = settings.get("source", ())
     source_dir: str = settings.get("source_dir", ".")
-    if root is not None and not inside(root, root / source_dir):
-        problems.add(
-            ConfigError(
-                path,
-                "project.source_dir",
-                f"{source_dir!r} is outside the project root {root}",
-                'give a folder under project.root (e.g. "src"), or move project.root up',
-            )
-        )
-        source = ()
-    for index, package in enumerate(source):
-        if root is not None and resolve_module(root, source_dir, package) is None:
-            problems.add(
-                ConfigError(
-                    path,
-                    f"project.source[{index}]",
-                    f"{package!r} is neither a package folder nor a module under {root / source_dir}",
-                    "fix the name, or set project.root / project.source_dir",
-                )
-            )
-
+    source = _checked_source(path, root, source_dir, settings.get("source", ()), problems)
     test_paths: tuple[str, ...] = settings.get("tests", ("tests",))
     not_run: tuple[str, ...] = settings.get("not_run", ())
-    for key, entries in (("project.tests", test_paths), ("project.not_run", not_run)):
-        for index, entry in enumerate(entries):
-            where = f"{key}[{index}]" if key == "project.not_run" or len(test_paths) > 1 else key
-            if root is None:
-                continue
-            if not inside(root, root / entry):
-                problems.add(
-                    ConfigError(path, where, f"{entry!r} is outside the project root", "give a path inside it")
-                )
-            elif not (root / entry).exists():
-                problems.add(
-                    ConfigError(path, where, f"{root / entry} does not exist", "point it at a test file or folder")
-                )
     keep_together: tuple[tuple[str, ...], ...] = settings.get("keep_together", ())
-    for index, group in enumerate(keep_together):
-        key = f"project.keep_together[{index}]"
-        for member in group:
-            file = node_ids.file_of(member)
-            if root is not None and not (root / file).is_file():
-                problems.add(ConfigError(path, key, f"{file!r} is not a test file under {root}", GROUPS))
-        # Node ids keep parts of one file together while the rest of it may be cut; a file is kept whole.
-        if any("::" in member for member in group) and (
-            len({node_ids.file_of(member) for member in group}) > 1 or not all("::" in member for member in group)
-        ):
-            problems.add(ConfigError(path, key, f"{list(group)} mixes files, or node ids of several files", GROUPS))
+    if root is not None:
+        _check_test_paths(path, root, test_paths, not_run, problems)
+        _check_groups(path, root, keep_together, problems)
     # Where test names are relative to (the planner's naming convention): the folder every test path shares.
     test_root = test_paths[0] if len(test_paths) == 1 else (os.path.commonpath(test_paths) or ".")
     # What every worker runs with unless its own table says otherwise (Worker.<attribute>); a broken one keeps
     # its default, so that the workers' own values are still checked.
     inherited = {option.key: settings.get(option.key, option.default) for option in INHERITED}
-
-    thresholds = problems.attempt(lambda: expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
-    problems.attempt(lambda: unknown_keys(path, "thresholds", thresholds, keys("thresholds")))
-    gates = read_table(path, "thresholds", thresholds, problems)
+    thresholds, specs = _thresholds(path, data, problems)
     if root is None or not source:
         # Workers name modules and tests under the root: nothing more can be checked.
         problems.raise_any()
@@ -329,22 +280,10 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
     # Walked once: the noxfile loads the config on every nox call.
     every = tuple(source_files(root, source_dir, source))
     workers = parse_workers(
-        path,
-        data,
-        root,
-        source_dir,
-        source,
-        set(every),
-        test_paths,
-        inherited,
-        problems,
-        INHERITED,
-        keys("workers"),
+        path, data, root, source_dir, source, set(every), test_paths, inherited, problems, INHERITED, keys("workers")
     )
     problems.raise_any()
-
-    owned = {f for w in workers for f in w.files}
-    unowned = tuple(f for f in every if f not in owned and not is_blank_init(root / f))
+    unowned = _unowned(root, every, workers)
     warnings: tuple[str, ...] = ()
     if unowned:
         warnings = (f"{path.name}: {len(unowned)} module(s) owned by no worker: {', '.join(unowned)}",)
@@ -363,11 +302,109 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         pytest_args=settings.get("pytest_args", ()),
         env=settings.get("env", {}),
         diagnose_budget=settings.get("diagnose_budget", DEFAULT_DIAGNOSE_BUDGET),
-        line_threshold=gates.get("line", DEFAULT_LINE_THRESHOLD),
-        branch_threshold=gates.get("branch", DEFAULT_BRANCH_THRESHOLD),
-        balance_tolerance=gates.get("balance", DEFAULT_BALANCE_TOLERANCE),
+        line_threshold=gates.file_threshold(specs, "line", DEFAULT_LINE_THRESHOLD),
+        branch_threshold=gates.file_threshold(specs, "branch", DEFAULT_BRANCH_THRESHOLD),
+        balance_tolerance=thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE),
+        gate_specs=specs,
         workers=workers,
         source_files=every,
         unowned=unowned,
         warnings=warnings,
     )
+
+
+def _project_settings(path: Path, data: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    """The top-level keys and ``[project]``'s options as checked; a missing or broken table is raised at once."""
+    problems.attempt(lambda: unknown_keys(path, "", data, _TOP_KEYS))
+    if "project" not in data:
+        problems.add(ConfigError(path, "project", "missing table [project]", "add [project] with root and source"))
+        problems.raise_any()
+    project = problems.attempt(lambda: expect(path, "project", data["project"], dict, "a table"))
+    problems.raise_any()
+    problems.attempt(lambda: unknown_keys(path, "project", project, keys("project")))
+    return read_table(path, "project", project, problems)
+
+
+def _checked_source(
+    path: Path, root: Path | None, source_dir: str, source: tuple[str, ...], problems: Problems
+) -> tuple[str, ...]:
+    """``project.source`` where every package exists under ``source_dir``; empty when the folder is outside root."""
+    if root is not None and not inside(root, root / source_dir):
+        problems.add(
+            ConfigError(
+                path,
+                "project.source_dir",
+                f"{source_dir!r} is outside the project root {root}",
+                'give a folder under project.root (e.g. "src"), or move project.root up',
+            )
+        )
+        return ()
+    for index, package in enumerate(source):
+        if root is not None and resolve_module(root, source_dir, package) is None:
+            problems.add(
+                ConfigError(
+                    path,
+                    f"project.source[{index}]",
+                    f"{package!r} is neither a package folder nor a module under {root / source_dir}",
+                    "fix the name, or set project.root / project.source_dir",
+                )
+            )
+    return source
+
+
+def _check_test_paths(
+    path: Path, root: Path, test_paths: tuple[str, ...], not_run: tuple[str, ...], problems: Problems
+) -> None:
+    """``project.tests`` and ``project.not_run``: inside the root, and there."""
+    for key, entries in (("project.tests", test_paths), ("project.not_run", not_run)):
+        for index, entry in enumerate(entries):
+            where = f"{key}[{index}]" if key == "project.not_run" or len(test_paths) > 1 else key
+            if not inside(root, root / entry):
+                problems.add(
+                    ConfigError(path, where, f"{entry!r} is outside the project root", "give a path inside it")
+                )
+            elif not (root / entry).exists():
+                problems.add(
+                    ConfigError(path, where, f"{root / entry} does not exist", "point it at a test file or folder")
+                )
+
+
+def _check_groups(path: Path, root: Path, keep_together: tuple[tuple[str, ...], ...], problems: Problems) -> None:
+    """``project.keep_together``: test files under the root, or node ids of one file."""
+    for index, group in enumerate(keep_together):
+        key = f"project.keep_together[{index}]"
+        for member in group:
+            file = node_ids.file_of(member)
+            if not (root / file).is_file():
+                problems.add(ConfigError(path, key, f"{file!r} is not a test file under {root}", GROUPS))
+        # Node ids keep parts of one file together while the rest of it may be cut; a file is kept whole.
+        if any("::" in member for member in group) and (
+            len({node_ids.file_of(member) for member in group}) > 1 or not all("::" in member for member in group)
+        ):
+            problems.add(ConfigError(path, key, f"{list(group)} mixes files, or node ids of several files", GROUPS))
+
+
+def _thresholds(
+    path: Path, data: dict[str, Any], problems: Problems
+) -> tuple[dict[str, Any], tuple[gates.GateSpec, ...]]:
+    """``[thresholds]`` as checked, and the gates it declares (covsplit.gates)."""
+    table = problems.attempt(lambda: expect(path, "thresholds", data.get("thresholds", {}), dict, "a table"), {})
+    problems.attempt(lambda: unknown_keys(path, "thresholds", table, keys("thresholds")))
+    values = read_table(path, "thresholds", table, problems)
+    for key in ("total_precision", "total_branch", "total_from"):
+        if key in table and "total" not in table:
+            problems.add(
+                ConfigError(
+                    path,
+                    f"thresholds.{key}",
+                    "describes a total gate that is not set",
+                    "set thresholds.total, or remove it",
+                )
+            )
+    return values, gates.declared(path.name, table, values)
+
+
+def _unowned(root: Path, every: tuple[str, ...], workers: tuple[Worker, ...]) -> tuple[str, ...]:
+    """Source files no worker owns, blank ``__init__.py`` files excepted."""
+    owned = {f for w in workers for f in w.files}
+    return tuple(f for f in every if f not in owned and not is_blank_init(root / f))

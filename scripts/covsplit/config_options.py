@@ -137,6 +137,34 @@ def _budget(path: Path, key: str, value: Any, default: float) -> float:
     return number
 
 
+def _optional_percent(path: Path, key: str, value: Any, default: None) -> float | None:
+    return None if value is None else percent(path, key, value, 0.0)
+
+
+def _precision(path: Path, key: str, value: Any, default: int) -> int:
+    """coverage.py's ``precision``: the decimals a total is rounded to before its ``fail_under`` comparison."""
+    number = expect(path, key, default if value is None else value, int, "a number of decimals from 0 to 10")
+    if not 0 <= number <= 10:
+        raise ConfigError(path, key, f"{number} is outside 0-10", f"set {key} to coverage.py's precision (0 to 10)")
+    return int(number)
+
+
+def _flag(path: Path, key: str, value: Any, default: bool) -> bool:
+    return bool(expect(path, key, default if value is None else value, bool, "true or false"))
+
+
+def _origin(path: Path, key: str, value: Any, default: str) -> str:
+    return str(
+        expect(
+            path,
+            key,
+            default if value is None else value,
+            str,
+            'a file and key, e.g. "setup.cfg [coverage:report] fail_under"',
+        )
+    )
+
+
 def _balance(path: Path, key: str, value: Any, default: float) -> float:
     balance = float(expect(path, key, default if value is None else value, (int, float), "a max/mean ratio >= 1"))
     if balance < 1:
@@ -194,10 +222,20 @@ OPTIONS: tuple[Option, ...] = (
            "not started when its first run alone would take longer; `0`: never by itself", _budget),
     Option("project", "env", {}, "`{}`",
            "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)", _env),
-    Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80`",
+    Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80` (covsplit's default)",
            "the combined line coverage gate, in percent", percent),
-    Option("thresholds", "branch", DEFAULT_BRANCH_THRESHOLD, "`90`",
+    Option("thresholds", "branch", DEFAULT_BRANCH_THRESHOLD, "`90` (covsplit's default)",
            "the combined branch coverage gate, in percent", percent),
+    Option("thresholds", "total", None, "none",
+           "coverage.py's total, statements and branches together, gated as coverage.py's `fail_under` gates it: "
+           "rounded to `total_precision` decimals (or the threshold's own, if more) by Python's `round`, and `100` "
+           "needs every line and branch. With `total` set, `line` and `branch` gate only when written: covsplit's "
+           "defaults are not added on top of a gate the project chose", _optional_percent),
+    Option("thresholds", "total_precision", 0, "`0`", "coverage.py's `precision`", _precision),
+    Option("thresholds", "total_branch", True, "`true`",
+           "whether branches count in the total (coverage.py's `[run] branch`, pytest-cov's `--cov-branch`)", _flag),
+    Option("thresholds", "total_from", "", '`""`',
+           "where the project declares it (file and key), shown beside the gate", _origin),
     Option("thresholds", "balance", DEFAULT_BALANCE_TOLERANCE, "`1.10`",
            "the max/mean statements `check` accepts and the planner keeps to", _balance),
     Option("workers", "title", None, "the worker's name",
@@ -234,11 +272,11 @@ def keys(table: str) -> list[str]:
     return declared + [option.key for option in INHERITED] if table == "workers" else declared
 
 
-def reference_table() -> str:
-    """README's reference table of ``[project]``, from :data:`OPTIONS`."""
+def reference_table(table: str = "project") -> str:
+    """README's reference table of ``[project]`` (or ``[thresholds]``), from :data:`OPTIONS`."""
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     for option in OPTIONS:
-        if option.table == "project":
+        if option.table == table:
             name = "[project.env]" if option.key == "env" else option.key
             rows.append(f"| `{name}` | {option.shown} | {option.help} |")
     return "\n".join(rows) + "\n"

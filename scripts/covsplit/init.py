@@ -15,199 +15,17 @@ and hands it to the planner, which splits it into workers.
 
 from __future__ import annotations
 
-import configparser
-import contextlib
-import itertools
 import os
-import re
-import shlex
 import sys
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
-from covsplit import config, discover, exits, fsio, init_tests, node_ids
-
-# The names projects give the extra, dependency group or tox environment their tests need, most specific first.
-TEST_NAMES = ("test", "tests", "testing", "dev")
-# covsplit installs and pins these itself; a project's own pin of them would break the measurement.
-OWN_TOOLS = frozenset({"pytest", "pytest-cov", "coverage", "pytest-xdist", "pytest-timeout"})
-# Folders beside the packages that are never the code under test.
-NOT_SOURCE = frozenset(
-    {"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks", "bench", "scripts", "tools",
-     "build", "dist", "site-packages", "typings", "changelog.d", "requirements", "ci", "tasks"}
-)  # fmt: skip
-# Top-level modules that belong to the build or the tests, not to the project.
-NOT_MODULES = frozenset({"setup", "conftest", "noxfile", "tasks", "fabfile", "manage", "versioneer", "hatch_build"})
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One decision: the key it sets, why, and whether a person should check it (a guess)."""
-
-    key: str
-    why: str
-    guess: bool = False
-    # What the `# check:` mark on the key's line says, when more than "a guess".
-    mark: str = ""
-
-
-@dataclass
-class Survey:
-    """What a repository declares, as workers.toml needs it."""
-
-    root: Path
-    source_dir: str = "."
-    source: list[str] = field(default_factory=list)
-    tests: list[str] = field(default_factory=list)
-    install: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    pytest_args: list[str] = field(default_factory=list)
-    choices: list[Choice] = field(default_factory=list)
-
-    def say(self, key: str, why: str, guess: bool = False, mark: str = "") -> None:
-        self.choices.append(Choice(key, why, guess, mark))
-
-
-# --------------------------------------------------------------------------- reading what the project declares
-
-
-def _pyproject(root: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8-sig"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-
-
-def _ini(path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
-    with contextlib.suppress(OSError, configparser.Error):
-        parser.read(path, encoding="utf-8")
-    return parser
-
-
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")]
-
-
-def pytest_settings(root: Path, pyproject: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """pytest's ini options and the file they come from, in pytest's own order of precedence."""
-    ini = _ini(root / "pytest.ini")
-    if ini.has_section("pytest"):
-        return dict(ini["pytest"]), "pytest.ini"
-    options = pyproject.get("tool", {}).get("pytest", {}).get("ini_options")
-    if isinstance(options, dict):
-        return options, "pyproject.toml [tool.pytest.ini_options]"
-    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        parser = _ini(root / name)
-        if parser.has_section(section):
-            return dict(parser[section]), f"{name} [{section}]"
-    return {}, ""
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return shlex.split(value)
-    return [str(item) for item in value] if isinstance(value, list) else []
-
-
-# --------------------------------------------------------------------------- source packages
-
-
-def _project_name(pyproject: Mapping[str, Any], root: Path) -> str:
-    name = pyproject.get("project", {}).get("name") or pyproject.get("tool", {}).get("poetry", {}).get("name")
-    if not name:
-        parser = _ini(root / "setup.cfg")
-        name = parser.get("metadata", "name", fallback="") if parser.has_section("metadata") else ""
-    return canonicalize_name(str(name or root.name)).replace("-", "_")
-
-
-def _has_python(folder: Path) -> bool:
-    return any(True for _ in folder.rglob("*.py"))
-
-
-def _declared_packages(pyproject: Mapping[str, Any]) -> list[str]:
-    """Top-level packages the build configuration names (setuptools, hatch, flit, poetry)."""
-    tool = pyproject.get("tool", {})
-    found: list[str] = []
-    setuptools = tool.get("setuptools", {})
-    if isinstance(setuptools.get("packages"), list):
-        found += [str(p).split(".")[0] for p in setuptools["packages"]]
-    find = setuptools.get("packages", {}).get("find", {}) if isinstance(setuptools.get("packages"), dict) else {}
-    found += [str(p).rstrip("*").rstrip(".").split(".")[0] for p in find.get("include", []) if str(p).rstrip("*.")]
-    found += [str(m) for m in setuptools.get("py-modules", [])]
-    wheel = tool.get("hatch", {}).get("build", {}).get("targets", {}).get("wheel", {})
-    found += [Path(str(p)).name for p in wheel.get("packages", [])]
-    flit = tool.get("flit", {}).get("module", {}).get("name")
-    if flit:
-        found.append(str(flit))
-    for entry in tool.get("poetry", {}).get("packages", []):
-        if isinstance(entry, dict) and entry.get("include"):
-            found.append(str(entry["include"]).split("/")[0])
-    return list(dict.fromkeys(p for p in found if p and p.isidentifier()))
-
-
-def _namespace_package(base: Path, pyproject: Mapping[str, Any], root: Path) -> str | None:
-    """``jaraco.functools`` for a project of that name whose code is jaraco/functools/ with no jaraco/__init__.py."""
-    raw = str(pyproject.get("project", {}).get("name") or root.name)
-    for dotted in (raw.replace("-", ".").replace("_", "."), _project_name(pyproject, root)):
-        folder = base.joinpath(*dotted.split("."))
-        if all(part.isidentifier() for part in dotted.split(".")) and folder.is_dir() and _has_python(folder):
-            return dotted
-    return None
-
-
-def find_source(survey: Survey, pyproject: Mapping[str, Any]) -> None:
-    """``source_dir`` and ``source``: src layout or flat, packages, namespace packages, single modules."""
-    root = survey.root
-    base_dir = "src" if (root / "src").is_dir() and _has_python(root / "src") else "."
-    base = root / base_dir
-    declared = [
-        name for name in _declared_packages(pyproject) if (base / name).is_dir() or (base / f"{name}.py").is_file()
-    ]
-    packages = sorted(
-        child.name
-        for child in base.iterdir()
-        if child.is_dir()
-        and child.name.isidentifier()
-        and child.name not in NOT_SOURCE
-        and not child.name.startswith((".", "_"))
-        and ((child / "__init__.py").is_file() or (base_dir == "src" and _has_python(child)))
-    )
-    modules = sorted(
-        child.stem
-        for child in base.glob("*.py")
-        if child.stem.isidentifier() and child.stem not in NOT_MODULES and not child.stem.startswith("test")
-    )
-    name = _project_name(pyproject, root)
-    survey.source_dir = base_dir
-    layout = "a src layout" if base_dir == "src" else "a flat layout"
-    if declared:
-        survey.source = declared
-        survey.say("project.source", f"{', '.join(declared)}: the packages its build configuration ships ({layout})")
-    elif packages:
-        survey.source = packages
-        survey.say("project.source", f"{', '.join(packages)}: the package folders of {layout}")
-    elif name in modules or len(modules) == 1:
-        module = name if name in modules else modules[0]
-        survey.source = [module]
-        survey.say("project.source", f"{module}: a single-module project ({module}.py)")
-    elif namespace := _namespace_package(base, pyproject, root):
-        survey.source = [namespace]
-        survey.say("project.source", f"{namespace}: a namespace package named after the project")
-    else:
-        survey.source = modules or [name]
-        survey.say("project.source", "no package folder found: check that these are the modules under test", True)
-    if base_dir != ".":
-        survey.say("project.source_dir", f'"{base_dir}": the packages live under {base_dir}/')
-
-
-# --------------------------------------------------------------------------- tests
+from covsplit import config, discover, exits, fsio, init_tests, init_thresholds
+from covsplit.config_options import DEFAULT_BRANCH_THRESHOLD, DEFAULT_LINE_THRESHOLD
+from covsplit.init_install import find_install, find_pytest_needs
+from covsplit.init_read import Survey, as_list, pytest_settings, read_pyproject
+from covsplit.init_source import find_source
 
 
 def find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
@@ -225,7 +43,7 @@ def _find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> bool
     """The first guess at the test paths; True when pytest's ``testpaths`` declared them (nothing to compare)."""
     root = survey.root
     # Every declared path, test files by name or not: pytest collects them all (doctests of a package, documents).
-    declared = [p.rstrip("/") for p in _as_list(ini.get("testpaths", [])) if (root / p).exists()]
+    declared = [p.rstrip("/") for p in as_list(ini.get("testpaths", [])) if (root / p).exists()]
     if declared:
         survey.tests = declared
         survey.say("project.tests", f"{', '.join(declared)}: testpaths in {ini_source}")
@@ -256,216 +74,43 @@ def _find_tests(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> bool
     return False
 
 
-# --------------------------------------------------------------------------- what the tests need installed
-
-
-def _shell_word(text: str) -> str:
-    """``text`` as one word of an install entry (split as a shell would), quoted the way a person would write it.
-
-    A marker's quotes ("tomli; python_version<'3.11'") read plainly inside double quotes; ``shlex.quote`` alone
-    would write ``'tomli; python_version<'"'"'3.11'"'"''``.
-    """
-    if "'" in text and not any(c in text for c in '"\\$`'):
-        return f'"{text}"'
-    return shlex.quote(text)
-
-
-def _requirement(text: str) -> Requirement | None:
-    try:
-        return Requirement(text)
-    except InvalidRequirement:
-        return None
-
-
-def _needed(requirements: Iterable[str]) -> list[str]:
-    """Requirements covsplit does not install itself, as written (markers kept)."""
-    kept = []
-    for text in requirements:
-        requirement = _requirement(text)
-        if requirement is None or canonicalize_name(requirement.name) not in OWN_TOOLS:
-            kept.append(text)
-    return kept
-
-
-def _group(groups: Mapping[str, Any], name: str, seen: frozenset[str] = frozenset()) -> list[str]:
-    """A PEP 735 dependency group's requirements, its ``include-group`` entries expanded."""
-    found = []
-    for entry in groups.get(name, []):
-        if isinstance(entry, str):
-            found.append(entry)
-        elif isinstance(entry, dict) and entry.get("include-group") and entry["include-group"] not in seen:
-            found += _group(groups, entry["include-group"], seen | {name})
-    return found
-
-
-def find_install(survey: Survey, pyproject: Mapping[str, Any]) -> None:
-    """The project itself (editable) and what its tests need: extras, dependency groups, requirement files, tox."""
-    root = survey.root
-    installable = any((root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")) and bool(
-        pyproject.get("project") or pyproject.get("build-system") or (root / "setup.py").is_file()
-        or (root / "setup.cfg").is_file()
-    )  # fmt: skip
-    extras = pyproject.get("project", {}).get("optional-dependencies", {})
-    setup_cfg = _ini(root / "setup.cfg")
-    if not extras and setup_cfg.has_section("options.extras_require"):
-        extras = {k: _lines(v) for k, v in setup_cfg["options.extras_require"].items()}
-    extra = next((n for n in TEST_NAMES if n in extras and _needed(extras[n])), None)
-    if installable:
-        survey.install.append(f"-e .[{extra}]" if extra else "-e .")
-        survey.say(
-            "project.install",
-            f'"-e .[{extra}]": the project, editable, with its {extra!r} extra'
-            if extra
-            else '"-e .": the project, editable',
-        )
-    else:
-        survey.env["PYTHONPATH"] = survey.source_dir
-        survey.say("project.env", f"PYTHONPATH = {survey.source_dir!r}: the project declares no build to install", True)
-
-    groups = pyproject.get("dependency-groups", {})
-    group = next((n for n in TEST_NAMES if n in groups and _needed(_group(groups, n))), None)
-    if group:
-        needed = _needed(_group(groups, group))
-        survey.install += [_shell_word(text) for text in needed]
-        survey.say("project.install", f"{len(needed)} requirement(s) of its {group!r} dependency group (PEP 735)")
-
-    files = sorted({*root.glob("requirements*test*.txt"), *root.glob("test*requirements*.txt"),
-                    *root.glob("requirements/test*.txt"), *root.glob("requirements/*test*.txt")})  # fmt: skip
-    for path in files:
-        survey.install.append(f"-r {path.relative_to(root).as_posix()}")
-        survey.say("project.install", f'"-r {path.relative_to(root).as_posix()}": a requirements file for its tests')
-
-    if not extra and not group and not files:
-        find_tox_install(survey, _ini(root / "tox.ini"), installable)
-
-
-# "unit-!py315t: matplotlib": tox's factor condition, then the value. The colon is followed by a space, which a URL's
-# ("git+https://...") is not.
-_FACTOR_LINE = re.compile(r"^(?P<condition>[\w{},!.+-]+):\s+(?P<value>.+)$")
-_PYTHON_FACTOR = re.compile(r"^(py|pypy|cpython)\d*t?$")
-# Environments that run the tests, when no command line says which one runs pytest.
-_TEST_FACTORS = frozenset({*TEST_NAMES, "unit", "pytest"})
-
-
-def _alternatives(condition: str) -> list[list[str]]:
-    """tox's factor condition as alternatives (",") of factors that must all hold ("-"); braces expanded."""
-    alternatives: list[list[str]] = []
-    for part in re.split(r",(?![^{]*})", condition):
-        pieces = re.split(r"({[^}]*})", part)
-        choices = [piece[1:-1].split(",") if piece.startswith("{") else [piece] for piece in pieces]
-        alternatives += [[f for f in "".join(combo).split("-") if f] for combo in itertools.product(*choices)]
-    return alternatives
-
-
-def _for_factors(lines: Iterable[str], wanted: frozenset[str]) -> tuple[list[str], list[str]]:
-    """The values of ``lines`` that hold in an environment with the ``wanted`` factors, and the lines left out.
-
-    A factor that names a Python version holds (the workers run one interpreter, whichever it is), and so does a
-    negated one: ``unit-!py315t: matplotlib`` is meant for every unit environment but one.
-    """
-    kept, left_out = [], []
-    for line in lines:
-        match = _FACTOR_LINE.match(line)
-        if match is None:
-            kept.append(line)
-        elif any(
-            all(f.startswith("!") or _PYTHON_FACTOR.match(f) or f in wanted for f in factors)
-            for factors in _alternatives(match["condition"])
-        ):
-            kept.append(match["value"].strip())
-        else:
-            left_out.append(line)
-    return kept, left_out
-
-
-def _pytest_factors(tox: configparser.ConfigParser) -> frozenset[str]:
-    """The factors of the environment whose commands run pytest (``unit: pytest tests``), else the usual names."""
-    commands = _lines(tox.get("testenv", "commands", fallback=""))
-    found: set[str] = set()
-    for line in commands:
-        match = _FACTOR_LINE.match(line)
-        if match and re.search(r"\bpytest\b|\bpy\.test\b", match["value"]):
-            found.update(f for alt in _alternatives(match["condition"]) for f in alt if not f.startswith("!"))
-    return frozenset(found) or _TEST_FACTORS
-
-
-def find_tox_install(survey: Survey, tox: configparser.ConfigParser, installable: bool) -> None:
-    """What tox's [testenv] installs for the environment that runs pytest: its deps and its extras."""
-    if not tox.has_section("testenv"):
-        return
-    wanted = _pytest_factors(tox)
-    deps, left_out = _for_factors(_lines(tox.get("testenv", "deps", fallback="")), wanted)
-    deps = [d for d in deps if not d.startswith(("{", "-c", "--"))]
-    needed = _needed(d for d in deps if not d.startswith("-r"))
-    survey.install += [_shell_word(d) for d in needed]
-    # "-rrequirements-dev.txt", as tox allows it: one option and one path for the installer.
-    survey.install += [f"-r {d[2:].strip()}" for d in deps if d.startswith("-r")]
-    if deps:
-        survey.say("project.install", f"{len(deps)} dependency line(s) of tox.ini [testenv]")
-    extras_lines, extras_left_out = _for_factors(_lines(tox.get("testenv", "extras", fallback="")), wanted)
-    extras = sorted({e.strip() for line in extras_lines for e in line.split(",") if e.strip()})
-    if extras and installable and survey.install and survey.install[0] == "-e .":
-        survey.install[0] = f"-e .[{','.join(extras)}]"
-        survey.say("project.install", f'"-e .[{",".join(extras)}]": the extras tox.ini [testenv] installs')
-    if left_out or extras_left_out:
-        survey.say(
-            "project.install",
-            f"left out {len(left_out) + len(extras_left_out)} tox.ini [testenv] line(s) for environments that do "
-            f"not run pytest: {'; '.join([*left_out, *extras_left_out])}",
-        )
-
-
-# --------------------------------------------------------------------------- pytest settings that matter
-
-
-def find_pytest_needs(survey: Survey, ini: Mapping[str, Any], ini_source: str) -> None:
-    """What the project's own pytest settings ask for: plugins to install, options covsplit replaces."""
-    args = _as_list(ini.get("addopts", ""))
-    plugins = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and not args[i + 1].startswith("no:")]
-    if any(a.startswith("--cov") for a in args):
-        survey.say("pytest", f"its addopts ({ini_source}) measure coverage: covsplit drops those options itself")
-    if any(a in ("-n", "--numprocesses", "--dist") or a.startswith(("-n", "--numprocesses=")) for a in args):
-        survey.install.append("pytest-xdist")
-        survey.say("project.install", f"pytest-xdist: its addopts ({ini_source}) use it")
-    source_tested = any(
-        node_ids.covers(path, Path(survey.source_dir, *package.split(".")).as_posix().removeprefix("./"))
-        for path in survey.tests
-        for package in survey.source
-    )
-    if "--doctest-modules" in args and not source_tested:
-        survey.say(
-            "pytest",
-            f"its addopts ({ini_source}) collect doctests from the modules: they run only where pytest is pointed "
-            "at the source, so only the test files' doctests run here",
-            True,
-        )
-    for plugin in plugins:
-        survey.say(
-            "pytest", f"its addopts load the plugin {plugin!r}: install its package if it is not the project's", True
-        )
-    required = _as_list(ini.get("required_plugins", []))
-    needed = _needed(required)
-    if needed:
-        survey.install += [_shell_word(r) for r in needed]
-        survey.say("project.install", f"{', '.join(needed)}: required_plugins in {ini_source}")
-    if (survey.root / "conftest.py").is_file():
-        survey.say("pytest", "a conftest.py at the root applies to every worker")
-
-
 def survey(root: Path) -> Survey:
     """Every choice for ``root``, with the reason for each."""
     root = root.resolve()
     result = Survey(root=root)
-    pyproject = _pyproject(root)
+    pyproject = read_pyproject(root)
     ini, ini_source = pytest_settings(root, pyproject)
     find_source(result, pyproject)
     find_tests(result, ini, ini_source)
     find_install(result, pyproject)
     find_pytest_needs(result, ini, ini_source)
+    find_threshold(result, ini_source, as_list(ini.get("addopts", "")))
     return result
 
 
-# --------------------------------------------------------------------------- the file
+def find_threshold(survey: Survey, ini_source: str, addopts: Sequence[str]) -> None:
+    """The project's own coverage gate (covsplit.init_thresholds), or say that the gates are covsplit's defaults."""
+    found = init_thresholds.read(survey.root, ini_source, addopts, survey.source)
+    survey.threshold = found.threshold
+    if found.threshold is not None:
+        survey.say("thresholds", found.why)
+        if found.also_measured:
+            also = ", ".join(found.also_measured)
+            survey.say(
+                "thresholds.total",
+                f"the project's own total also measures {also}, which covsplit does not (it measures "
+                f"project.source): the same tests can give another total; lower or raise it here if so",
+                True,
+                f"the project's total also measures {also}",
+            )
+        return
+    why = found.why or "the project declares no coverage threshold (no fail_under, no --cov-fail-under)"
+    survey.say(
+        "thresholds",
+        f"{why}; the gates are covsplit's defaults, line {DEFAULT_LINE_THRESHOLD:g}% and branch "
+        f"{DEFAULT_BRANCH_THRESHOLD:g}%: change them in [thresholds] of workers.toml (line, branch, or total)",
+        found.guess,
+    )
 
 
 def _toml_list(values: Sequence[str]) -> str:
@@ -502,6 +147,16 @@ def render(found: Survey, config_dir: Path) -> str:
     if found.env:
         lines += ["", "[project.env]"]
         lines += [f"{name} = {_toml_string(value)}{check('project.env')}" for name, value in found.env.items()]
+    if found.threshold is not None:
+        lines += ["", *found.threshold.toml_lines()]
+        lines[-4] += check("thresholds.total")
+    else:
+        lines += [
+            "",
+            "# [thresholds]: the project declares none, so covsplit's defaults gate the combined coverage",
+            f"# (line = {DEFAULT_LINE_THRESHOLD:g}, branch = {DEFAULT_BRANCH_THRESHOLD:g}); write the project's own "
+            "here (line, branch, or total: see README).",
+        ]
     lines += ["", "[workers.worker1]", f"modules = {_toml_list(found.source)}", ""]
     return "\n".join(lines)
 

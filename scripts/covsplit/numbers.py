@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -93,6 +94,13 @@ class Gate:
     name: str
     threshold: float
     actual: Percent | None
+    # Who chose the threshold, for people: "covsplit's default", "workers.toml [thresholds] line", the project's key.
+    source: str = ""
+    # None: covsplit's exact rule.  A number of decimals: coverage.py's ``fail_under`` rule (:func:`fails_under`),
+    # for a gate carried over from the project, so it passes and fails exactly where the project's own did.
+    precision: int | None = None
+    # The covered and total counts behind ``actual``, when known.
+    counted: tuple[int | None, int | None] = (None, None)
 
     @property
     def _exact_actual(self) -> Fraction | None:
@@ -104,7 +112,11 @@ class Gate:
     @property
     def passed(self) -> bool | None:
         actual = self._exact_actual
-        return None if actual is None else actual >= exact(self.threshold)
+        if actual is None:
+            return None
+        if self.precision is not None:
+            return not fails_under(float(actual), self.threshold, self.precision)
+        return actual >= exact(self.threshold)
 
     @property
     def failed(self) -> bool:
@@ -125,7 +137,8 @@ class Gate:
             verdict = "passed"
         else:
             verdict = f"FAILED by {format_shortfall(self.shortfall)} points"
-        return f"{self.name} coverage {format_percent(self.actual)}% against {self.threshold:g}%: {verdict}"
+        source = f" ({self.source})" if self.source else ""
+        return f"{self.name} coverage {format_percent(self.actual)}% against {self.threshold:g}%{source}: {verdict}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,7 +147,26 @@ class Gate:
             "actual": self.actual,
             "passed": self.passed,
             "shortfall": self.shortfall,
+            "source": self.source,
+            "precision": self.precision,
         }
+
+
+def fails_under(total: float, fail_under: float, precision: int) -> bool:
+    """coverage.py's ``should_fail_under``: ``total`` rounded to ``precision`` (or the threshold's decimals) < it.
+
+    A project's ``fail_under = 85`` with the default precision 0 passes at
+    84.5% (it rounds to 85 by Python's ``round``), and ``fail_under = 100``
+    needs every line: the same arithmetic as coverage.py 7, checked against
+    ``coverage report --fail-under`` by a test.
+    """
+    if fail_under == 100.0 and total != 100.0:
+        return True
+    decimals = precision
+    if fail_under != int(fail_under):
+        exponent = Decimal(str(fail_under)).as_tuple().exponent
+        decimals = max(precision, -int(exponent))
+    return round(total, decimals) < fail_under
 
 
 def _count(data: Mapping[str, Any], key: str) -> int | None:
@@ -212,6 +244,23 @@ class Counts:
     @property
     def branch_percent(self) -> Fraction | None:
         return percent(self.covered_branches, self.branches)
+
+    def coverage_total(self, branch: bool) -> float | None:
+        """coverage.py's total percentage (``Numbers.pc_covered``), as the float it computes it.
+
+        Statements and branches together when ``branch``, else statements
+        alone; None when there is nothing to measure (coverage.py says 100).
+        """
+        covered, total = self.total_counts(branch)
+        if covered is None or not total:
+            return None
+        return (100.0 * covered) / total
+
+    def total_counts(self, branch: bool) -> tuple[int | None, int | None]:
+        """The covered and total counts behind :meth:`coverage_total`."""
+        if not branch:
+            return self.covered_lines, self.statements
+        return _sum((self.covered_lines, self.covered_branches)), _sum((self.statements, self.branches))
 
     @property
     def missed_lines(self) -> int | None:

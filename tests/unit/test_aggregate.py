@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from covsplit import aggregate, reuse, status
-from covsplit.numbers import Counts
+from covsplit.gates import GateSpec
+from covsplit.numbers import Counts, Gate
+
+
+def pair(totals: Counts, line: float, branch: float) -> list[Gate]:
+    """covsplit's line and branch gates on ``totals``, as covsplit.gates builds them."""
+    return [GateSpec("line", line, "").gate(totals), GateSpec("branch", branch, "").gate(totals)]
 
 
 def summary(statements: int, covered: int, branches: int = 0, covered_branches: int = 0) -> dict:
@@ -31,13 +37,13 @@ def test_nothing_to_measure_is_not_zero_percent() -> None:
     totals = aggregate.figures([summary(0, 0)])
     assert totals.line_percent is None and totals.branch_percent is None
     # Nothing to measure neither passes nor fails a gate.
-    assert all(gate.passed is None and not gate.failed for gate in aggregate.gates(totals, 80, 90))
+    assert all(gate.passed is None and not gate.failed for gate in pair(totals, 80, 90))
 
 
 def test_line_and_branch_are_gated_separately() -> None:
     # 95% lines would pass a blended gate; 85% branches fail their own.
     totals = aggregate.figures([summary(100, 95, 20, 17)])
-    line, branch = aggregate.gates(totals, 80, 90)
+    line, branch = pair(totals, 80, 90)
     assert line.passed and not branch.passed
     assert branch.shortfall == 5
     assert branch.describe() == "branch coverage 85.00% against 90%: FAILED by 5.00 points"
@@ -45,11 +51,11 @@ def test_line_and_branch_are_gated_separately() -> None:
 
 def test_gate_is_exact_at_the_edge() -> None:
     # 7999/10000 = 79.99%: fails 80 and says so with a non-zero shortfall.
-    (line, _) = aggregate.gates(aggregate.figures([summary(10000, 7999)]), 80, 90)
+    (line, _) = pair(aggregate.figures([summary(10000, 7999)]), 80, 90)
     assert not line.passed
     assert "FAILED by 0.01 points" in line.describe()
     # 2/3 floors to 66.66 for display, but passes a 66.66 threshold exactly.
-    (line, _) = aggregate.gates(aggregate.figures([summary(3, 2)]), 66.66, 0)
+    (line, _) = pair(aggregate.figures([summary(3, 2)]), 66.66, 0)
     assert line.passed
 
 
@@ -152,7 +158,7 @@ def test_titles_with_pipes_and_tags_keep_the_aggregate_table_whole(tmp_path: Pat
     cfg = config.load(path)
     totals = aggregate.figures([summary(10, 8)])
     doc = aggregate.render_summary(
-        cfg, totals, aggregate.gates(totals, 80, 90), [], {"w1": totals}, {}, {}, "2026-11-24T00:00:00+00:00"
+        cfg, totals, pair(totals, 80, 90), [], {"w1": totals}, {}, {}, "2026-11-24T00:00:00+00:00"
     )
     row = next(line for line in doc.splitlines() if line.startswith("| w1 |"))
     # Six cells: every pipe inside the title is escaped, and no HTML tag is opened.

@@ -11,7 +11,7 @@ from covsplit.config_workers import Worker
 
 
 def test_each_table_s_keys_are_declared_once_in_order() -> None:
-    assert keys("thresholds") == ["line", "branch", "balance"]
+    assert keys("thresholds") == ["line", "branch", "total", "total_precision", "total_branch", "total_from", "balance"]
     project = keys("project")
     assert project[:3] == ["root", "source", "source_dir"]
     assert len(project) == len(set(project))

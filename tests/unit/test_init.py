@@ -193,31 +193,3 @@ def test_a_namespace_package_named_after_the_project(tmp_path: Path) -> None:
     found = init.survey(root)
     assert (found.source, found.tests) == (["jaraco.functools"], ["test_functools.py"])
     loads(tmp_path, root)
-
-
-def test_tox_factor_conditions_keep_what_the_pytest_environment_installs(tmp_path: Path) -> None:
-    """pyparsing 3.3.3's tox.ini: the lines are conditioned on factors; only the "unit" environment runs pytest."""
-    root = write(
-        tmp_path / "proj",
-        {
-            "pyproject.toml": '[project]\nname = "pp"\n[project.optional-dependencies]\ndiagrams = ["jinja2"]\n'
-            '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n',
-            "pp/__init__.py": "",
-            "tests/test_p.py": TEST,
-            "tox.ini": "[testenv]\ndeps =\n    unit: pytest\n"
-            "    unit-!py315t: matplotlib; implementation_name != 'pypy'\n    doctest: sphinx\n"
-            "    py{310,311}-unit: attrs\n    lint,docs: ruff\nextras = unit: diagrams\n"
-            "commands =\n    unit: pytest tests {posargs}\n    doctest: sphinx-build -b doctest docs x\n",
-        },
-    )
-    found = init.survey(root)
-    assert found.install == ["-e .[diagrams]", "\"matplotlib; implementation_name != 'pypy'\"", "attrs"]
-    notes = " ".join(c.why for c in found.choices)
-    assert "doctest: sphinx" in notes and "lint,docs: ruff" in notes
-    loads(tmp_path, root)
-
-
-def test_tox_factor_conditions_without_a_pytest_command_keep_the_test_environments(tmp_path: Path) -> None:
-    assert init._for_factors(["mock", "test: hypothesis", "docs: sphinx", "git+https://x.org/a.git"],
-                             init._TEST_FACTORS) == (["mock", "hypothesis", "git+https://x.org/a.git"],
-                                                     ["docs: sphinx"])  # fmt: skip

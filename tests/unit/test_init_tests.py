@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from covsplit import init, init_tests
+from covsplit import init, init_read, init_tests
 
 TEST = "def test_ok():\n    pass\n"
 
@@ -67,7 +67,7 @@ def test_the_projects_python_files_and_norecursedirs_are_pytests_rules(tmp_path:
             "build/check_three.py": TEST,
         },
     )
-    ini = dict(init._ini(root / "pytest.ini")["pytest"])
+    ini = dict(init_read.read_ini(root / "pytest.ini")["pytest"])
     found = init_tests.collected_files(root, ini)
     assert found == ["a/check_one.py", "build/check_three.py"]
     assert found == pytest_collects(root)

@@ -509,7 +509,28 @@ def test_gate_is_exact_and_shortfall_rounds_up(tmp_path: Path) -> None:
     line = model.combined.gates[0]
     assert line.actual == Fraction(7999, 100)
     assert line.passed is False
-    assert "| line | 7,999 | 10,000 | 79.99% | 80% | ❌ failed (short by 0.01 points) |" in md
+    assert (
+        "| line | 7,999 | 10,000 | 79.99% | 80% (workers.toml [thresholds] line) | ❌ failed (short by 0.01 points) |"
+        in md
+    )
+
+
+def test_a_project_s_total_gate_is_labelled_with_where_it_was_declared(tmp_path: Path) -> None:
+    """A total carried over from the project's fail_under gates alone, counted as coverage.py counts it, and says so."""
+    extra = 'total = 85\ntotal_from = "setup.cfg [coverage:report] fail_under"\n'
+    cfg = make_project(tmp_path, sizes={"pkg/a.py": 100, "pkg/b.py": 100}, extra_toml=extra)
+    all_green(cfg)
+    # 170 of 200 statements and 6 of 8 branches: 176/208 = 84.6%, which coverage.py rounds to 85 and passes.
+    write_aggregate(cfg, {"pkg/a.py": (100, 90, 4, 4), "pkg/b.py": (100, 80, 4, 2)})
+    model, md, html_text = render(cfg)
+    assert model.combined is not None
+    names = [gate.name for gate in model.combined.gates]
+    assert names == ["line", "branch", "total"]  # line and branch are written in this file too
+    total = model.combined.gates[-1]
+    assert total.passed is True and total.counted == (176, 208)
+    source = "the project's setup.cfg [coverage:report] fail_under"
+    assert f"| total | 176 | 208 | 84.62% | 85% ({source}) | ✅ passed |" in md
+    assert '<small class="gate-source">the project&#39;s setup.cfg [coverage:report] fail_under</small>' in html_text
 
 
 def test_stale_aggregate_is_flagged(tmp_path: Path) -> None:

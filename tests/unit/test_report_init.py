@@ -201,3 +201,20 @@ def test_write_report_writes_both_documents_and_prints_the_verdict_of_this_run(
     assert f"report: wrote {md} and {html}" in out
     # The verdict is given the run's start: worker1's data is from before it.
     assert "reused from 2026-11-24 12:00:00 UTC" in out and f"  report: {html}" in out
+
+
+def test_the_verdict_labels_each_gate_s_source_and_says_where_to_change_the_defaults() -> None:
+    from covsplit.gates import DEFAULT_SOURCE
+
+    defaults = (Gate("line", 80, Fraction(100), DEFAULT_SOURCE), Gate("branch", 90, Fraction(100), DEFAULT_SOURCE))
+    verdict = render_verdict(model(combined=combined(gates=defaults)), "r")
+    assert "  combined: line 100.00% against 80% (covsplit's default) ok, branch 100.00% against 90% (covsplit's " in (
+        verdict
+    )
+    assert "  gates: covsplit's defaults: set the project's own in [thresholds] of workers.toml" in verdict
+    own = (Gate("total", 85, 84.4, "the project's setup.cfg [coverage:report] fail_under", 0, (844, 1000)),)
+    verdict = render_verdict(model(combined=combined(gates=own)), "r")
+    assert (
+        "  combined: total 84.40% against 85% (the project's setup.cfg [coverage:report] fail_under) FAILED by 0.60"
+    ) in verdict
+    assert "gates: covsplit's defaults" not in verdict

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from covsplit import fsio, lock, status
 from covsplit.config import Config
+from covsplit.gates import DEFAULT_HINT, DEFAULT_SOURCE
 from covsplit.numbers import format_percent, format_shortfall, percent, percent_text
 from covsplit.report.build import build_model
 from covsplit.report.figures import (
@@ -111,13 +112,16 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         lines.append(f"  combined: none ({model.aggregate_problem})")
     else:
         gates = ", ".join(
-            f"{g.name} {percent_text(g.actual)} against {format_threshold(g.threshold)}% "
-            + ("ok" if g.passed is not False else f"FAILED by {format_shortfall(g.shortfall)}")
+            f"{g.name} {percent_text(g.actual)} against {format_threshold(g.threshold)}%"
+            + (f" ({g.source})" if g.source else "")
+            + (" ok" if g.passed is not False else f" FAILED by {format_shortfall(g.shortfall)}")
             for g in c.gates
         )
         lacking = [", ".join(f"{m.name} {m.state}" for m in c.missing), *c.tests_problems]
         state = "complete" if c.complete else "PARTIAL: " + "; ".join(part for part in lacking if part)
         lines.append(f"  combined: {gates}; {state}")
+        if any(g.source == DEFAULT_SOURCE for g in c.gates):
+            lines.append(f"  gates: {DEFAULT_HINT.format(path=model.config_name)}")
     if model.shuffle:
         lines.append(f"  shuffled: {model.shuffle}")
     lines.append(f"  report: {report_path}")

@@ -15,8 +15,9 @@ from fractions import Fraction
 from typing import Any
 
 from covsplit import commands, diagnose, durations, outputs, shuffle, status, suite
+from covsplit import gates as covsplit_gates
 from covsplit.config import Config
-from covsplit.numbers import Counts, Gate
+from covsplit.numbers import Counts
 from covsplit.packing import ratio_floor
 from covsplit.report.figures import format_time
 from covsplit.report.model import ReportModel
@@ -59,10 +60,7 @@ def _combined_model(
 ) -> CombinedModel:
     totals = Counts.from_dict(aggregate.get("totals")) or Counts()
     # Gated against today's workers.toml, with exact fractions from the counts, not the aggregate's floats.
-    gates = [
-        Gate("line", cfg.line_threshold, totals.line_percent),
-        Gate("branch", cfg.branch_threshold, totals.branch_percent),
-    ]
+    gates = covsplit_gates.build(cfg, totals)
 
     missing = []
     for item in aggregate.get("missing") or []:

@@ -143,10 +143,11 @@ class CombinedModel:
     @property
     def gate_counts(self) -> dict[str, tuple[int | None, int | None]]:
         """Covered and total behind each gate's percentage."""
-        return {
+        counted = {
             "line": (self.coverage.covered_lines, self.coverage.statements),
             "branch": (self.coverage.covered_branches, self.coverage.branches),
         }
+        return counted | {gate.name: gate.counted for gate in self.gates if gate.counted != (None, None)}
 
 
 @dataclass(frozen=True)
