@@ -50,6 +50,8 @@ from covsplit.schedule_file import DealtPath
 COVERAGE_SCHEMA = 7
 # The record's key in the worker's inputs record (covsplit.inputs).
 KEY = "grain"
+# An arc's end that is a module's entry or exit: coverage.py's -(first line), and a module's first line is 1.
+MODULE_ENTRY = -1
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def _lines_numbits(lines: Iterable[int]) -> bytes:
 
 
 def lines_by_context(data_file: Path, path: str) -> dict[str, set[int]] | None:
-    """The lines of one measured file each context executed (arcs' ends included); None: unreadable."""
+    """The lines of one measured file each context executed (arcs' ends too, but a module's -1); None: unreadable."""
     try:
         with contextlib.closing(sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)) as db:
             found: dict[str, set[int]] = {}
@@ -136,7 +138,7 @@ def lines_by_context(data_file: Path, path: str) -> dict[str, set[int]] | None:
                 "join context c on c.id = a.context_id where f.path = ?",
                 (path,),
             ):
-                found.setdefault(context, set()).update(abs(n) for n in (start, end) if n)
+                found.setdefault(context, set()).update(abs(n) for n in (start, end) if n and n != MODULE_ENTRY)
     except (sqlite3.Error, TypeError):
         return None
     return found
@@ -146,11 +148,13 @@ def move_lines(data_file: Path, path: str, mapping: Mapping[int, int]) -> None:
     """Renumber one measured file's lines and arcs in a data file (a copy: the caller's) after an edit moved them.
 
     An arc's negative end names a code object by its first line, so it
-    moves with its sign.  Only lines the plan found in ``mapping`` are kept
+    moves with its sign; a module's, always -1, stays.  Only lines the plan found in ``mapping`` are kept
     here (:func:`plan` runs again every test file that executed any other).
     """
 
     def moved(line: int) -> int | None:
+        if line == MODULE_ENTRY:
+            return line
         target = mapping.get(abs(line))
         return None if target is None else (target if line > 0 else -target)
 

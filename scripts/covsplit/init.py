@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from covsplit import config, discover, exits, fsio, init_tests, init_thresholds
+from covsplit import config, discover, exits, fsio, init_tests, init_thresholds, schedule_file
 from covsplit.config_options import DEFAULT_BRANCH_THRESHOLD, DEFAULT_LINE_THRESHOLD
 from covsplit.init_install import find_install, find_pytest_needs
 from covsplit.init_read import Survey, as_list, pytest_settings, read_pyproject
@@ -188,6 +188,11 @@ def run(root: str | Path, config_path: str | Path, workers: int, force: bool = F
         print(f"{'check' if choice.guess else 'chose'}: {choice.key}: {choice.why}")
     fsio.write_text(path, render(found, path.parent))
     print(f"wrote {path}")
+    schedule = schedule_file.path_for(path)
+    if schedule.exists():
+        # The replaced split's schedule names its workers, not these: the plan below writes this one's.
+        schedule.unlink()
+        print(f"removed {schedule}: it scheduled the workers of the file replaced")
     print(f'next: make coverage-all CONFIG={path}, then make plan CONFIG={path} ARGS="--by duration"')
     try:
         cfg = config.load(path)

@@ -167,4 +167,21 @@ def moves(old: str, new: str) -> Moves | None:
         for offset in range(size)
         if first + offset + 1 not in edited_lines
     }
+    # coverage.py names a code object's entry and exit by its first line, negated, and a module's first line is
+    # always 1: -1 stays -1 (covsplit.file_grain.move_lines).  A function or class that starts on line 1 too,
+    # moved down, would share that -1 with the module: such an edit is not followed.
+    if mapping.get(1) != 1 and _code_on_line_one(old):
+        return None
     return Moves(edited, edited_lines, mapping)
+
+
+def _code_on_line_one(source: str) -> bool:
+    """Whether a code object other than the module's starts on line 1 (a def, class, lambda or comprehension)."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.GeneratorExp, ast.ListComp)
+    kinds += (ast.SetComp, ast.DictComp)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, kinds):
+            decorators = getattr(node, "decorator_list", [])
+            if min([node.lineno, *(d.lineno for d in decorators)]) == 1:
+                return True
+    return False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covsplit import config, exits, init
+from covsplit import config, exits, init, schedule_file
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -153,6 +153,18 @@ def test_run_never_writes_over_a_file_unless_asked(tmp_path: Path, capsys: pytes
     assert init.run(root, target, 1) == exits.CONFIG
     assert target.read_text() == "# mine\n"
     assert "ARGS=--force" in capsys.readouterr().err
+
+
+def test_a_replaced_file_takes_its_schedule_with_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write(tmp_path / "proj", {"setup.py": "", "solo.py": "x = 1\n", "test_solo.py": TEST})
+    target = tmp_path / "cfg" / "workers.toml"
+    target.parent.mkdir()
+    target.write_text("# an older split\n")
+    # The older split dealt a path to workers this one does not have: loaded with the new file, it would not fit.
+    schedule_file.write(schedule_file.path_for(target), {"test_solo.py": schedule_file.DealtPath.among(["w7", "w8"])})
+    assert init.run(root, target, 1, force=True) == 0
+    assert "removed" in capsys.readouterr().out
+    assert [w.name for w in config.load(target).workers] == ["worker1"]
 
 
 def test_test_files_beside_a_single_module(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from coverage import CoverageData
 
 from covsplit import file_grain, source_shape
@@ -82,6 +83,9 @@ def test_an_edit_inside_bodies_says_which_bodies_and_where_the_other_lines_moved
     assert all(old_lines[old - 1] == new_lines[new - 1] for old, new in found.mapping.items())
     assert source_shape.moves(MODULE, MODULE.replace("LIMIT = 3", "LIMIT = 4")) is None
     assert source_shape.moves(MODULE, "def broken(:\n") is None
+    # A function on line 1 shares its entry's -1 with the module: moved down, it cannot be followed.
+    assert source_shape.moves("def f():\n    return 1\n", "# new\ndef f():\n    return 2\n") is None
+    assert source_shape.moves("x = 1\n\n\ndef f():\n    return 1\n", "# new\nx = 1\n\n\ndef f():\n    return 2\n")
 
 
 def test_the_source_as_measured_is_kept_by_its_content(tmp_path: Path) -> None:
@@ -98,6 +102,9 @@ def test_the_source_as_measured_is_kept_by_its_content(tmp_path: Path) -> None:
 
 SOURCE = textwrap.dedent(
     """\
+    import os
+
+
     def first(x):
         if x > 1:
             return x
@@ -151,11 +158,16 @@ def by_context(data_file: Path, path: str, context: str) -> tuple[list[int], lis
     return sorted(data.lines(path) or []), sorted(data.arcs(path) or [])
 
 
-def test_data_renumbered_after_a_body_edit_equals_coverage_measured_after_it(tmp_path: Path) -> None:
+BODY_EDITED = SOURCE.replace("        return x\n", "        y = x\n        return y\n", 1)
+# A line above everything: the module's entry stays -1 in coverage.py's arcs while every line moves.
+COMMENT_ON_TOP = "# a new first line\n" + SOURCE.replace("        return x\n", "        y = x\n        return y\n", 1)
+
+
+@pytest.mark.parametrize("edited", [BODY_EDITED, COMMENT_ON_TOP], ids=["body", "comment-on-top"])
+def test_data_renumbered_after_a_body_edit_equals_coverage_measured_after_it(tmp_path: Path, edited: str) -> None:
     before, after = tmp_path / "before", tmp_path / "after"
     before.mkdir(), after.mkdir()
     old = measure(before, SOURCE, "first")
-    edited = SOURCE.replace("        return x\n", "        y = x\n        return y\n", 1)
     new = measure(after, edited)
     found = source_shape.moves(SOURCE, edited)
     assert found is not None and found.edited == ("first",)
