@@ -14,6 +14,7 @@ Pure functions: seconds in, placement out.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -189,9 +190,15 @@ def _undivided(
     """The seconds of what no schedule divides: a single test with its file's collection, a file whose tests
     were not measured, a group kept together."""
     # No worker runs a test without collecting its file first: attrs' 3.1 s test needs test_make.py's
-    # 0.9 s collection (bytecode not written) beside it, whatever the schedule.
+    # 0.9 s collection (bytecode not written) beside it, whatever the schedule.  Never more than the whole
+    # file, though: timed apart, a test and its collection can add up to a hair more than the file measured.
     longest_run = max(
-        (collect.get(file, 0.0) + s for file, by_node in tests.items() for s in by_node.values()), default=0.0
+        (
+            min(files.get(file, math.inf), collect.get(file, 0.0) + s)
+            for file, by_node in tests.items()
+            for s in by_node.values()
+        ),
+        default=0.0,
     )
     whole_units = [
         sum(files.get(f, 0.0) for f in grouped.get(file, (file,)))

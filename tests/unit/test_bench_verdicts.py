@@ -65,3 +65,7 @@ def test_a_full_run_is_compared_with_the_same_setting_of_an_earlier_bench() -> N
     lines = bench.verdicts(results, 0.1, True, before=before)
     assert _verdict(lines, "warm wall") == "- met: warm wall 21.00 s <= 1.05 x before 20.00 s (1.05x)"
     assert _verdict(lines, "x before 40") == "- NOT MET: warm CPU 42.40 s <= 1.05 x before 40.00 s (1.06x)"
+
+
+def test_both_bytecode_settings_run_the_ci_images_first() -> None:
+    assert list(bench.BYTECODE_SETTINGS.items()) == [("set", False), ("unset", True)]

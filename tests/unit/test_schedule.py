@@ -162,3 +162,9 @@ def test_a_group_kept_together_heavier_than_a_share_sets_the_ideal() -> None:
     group = ["tests/test_big.py::TestC0", "tests/test_big.py::TestC1", "tests/test_big.py::TestC2"]
     placement = schedule.place(files, tests, {"tests/test_big.py": 0.5}, 4, together=[group])
     assert placement.ideal == 15.5  # 15 s of tests kept together, and the file's collection
+
+
+def test_the_ideal_is_never_above_the_heaviest_when_a_test_and_its_collection_add_up_to_more_than_its_file() -> None:
+    # Timed apart: collecting a.py 0.2 s, its test 0.9 s; the whole file measured 1.0 s.
+    placement = schedule.place({"a.py": 1.0, "b.py": 0.1}, {"a.py": {"a.py::t": 0.9}}, {"a.py": 0.2}, 16)
+    assert placement.ideal == 1.0 == max(placement.loads)
