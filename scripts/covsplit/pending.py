@@ -70,11 +70,14 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
         print(f"covsplit: {exc}", file=sys.stderr)
         return exits.CONFIG
     rerun.forget_sources(cfg)
-    if not full:
-        stale = [s.name for s in reuse.states(cfg, cache) if s.standing is reuse.Standing.STALE]
-        for line in rerun.follow_edits(cfg, cache, [name for name in stale if not only or name in only]):
-            print(f"covsplit: {line}", file=sys.stderr)
-    decisions = [d for d in decide(cfg, cache, full, seed, retry) if not only or d.worker in only]
+    states = reuse.states(cfg, cache)
+    stale = [s.name for s in states if s.standing is reuse.Standing.STALE and (not only or s.name in only)]
+    followed = rerun.follow_edits(cfg, cache, stale) if not full else []
+    for line in followed:
+        print(f"covsplit: {line}", file=sys.stderr)
+    if followed:  # those workers are current now
+        states = reuse.states(cfg, cache)
+    decisions = [reuse.decide(state, full, retry, seed) for state in states if not only or state.name in only]
     cache.save()
     running = [d for d in decisions if d.run]
     reused = [d for d in decisions if not d.run]
