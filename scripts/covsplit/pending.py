@@ -28,10 +28,15 @@ from covsplit.digests import DigestCache
 
 
 def decide(
-    cfg: Config, cache: DigestCache, full: bool = False, seed: int | None = None, retry: bool = False
+    cfg: Config,
+    cache: DigestCache,
+    full: bool = False,
+    seed: int | None = None,
+    retry: bool = False,
+    states: Sequence[reuse.WorkerState] | None = None,
 ) -> list[reuse.Decision]:
-    """Run or reuse, for each worker in order (:func:`covsplit.reuse.decide`)."""
-    return [reuse.decide(state, full, retry, seed) for state in reuse.states(cfg, cache)]
+    """Run or reuse, for each worker in order (:func:`covsplit.reuse.decide`); ``states``: read already."""
+    return [reuse.decide(state, full, retry, seed) for state in states or reuse.states(cfg, cache)]
 
 
 def aggregate_current(cfg: Config, cache: DigestCache) -> bool:
@@ -77,7 +82,7 @@ def run(cfg: Config, full: bool = False, combined: bool = False, only: Sequence[
         print(f"covsplit: {line}", file=sys.stderr)
     if followed:  # those workers are current now
         states = reuse.states(cfg, cache)
-    decisions = [reuse.decide(state, full, retry, seed) for state in states if not only or state.name in only]
+    decisions = [d for d in decide(cfg, cache, full, seed, retry, states) if not only or d.worker in only]
     cache.save()
     running = [d for d in decisions if d.run]
     reused = [d for d in decisions if not d.run]
