@@ -58,6 +58,12 @@ class _Contexts:
             return
         self.current = context
 
+    def pytest_sessionstart(self) -> None:
+        # When measuring had not started at the first chance (pytest-cov loaded another way), collection's
+        # own part is told apart from here on.
+        if self.current is None:
+            self.switch(COLLECT)
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
         self.switch(file_of(item.nodeid))
@@ -82,10 +88,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--covsplit-contexts", action="store_true", help="one coverage context per test file")
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    # After pytest-cov started measuring (its hook is tryfirst), before the conftests are imported (pytest's
-    # own is trylast, and runs after this one: both trylast, this plugin registered later).
+    # After pytest-cov started measuring and before the initial conftests are imported: pytest-cov's hook is
+    # tryfirst too, and its plugin, loaded from its entry point after `-p` named this one, is called first.
+    # (As trylast, this came after pytest's own import of a tests/conftest.py: sqlparse's and its
+    # tests/__init__.py were measured in no context, as if a subprocess had measured them.)
     if early_config.known_args_namespace.covsplit_contexts:
         early_config.pluginmanager.register(_PLUGIN, "covsplit-contexts")
         _PLUGIN.switch(COLLECT)
