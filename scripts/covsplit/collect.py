@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 
-from covsplit import collection, exits, suite
+from covsplit import collection, digests, exits, suite
 from covsplit.commands import pytest_environment
 from covsplit.config import Config
 from covsplit.digests import DigestCache
@@ -51,7 +50,7 @@ def run(cfg: Config, python: str = sys.executable, env: Mapping[str, str] | None
     """Collect the suite and record it; 0 when pytest collected (collection errors are recorded, not fatal)."""
     cfg.layout.output_dir.mkdir(parents=True, exist_ok=True)
     cfg.layout.collect_output.unlink(missing_ok=True)
-    started_ns = time.time_ns()
+    started_ns = digests.file_clock_ns(cfg.layout.output_dir)
     pytest_env = pytest_environment(cfg, cfg.layout.output_dir / ".coverage.collect", env)
     try:
         done = subprocess.run(

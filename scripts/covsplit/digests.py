@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,8 +97,31 @@ class DigestCache:
         self._dirty = False
 
 
+def file_clock_ns(folder: str | os.PathLike[str]) -> int:
+    """Now, as the file system would stamp a file modified now: the start of a run that files are compared with.
+
+    ``time.time_ns()`` will not do: Linux stamps files from a coarse clock
+    that lags it by up to a tick, so a file written just after reading
+    ``time.time_ns()`` can be stamped before it, and a change made during
+    the run would pass for one made before.  A file made here is stamped by
+    that same clock (and with the same granularity on a coarse file system).
+    When ``folder`` cannot be written, the clock less :data:`RACY_NS`: a
+    change then counts as made during the run, which costs a rerun, never
+    a wrong result.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+    except OSError:
+        return time.time_ns() - RACY_NS
+    try:
+        return os.fstat(handle).st_mtime_ns
+    finally:
+        os.close(handle)
+        os.unlink(name)
+
+
 def modified_since(path: str | os.PathLike[str], since_ns: int) -> bool:
-    """Whether ``path`` was modified at or after ``since_ns`` (a missing file was not)."""
+    """Whether ``path`` was modified at or after ``since_ns``, a :func:`file_clock_ns` (a missing file was not)."""
     try:
         return os.stat(path).st_mtime_ns >= since_ns
     except OSError:

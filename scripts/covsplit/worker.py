@@ -31,6 +31,7 @@ from typing import Any
 from covsplit import (
     capacity,
     collection,
+    digests,
     durations,
     exits,
     fsio,
@@ -146,7 +147,7 @@ def _run_locked(
     status.write(paths.status, {**launch.base, "state": status.RUNNING})
     for stale in paths.cleared_before_run():
         stale.unlink(missing_ok=True)
-    started, started_ns = time.monotonic(), time.time_ns()
+    started, started_ns = time.monotonic(), digests.file_clock_ns(paths.status.parent)
     pytest_env = pytest_environment(cfg, paths.data_file, env)
     result = run_pytest(
         launch.command, pytest_env, cfg.root, paths.test_output, worker.timeout, worker.memory_limit_mib

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from covsplit import digests
@@ -70,7 +69,7 @@ def test_an_unreadable_cache_is_an_empty_one(tmp_path: Path) -> None:
 
 def test_modified_since(tmp_path: Path) -> None:
     path = tmp_path / "a.py"
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     path.write_text("x = 1\n")
     assert digests.modified_since(path, started)
     os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
@@ -91,3 +90,18 @@ def test_installed_changes_with_what_is_installed(tmp_path: Path) -> None:
     assert upgraded != before
     (site / "_project.pth").write_text("/elsewhere/project\n")
     assert digests.installed([site]) != upgraded
+
+
+def test_a_file_written_after_the_file_clock_is_modified_since_it_however_often(tmp_path: Path) -> None:
+    # time.time_ns() runs ahead of the coarse clock Linux stamps files with: this failed on CI with it.
+    path = tmp_path / "a.py"
+    for _ in range(2000):
+        started = digests.file_clock_ns(tmp_path)
+        path.write_text("x = 1\n")
+        assert digests.modified_since(path, started)
+
+
+def test_the_file_clock_of_a_folder_that_cannot_be_written_errs_towards_modified(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text("x = 1\n")
+    assert digests.modified_since(path, digests.file_clock_ns(tmp_path / "missing"))

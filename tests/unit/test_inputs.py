@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from covsplit import config, inputs
+from covsplit import config, digests, inputs
 from covsplit.digests import DigestCache
 
 LONG_AGO_NS = 1_600_000_000 * 10**9
@@ -123,7 +123,7 @@ def test_a_setting_that_reaches_the_worker_counts_and_a_title_does_not(tmp_path:
 
 def test_a_file_modified_while_the_worker_ran_never_matches(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     (cfg.root / "pkg/a.py").write_text("def a():\n    return 1\n")  # same content, written during the run
     record = inputs.record(cfg, cfg.worker("worker1"), observed(cfg, "pkg/a.py"), "t", started, DigestCache(None))
     assert record["files"]["pkg/a.py"] == inputs.CHANGED_DURING_RUN

@@ -15,7 +15,7 @@ from typing import Any
 
 from test_inputs import LONG_AGO_NS, make_project, observed
 
-from covsplit import config, fsio, inputs, outputs
+from covsplit import config, digests, fsio, inputs, outputs
 from covsplit.digests import DigestCache
 
 STARTED = "2026-12-04T10:00:00+00:00"
@@ -41,7 +41,7 @@ def write(cfg: config.Config, rel: str, text: str) -> None:
 
 def test_a_file_the_run_wrote_is_an_output_and_no_input(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     # Written during the run by its own test: without the rule, "changed while it ran".
     write(cfg, "tests/one/output/report.txt", "made by a test\n")
     made = record(cfg, "worker1", started, written={"tests/one/output/report.txt": ["tests/one/test_a.py::test_a"]})
@@ -60,7 +60,7 @@ def test_another_workers_outputs_are_no_input_of_this_one(tmp_path: Path) -> Non
     # worker2's tree is tests/two; worker1 writes there (as dealt workers all list the whole tree).
     write(cfg, "tests/two/record.txt", "old\n")
     os.utime(cfg.root / "tests/two/record.txt", ns=(LONG_AGO_NS, LONG_AGO_NS))
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     write(cfg, "tests/two/record.txt", "old\nworker1 was here\n")
     write(cfg, "tests/two/new.txt", "added by worker1\n")
     record(cfg, "worker2", started)
@@ -80,7 +80,7 @@ def test_another_workers_outputs_are_no_input_of_this_one(tmp_path: Path) -> Non
 
 def test_a_persons_edit_beside_the_outputs_is_still_found(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     write(cfg, "tests/one/report.json", "{}\n")
     record(cfg, "worker1", started, written={"tests/one/report.json": ["tests/one/test_a.py::test_a"]})
     assert changes(cfg, "worker1") == []
@@ -91,7 +91,7 @@ def test_a_persons_edit_beside_the_outputs_is_still_found(tmp_path: Path) -> Non
 
 def test_a_file_changed_during_the_run_that_no_run_wrote_stays_changed(tmp_path: Path) -> None:
     cfg = make_project(tmp_path)
-    started = time.time_ns()
+    started = digests.file_clock_ns(tmp_path)
     # A person's edit while pytest ran (or a subprocess of a test, which the audit hook does not see).
     write(cfg, "tests/one/data.json", '{"edited": "during the run"}\n')
     write(cfg, "tests/one/output.txt", "written by the run\n")
