@@ -89,7 +89,7 @@ def _corrupt(text, rng):
 def test_randomised_corruption_sweep():
     rng = random.Random(1234)
     repaired = exact = 0
-    n = 5000
+    n = 1200
     for _ in range(n):
         value = {"payload": _random_value(rng), "id": rng.randint(0, 99)}
         text = json.dumps(value)

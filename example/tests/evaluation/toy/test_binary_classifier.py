@@ -35,11 +35,11 @@ def test_untrained_model_is_uninformative():
 
 
 def test_training_converges_on_separable_blobs():
-    xs, ys = make_blobs(600, seed=1)
-    model = LogisticClassifier(3).fit(xs, ys, epochs=110, lr=0.5)
+    xs, ys = make_blobs(200, seed=1)
+    model = LogisticClassifier(3).fit(xs, ys, epochs=60, lr=0.5)
     assert model.history[-1] < model.history[0]
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(model.history[10:]))
-    test_x, test_y = make_blobs(300, seed=2)
+    test_x, test_y = make_blobs(150, seed=2)
     preds = [model.predict(x) for x in test_x]
     report = classification_report(test_y, preds)
     assert report.accuracy > 0.85
