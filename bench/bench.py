@@ -65,13 +65,23 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from covsplit import config, discover, durations, fsio, run_once, schedule, schedule_file, status  # noqa: E402
+from covsplit import (  # noqa: E402
+    config,
+    discover,
+    durations,
+    fsio,
+    rerun,
+    run_once,
+    schedule,
+    schedule_file,
+    status,
+)
 from covsplit.layout import DURATIONS_SUFFIX  # noqa: E402
 from covsplit.nox_support import envdir_name, install_fingerprint  # noqa: E402
 
 CONTENDERS = (
-    "serial", "xdist", "spec-commands", "covsplit-warm", "covsplit-cold", "covsplit-edit", "covsplit-edit-module",
-    "covsplit-unchanged",
+    "serial", "xdist", "spec-commands", "covsplit-warm-no-grain", "covsplit-warm", "covsplit-cold", "covsplit-edit",
+    "covsplit-edit-module", "covsplit-unchanged",
 )  # fmt: skip
 REQUIREMENTS = REPO / "scripts" / "requirements"
 # Serial runs of at least this long are "real projects" for the targets; shorter ones are fixed-cost bound.
@@ -517,11 +527,14 @@ def contenders(
         finally:
             shutil.rmtree(envdir, ignore_errors=True)
 
-    def warm() -> Sample:
-        # A full run as after a day's edits: every report written from scratch, nothing kept from the last round.
-        for kept in (cfg.layout.report_cache, cfg.layout.report_keys):
-            kept.unlink(missing_ok=True)
-        return measure(full, REPO, os.environ, log)
+    def warm(env: Mapping[str, str]) -> Callable[[], Sample]:
+        def run() -> Sample:
+            # A full run as after a day's edits: every report written from scratch, nothing kept from the last round.
+            for kept in (cfg.layout.report_cache, cfg.layout.report_keys):
+                kept.unlink(missing_ok=True)
+            return measure(full, REPO, env, log)
+
+        return run
 
     def edit() -> Sample:
         edited.toggle()
@@ -536,7 +549,9 @@ def contenders(
         Contender("serial", baseline("serial", [])),
         Contender("xdist", baseline("xdist", ["-n", "auto"])),
         Contender("spec-commands", spec_commands),
-        Contender("covsplit-warm", warm),
+        # Just before covsplit-warm, so that the incremental runs after it find per-file data to keep.
+        Contender("covsplit-warm-no-grain", warm({**os.environ, rerun.NO_GRAIN_ENV: "1"})),
+        Contender("covsplit-warm", warm(os.environ)),
         Contender("covsplit-cold", cold),
         Contender("covsplit-edit", edit),
         Contender("covsplit-edit-module", edit_module),
@@ -608,7 +623,8 @@ INCREMENTAL_LIMITS: tuple[tuple[float, Mapping[str, float]], ...] = (
 )
 # The aggregate and report after one worker re-ran, against after a full run (CPU): they should cost what changed.
 AGGREGATE_CPU_LIMIT = 1 / 3
-# A full run may be this much slower than before a change (``--before``): keeping more data must stay cheap.
+# A full run may be this much slower than before a change (``--before``), or than one that keeps no per-file
+# data (covsplit-warm-no-grain): keeping more data must stay cheap.
 FULL_RUN_SLOWDOWN = 1.05
 
 
@@ -663,6 +679,15 @@ def verdicts(
             f"aggregate and report CPU after an edit {incremental['cpu_s']:.2f} s <= 1/3 x after a full run "
             f"{full['cpu_s']:.2f} s ({ratio:.2f}x)",
         )
+    if "covsplit-warm-no-grain" in results:
+        whole = results["covsplit-warm-no-grain"]
+        for key, what in (("wall_s", "wall"), ("cpu_s", "CPU")):
+            ratio = warm[key] / whole[key]
+            verdict(
+                ratio <= FULL_RUN_SLOWDOWN,
+                f"warm {what} {warm[key]:.2f} s <= {FULL_RUN_SLOWDOWN:g} x without per-file data {whole[key]:.2f} s "
+                f"({ratio:.2f}x)",
+            )
     if before:
         for key, what in (("wall_s", "wall"), ("cpu_s", "CPU")):
             ratio = warm[key] / before[key]

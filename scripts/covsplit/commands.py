@@ -31,6 +31,7 @@ def pytest_command(
     processes: int = 0,
     seed: int | None = None,
     rerun: Path | None = None,
+    contexts: bool = True,
 ) -> list[str]:
     """The exact pytest command a worker runs, from the project root.
 
@@ -41,7 +42,8 @@ def pytest_command(
     plugins that shuffle the tests, if the project's environment has any.
     ``rerun``: the list of the test files to run, when the others' results
     are kept (:mod:`covsplit.rerun`).  One coverage context per test file
-    (:mod:`covsplit.pytest_contexts`) tells what each executed.
+    (:mod:`covsplit.pytest_contexts`) tells what each executed, unless
+    ``contexts`` is false.
     """
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     return [
@@ -62,7 +64,7 @@ def pytest_command(
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
         # One coverage context per test file, in one process: under xdist, a process's early write would be
         # erased by a sibling starting later (pytest-cov's parallel erase), so such a worker runs whole.
-        *(["-p", "covsplit.pytest_contexts", "--covsplit-contexts"] if processes <= 1 else []),
+        *(["-p", "covsplit.pytest_contexts", "--covsplit-contexts"] if processes <= 1 and contexts else []),
         # Test files shared with other workers (covsplit.schedule_file): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),

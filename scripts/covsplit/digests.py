@@ -25,9 +25,8 @@ from pathlib import Path
 from stat import S_ISREG
 
 from covsplit import fsio
+from covsplit.fsio import RACY_NS
 
-# A file modified less than this before it was hashed may have changed within the same tick of a coarse clock.
-RACY_NS = 2_000_000_000
 # The digest of a file that does not exist, or cannot be read: a value no content hashes to.
 ABSENT = "absent"
 

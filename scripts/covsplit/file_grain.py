@@ -302,7 +302,7 @@ def plan(
     if not isinstance(grain, Mapping):
         return "its last run kept no per-test-file record"
     if not grain.get("contexts"):
-        return "its last run measured no test file apart (it ran under xdist, or no test ran)"
+        return "its last run measured no test file apart (it ran under xdist or COVSPLIT_NO_FILE_GRAIN, or no test ran)"
     if grain.get("unattributed"):
         return "a subprocess measured data no test file holds: " + ", ".join(grain["unattributed"])
     if any(worker.name in entry.workers and isinstance(entry, DealtPath) for entry in cfg.shared.values()):

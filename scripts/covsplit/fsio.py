@@ -11,10 +11,16 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+# A file modified less than this before it was read may have changed again within the same tick of a coarse
+# file system clock, keeping its size and time ("racily clean", as git calls it): it is not trusted unread.
+RACY_NS = 2_000_000_000
 
 
 def _umask() -> int:
@@ -107,3 +113,30 @@ def produce_dir(path: Path, write: Callable[[Path], object], *, update: bool = F
     _publish(tmp, path, 0o777)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# What parse_once parsed, by file and parser: (the file's signature when parsed, when, the result).
+_parsed: dict[tuple[str, Callable[..., Any], tuple[Any, ...]], tuple[tuple[int, int, int], int, Any]] = {}
+
+
+def parse_once(path: Path, parse: Callable[..., T], *args: Any) -> T:
+    """``parse(path, *args)``, parsed again in this process only when the file changed since.
+
+    An aggregate and its report read each worker's JUnit file and the
+    suite's record several times (for the summaries, the slowest tests, each
+    test path's files): a few hundred ms each on a suite of thousands of
+    tests.  A new inode, size or modification time marks a change; a file
+    modified within :data:`RACY_NS` of its parse is parsed again, since a
+    second edit within the same clock tick could keep all three.  What
+    ``parse`` raises is raised again, never kept.
+    """
+    stat = os.stat(path)
+    signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    key = (os.fspath(path), parse, args)
+    kept = _parsed.get(key)
+    if kept is not None and kept[0] == signature and stat.st_mtime_ns < kept[1] - RACY_NS:
+        return kept[2]
+    parsed_at = time.time_ns()
+    value = parse(path, *args)
+    _parsed[key] = (signature, parsed_at, value)
+    return value

@@ -87,9 +87,17 @@ def read_junit(path: Path, root: Path) -> list[TestResult]:
     """Every outcome in the JUnit file, in file order, with paths relative to ``root``.
 
     Raises :class:`JUnitError` when the file is missing, empty or not JUnit XML,
-    which is what a pytest killed mid-run leaves behind.
+    which is what a pytest killed mid-run leaves behind.  Parsed once per
+    process while the file is unchanged (:func:`covsplit.fsio.parse_once`).
     """
     path = Path(path)
+    try:
+        return list(fsio.parse_once(path, _parse, Path(root)))
+    except OSError:
+        return _parse(path, Path(root))  # raises the JUnitError that says what is wrong
+
+
+def _parse(path: Path, root: Path) -> list[TestResult]:
     try:
         tree = ET.parse(path)
     except FileNotFoundError:

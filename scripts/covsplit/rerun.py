@@ -33,6 +33,9 @@ from covsplit.layout import WorkerPaths
 
 # Set by `make coverage-all FULL=1` and `RETRY=1`: run whole, or run failed test files again.
 FULL_ENV, RETRY_ENV = "COVSPLIT_FULL", "COVSPLIT_RETRY"
+# Set: the worker measures no test file apart (no coverage context per test file), so its next run runs whole;
+# `make bench` compares full runs with and without, which is what keeping the per-file data costs.
+NO_GRAIN_ENV = "COVSPLIT_NO_FILE_GRAIN"
 
 
 @dataclass(frozen=True)

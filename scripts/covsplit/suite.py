@@ -38,6 +38,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from covsplit import digests, discover, fsio, inputs, lock, node_ids, outputs, run_once, schedule_file, status
@@ -90,7 +91,15 @@ class Record:
 
 
 def read(cfg: Config) -> Record | None:
-    data = fsio.read_json(cfg.layout.suite)
+    """The suite's record, parsed once per process while ``suite.json`` is unchanged; None when unusable."""
+    try:
+        return fsio.parse_once(cfg.layout.suite, _parse)
+    except OSError:
+        return None
+
+
+def _parse(path: Path) -> Record | None:
+    data = fsio.read_json(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return None
     lists = [data.get(key, []) for key in ("tests", "errors", "visited", "listing")]

@@ -185,7 +185,10 @@ def _launch(cfg: Config, worker: Worker, paths: WorkerPaths, python: str, concur
     kept = rerun.prepare(cfg, worker)
     rerun_list = kept.rerun_list if kept else None
     junit_partial, durations_partial = partial_path(paths.junit), partial_path(paths.durations)
-    command = pytest_command(cfg, worker, junit_partial, durations_partial, python, processes, seed, rerun_list)
+    contexts = not os.environ.get(rerun.NO_GRAIN_ENV)
+    command = pytest_command(
+        cfg, worker, junit_partial, durations_partial, python, processes, seed, rerun_list, contexts
+    )
     base: dict[str, Any] = {
         "worker": worker.name,
         "title": worker.title,

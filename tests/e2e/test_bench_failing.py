@@ -43,9 +43,13 @@ def test_bench_plants_a_failing_test_for_its_length_and_puts_the_split_back(tmp_
     # The planted test failed in the warm run, in one worker: the serial run and the workers ran the same tests.
     assert record["failing_tests"] == 1 and record["edited_module"] is None
     assert record["combined_equals_serial"] is True
-    assert (
-        "The warm runs had 1 failing test (failed or errors)" in (project / "coverage_output" / "bench.md").read_text()
-    )
+    text = (project / "coverage_output" / "bench.md").read_text()
+    assert "The warm runs had 1 failing test (failed or errors)" in text
+    # What keeping per-file data costs a full run: warm against the same run without it, side by side.
+    assert [c["name"] for c in record["contenders"]] == [
+        "serial", "xdist", "covsplit-warm-no-grain", "covsplit-warm", "covsplit-unchanged"
+    ]  # fmt: skip
+    assert text.count(" x without per-file data ") == 2
     # Gone afterwards, and the split as it was.
     assert not list(project.rglob("test_covsplit_bench_failing.py"))
     assert config.read_bytes() == split and not (project / "workers.schedule.json").exists()

@@ -69,3 +69,15 @@ def test_a_full_run_is_compared_with_the_same_setting_of_an_earlier_bench() -> N
 
 def test_both_bytecode_settings_run_the_ci_images_first() -> None:
     assert list(bench.BYTECODE_SETTINGS.items()) == [("set", False), ("unset", True)]
+
+
+def test_a_full_run_keeps_its_per_file_data_for_at_most_five_percent_more() -> None:
+    results = _results(90.0, 42.0, covsplit_warm_no_grain=40.0)
+    lines = [line for line in bench.verdicts(results, 0.1, True) if "without per-file data" in line]
+    assert lines == [
+        "- met: warm wall 42.00 s <= 1.05 x without per-file data 40.00 s (1.05x)",
+        "- met: warm CPU 42.00 s <= 1.05 x without per-file data 40.00 s (1.05x)",
+    ]
+    results["covsplit-warm"]["cpu_s"] = 42.5
+    assert _verdict(bench.verdicts(results, 0.1, True), "warm CPU 42.50 s <= 1.05").startswith("- NOT MET:")
+    assert not [line for line in bench.verdicts(_results(90.0, 42.0), 0.1, True) if "per-file" in line]

@@ -73,3 +73,59 @@ def test_artifacts_are_readable_by_everyone_the_umask_allows(tmp_path: Path) -> 
     os.umask(mask)
     # mkstemp makes 0600 files: the published file has the permissions an ordinary one would.
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+LONG_AGO_NS = 1_000_000_000 * 1_000_000_000  # 2001
+
+
+def test_parse_once_parses_an_old_unchanged_file_once_and_a_replaced_one_again(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    calls: list[Path] = []
+
+    def parse(p: Path, scale: int) -> int:
+        calls.append(p)
+        return json.loads(p.read_text()) * scale
+
+    path.write_text("1")
+    os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
+    assert fsio.parse_once(path, parse, 2) == fsio.parse_once(path, parse, 2) == 2
+    assert len(calls) == 1
+    assert fsio.parse_once(path, parse, 3) == 3  # other arguments, another result
+    fsio.write_json(path, 5)  # replaced by a rename, as covsplit writes
+    os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
+    assert fsio.parse_once(path, parse, 2) == 10
+
+
+def test_parse_once_parses_a_file_modified_just_before_again_each_time(tmp_path: Path) -> None:
+    # Modified within the clock tick of the parse, it could change again and keep its size and time.
+    path = tmp_path / "data.json"
+    path.write_text("1")
+    calls: list[Path] = []
+
+    def parse(p: Path) -> int:
+        calls.append(p)
+        return int(p.read_text())
+
+    assert fsio.parse_once(path, parse) == 1
+    stat = path.stat()
+    path.write_text("2")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same inode, size and time: racily clean
+    assert fsio.parse_once(path, parse) == 2
+    assert len(calls) == 2
+
+
+def test_parse_once_keeps_no_failure(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text("{broken")
+    os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
+
+    def parse(p: Path) -> object:
+        return json.loads(p.read_text())
+
+    with pytest.raises(json.JSONDecodeError):
+        fsio.parse_once(path, parse)
+    fsio.write_json(path, {"ok": True})
+    os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
+    assert fsio.parse_once(path, parse) == {"ok": True}
+    with pytest.raises(FileNotFoundError):
+        fsio.parse_once(tmp_path / "missing.json", json.loads)
