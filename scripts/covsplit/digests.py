@@ -66,22 +66,16 @@ class DigestCache:
             return ABSENT
         if not S_ISREG(stat.st_mode):
             return ABSENT
-        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         entry = self._entries.get(key)
         # Trusted only when the file was last modified well before it was hashed (not "racily clean").
-        if (
-            isinstance(entry, list)
-            and len(entry) == 5
-            and entry[:3] == signature
-            and stat.st_mtime_ns < entry[3] - RACY_NS
-        ):
+        if isinstance(entry, list) and len(entry) == 5 and fsio.unchanged_since(stat, entry[:3], entry[3]):
             return str(entry[4])
         hashed_at = time.time_ns()
         try:
             value = hash_file(key)
         except OSError:
             return ABSENT
-        self._entries[key] = [*signature, hashed_at, value]
+        self._entries[key] = [*fsio.signature(stat), hashed_at, value]
         self._dirty = True
         return value
 

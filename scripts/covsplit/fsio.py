@@ -115,6 +115,20 @@ def produce_dir(path: Path, write: Callable[[Path], object], *, update: bool = F
         shutil.rmtree(old, ignore_errors=True)
 
 
+def signature(stat: os.stat_result) -> tuple[int, int, int]:
+    """What marks a file as changed: its size, modification time and inode (a rename replaced it)."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def unchanged_since(stat: os.stat_result, seen: Any, seen_at_ns: int) -> bool:
+    """Whether a file whose ``signature`` was ``seen`` when read at ``seen_at_ns`` is still what was read.
+
+    Not when it was modified within :data:`RACY_NS` of that read: a second
+    edit within the same clock tick could have kept its size and time.
+    """
+    return tuple(seen) == signature(stat) and stat.st_mtime_ns < seen_at_ns - RACY_NS
+
+
 # What parse_once parsed, by file and parser: (the file's signature when parsed, when, the result).
 _parsed: dict[tuple[str, Callable[..., Any], tuple[Any, ...]], tuple[tuple[int, int, int], int, Any]] = {}
 
@@ -131,12 +145,11 @@ def parse_once(path: Path, parse: Callable[..., T], *args: Any) -> T:
     ``parse`` raises is raised again, never kept.
     """
     stat = os.stat(path)
-    signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     key = (os.fspath(path), parse, args)
     kept = _parsed.get(key)
-    if kept is not None and kept[0] == signature and stat.st_mtime_ns < kept[1] - RACY_NS:
+    if kept is not None and unchanged_since(stat, kept[0], kept[1]):
         return kept[2]
     parsed_at = time.time_ns()
     value = parse(path, *args)
-    _parsed[key] = (signature, parsed_at, value)
+    _parsed[key] = (signature(stat), parsed_at, value)
     return value
