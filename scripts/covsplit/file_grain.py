@@ -26,7 +26,9 @@ test helper changed (a module no test file's context executed: test-side
 code is not measured); a file that session- or package-scoped fixtures
 executed or that was read outside any test changed; a file changed while
 it ran; a subprocess measured data no test file's context holds; its tests
-are shuffled or dealt with other workers; its last run crashed.
+are dealt with other workers, or shuffled by a plugin under which a part
+does not run as it does in the whole (:data:`covsplit.shuffle.SUBSET_FAITHFUL`),
+or with another seed than ``SEED=n``; its last run crashed.
 
 Standard library only: the driver and ``covsplit pending`` use it.
 """

@@ -25,7 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covsplit import collection, durations, file_grain, fsio, inputs, junit, lock, outputs, source_shape, status
+from covsplit import (
+    collection,
+    durations,
+    file_grain,
+    fsio,
+    inputs,
+    junit,
+    lock,
+    outputs,
+    shuffle,
+    source_shape,
+    status,
+)
 from covsplit.config import Config, Worker
 from covsplit.contexts import COLLECT
 from covsplit.digests import DigestCache
@@ -49,6 +61,8 @@ class Kept:
     inputs: dict[str, Any]
     started_at: str
     rerun_list: Path
+    # The seed the kept files were shuffled with (None: not shuffled): the files run again must use it too.
+    seed: int | None = None
 
 
 def _failed_files(cfg: Config, paths: WorkerPaths) -> list[str]:
@@ -67,8 +81,10 @@ def plan(cfg: Config, worker: Worker, env: Mapping[str, str], cache: DigestCache
     record = status.read(paths.status)
     if record["state"] not in (status.PASSED, status.FAILED):
         return f"its last run {record['state']}"
-    if record.get("shuffled_by"):
-        return "its tests are shuffled: one run, one seed"
+    shuffled = record.get("shuffled_by") or ()
+    why_whole = shuffle.whole_run_reason(record.get("seed"), shuffled, env) if shuffled else ""
+    if why_whole:
+        return why_whole
     if not paths.data_file.exists() or not paths.junit.exists():
         return "its last run left no data or results"
     recorded = inputs.read(paths.inputs)
@@ -91,10 +107,13 @@ def set_aside(cfg: Config, worker: Worker, partial: file_grain.Partial) -> Kept:
     fsio.write_json(rerun_list, list(partial.run))
     previous = fsio.read_json(paths.durations)
     recorded = inputs.read(paths.inputs) or {}
-    started = str(status.read(paths.status).get("started_at") or "")
+    record = status.read(paths.status)
+    started = str(record.get("started_at") or "")
+    seed = record.get("seed") if record.get("shuffled_by") else None
     return Kept(
-        partial, data, kept_junit, previous if isinstance(previous, dict) else None, recorded, started, rerun_list
-    )
+        partial, data, kept_junit, previous if isinstance(previous, dict) else None, recorded, started, rerun_list,
+        seed if isinstance(seed, int) else None,
+    )  # fmt: skip
 
 
 def discard(kept: Kept) -> None:

@@ -31,6 +31,11 @@ SEED_VARIABLE = "COVSPLIT_SEED"
 RUN_SEED_VARIABLE = "COVSPLIT_RUN_SEED"
 # The plugins that shuffle (or reseed `random`), by the name pytest registers them under, and their distribution.
 SHUFFLERS = {"randomly": "pytest-randomly", "random_order": "pytest-random-order"}
+# Where some test files, run again with the seed the worker's other files ran with, measure what a full run
+# with that seed measures of them: pytest-randomly reseeds `random` (numpy, Faker, ...) before each test from the
+# seed and the test's node id alone, and orders by a hash of seed and node id, so a subset keeps its order.
+# pytest-random-order shuffles one list with one generator: a subset comes out in another order.
+SUBSET_FAITHFUL = frozenset({SHUFFLERS["randomly"]})
 
 
 def installed(python: str) -> list[str]:
@@ -87,6 +92,21 @@ def seed_differs(recorded: Any, given: int | None) -> str:
     if given is None or not isinstance(recorded, int) or recorded == given:
         return ""
     return f"it ran with seed {recorded}, not SEED={given}"
+
+
+def whole_run_reason(recorded: Any, shuffled_by: Iterable[str], environ: Mapping[str, str]) -> str:
+    """Why a shuffled worker runs whole rather than some test files with its ``recorded`` seed ("" when it need not).
+
+    A partial run keeps the other files' data, measured with the seed the
+    worker last ran with, so the files it runs again must use that seed too
+    (:func:`covsplit.rerun.plan`); a fresh seed per run is not a reason.
+    """
+    others = sorted(set(shuffled_by) - SUBSET_FAITHFUL)
+    if others:
+        return f"its tests are shuffled by {', '.join(others)}: a part run again would run in another order"
+    if not isinstance(recorded, int):
+        return "its tests are shuffled, and its last run recorded no seed to run a part again with"
+    return seed_differs(recorded, given_seed(environ))
 
 
 def seeds(records: Iterable[Mapping[str, Any]]) -> dict[int, list[str]]:

@@ -181,8 +181,11 @@ def _launch(cfg: Config, worker: Worker, paths: WorkerPaths, python: str, concur
     sharing = concurrent or capacity.concurrent_workers()
     cpus = os.cpu_count() or 1
     processes = capacity.xdist_processes(worker.xdist, cpus, sharing)
-    seed = shuffle.run_seed(os.environ) if shuffle.installed(python) else None
     kept = rerun.prepare(cfg, worker)
+    seed = None
+    if shuffle.installed(python):
+        # A partial run keeps data shuffled with the last run's seed: the files it runs again take the same one.
+        seed = kept.seed if kept and kept.seed is not None else shuffle.run_seed(os.environ)
     rerun_list = kept.rerun_list if kept else None
     junit_partial, durations_partial = partial_path(paths.junit), partial_path(paths.durations)
     contexts = not os.environ.get(rerun.NO_GRAIN_ENV)

@@ -63,3 +63,14 @@ def test_one_seed_for_every_worker_said_and_repeated(tmp_path_factory: pytest.Te
     make(suite, "coverage-all", "SEED=1234", "FULL=1")
     assert [json.loads((suite.output / f"{n}_status.json").read_text())["seed"] for n in WORKERS] == [1234, 1234]
     assert facts(suite) == before
+
+    # One test file edited, no SEED: the worker runs that file again with the seed its kept data ran with (a
+    # fresh one would give the dice other faces), and the combined coverage is the full run's with that seed.
+    dice = suite.root / "tests" / "test_dice.py"
+    dice.write_text(dice.read_text() + "# edited\n")
+    edited = make(suite, "coverage-all")
+    assert "worker2: running 1 of 1 test files (tests/test_dice.py changed)" in edited.stderr
+    record = json.loads((suite.output / "worker2_status.json").read_text())
+    assert (record["seed"], record["rerun"]["ran"]) == (1234, ["tests/test_dice.py"])
+    assert "--covsplit-seed=1234" in record["command"]
+    assert facts(suite) == before

@@ -28,6 +28,17 @@ def test_only_an_explicit_other_seed_reruns_a_shuffled_worker() -> None:
     assert shuffle.seed_differs(1234, 99) == "it ran with seed 1234, not SEED=99"
 
 
+def test_a_worker_shuffled_by_pytest_randomly_may_run_a_part_again_with_its_own_seed() -> None:
+    randomly = ["pytest-randomly"]
+    assert shuffle.whole_run_reason(1234, randomly, {}) == ""
+    assert shuffle.whole_run_reason(1234, randomly, {"COVSPLIT_RUN_SEED": "7"}) == ""  # a fresh seed: no reason
+    assert shuffle.whole_run_reason(1234, randomly, {"COVSPLIT_SEED": "1234"}) == ""
+    assert shuffle.whole_run_reason(1234, randomly, {"COVSPLIT_SEED": "99"}) == "it ran with seed 1234, not SEED=99"
+    assert "recorded no seed" in shuffle.whole_run_reason(None, randomly, {})
+    both = shuffle.whole_run_reason(1234, [*randomly, "pytest-random-order"], {})
+    assert both.startswith("its tests are shuffled by pytest-random-order: a part run again would run in another")
+
+
 def test_a_suite_nobody_shuffles_says_nothing() -> None:
     records = [{"worker": "worker1", "seed": None, "shuffled_by": []}, {"worker": "worker2"}]
     assert shuffle.describe(records, Invocation().make) == ""
