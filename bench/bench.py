@@ -13,9 +13,9 @@ reported as the median of its runs:
   its virtualenvs in place;
 * ``covsplit-cold``: the same into an empty nox envdir (every virtualenv
   created and installed; uv's download cache stays warm);
-* ``covsplit-edit``: one worker's test file edited (a comment appended,
-  the worker of median measured seconds), then ``make coverage-all``: the
-  daily workflow, where only the stale worker runs again;
+* ``covsplit-edit``: one worker's test file edited (a comment appended to
+  the file of median measured seconds), then ``make coverage-all``: the
+  daily workflow, where only that file runs again;
 * ``covsplit-edit-module``: one source module that about a tenth of the
   test files execute edited inside a function body those tests run (a
   no-op statement inserted, removed again before the next round), then
@@ -212,8 +212,22 @@ def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str],
     ]  # fmt: skip
 
 
+def median_file(own: Mapping[str, Sequence[str]], seconds: Mapping[str, float]) -> tuple[str, str, float] | None:
+    """The test file of median measured seconds among those one worker runs: (worker, file, seconds).
+
+    The typical edit: a test file of the suite's middle, not its heaviest
+    (whose own tests may take a fifth of the run) nor its first by name.
+    Ties go by name, so the pick is the same from run to run.
+    """
+    timed = sorted((seconds[f], f, name) for name, files in own.items() for f in files if f in seconds)
+    if not timed:
+        return None
+    spent, file, worker = timed[(len(timed) - 1) // 2]
+    return worker, file, spent
+
+
 class EditedTestFile:
-    """A test file only the worker of median measured seconds runs, edited where no test sees; restored at the end."""
+    """A test file only one worker runs, of median measured seconds, edited where no test sees; restored at the end."""
 
     def __init__(self, cfg: config.Config) -> None:
         self.cfg = cfg
@@ -221,6 +235,7 @@ class EditedTestFile:
         self.path: Path | None = None
         self.original = b""
         self.edits = 0
+        self.seconds: float | None = None
 
     def _choose(self) -> Path:
         # Chosen at the first edit, from the seconds the runs before it measured.
@@ -228,6 +243,12 @@ class EditedTestFile:
         # A file only one worker runs: editing a file several workers share re-runs all of them.
         listed = {w.name: discover.test_files_in(cfg.root, w.tests) for w in cfg.workers}
         own = {name: [f for f in files if run_once.entry_for(f, cfg.shared) is None] for name, files in listed.items()}
+        picked = median_file(own, durations.read(cfg.layout.output_dir).files)
+        if picked is not None:
+            self.worker, file, self.seconds = picked
+            path = cfg.root / file
+            self.original = path.read_bytes()
+            return path
         seconds = {w.name: status.read(cfg.layout.worker(w.name).status).get("duration_s") for w in cfg.workers}
         timed = sorted((s, name) for name, s in seconds.items() if isinstance(s, int | float) and own[name])
         self.worker = timed[len(timed) // 2][1] if timed else cfg.workers[0].name
@@ -752,7 +773,9 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
             f"| {r['wall_s'] / faster:.2f}x | {r['cpu_s'] / serial['cpu_s']:.2f}x | {r['wall_s'] / warm:.2f}x |"
         )
     if record.get("edited"):
-        lines += ["", f"covsplit-edit appends a comment to `{record['edited']}` before each run."]
+        spent = record.get("edited_seconds")
+        of = f" (the test file of median measured seconds: {spent:.2f} s in a full run)" if spent is not None else ""
+        lines += ["", f"covsplit-edit appends a comment to `{record['edited']}`{of} before each run."]
     if record.get("edited_module"):
         module = record["edited_module"]
         lines += [
@@ -916,6 +939,7 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
             "contenders": [{"name": name, **values} for name, values in results.items()],
             "combined_equals_serial": not differences,
             "edited": str(edited.path.relative_to(cfg.root)) if edited.path else None,
+            "edited_seconds": edited.seconds,
             "edited_module": (
                 {k: module.chosen[k] for k in ("path", "line", "test_files", "of_test_files")} if module else None
             ),

@@ -143,3 +143,12 @@ def test_line_endings_and_form_feeds_stay_as_they_were() -> None:
     point = bench.edit_point(source, {5: {"t.py"}})
     assert point == bench.EditPoint(5, "    ", 1)
     assert bench.insert_statement(source, point) == source.replace("    return 2", "    _ = None\r\n    return 2")
+
+
+def test_the_edited_test_file_is_the_one_of_median_seconds_among_those_one_worker_runs() -> None:
+    own = {"worker1": ["tests/test_heavy.py", "tests/test_a.py"], "worker2": ["tests/test_b.py", "tests/test_c.py"]}
+    seconds = {"tests/test_heavy.py": 20.0, "tests/test_a.py": 0.5, "tests/test_b.py": 0.2, "tests/test_c.py": 0.9}
+    assert bench.median_file(own, seconds) == ("worker1", "tests/test_a.py", 0.5)
+    # Not measured (a shared file, or no run yet): not a candidate; nothing measured, no pick.
+    assert bench.median_file(own, {"tests/test_heavy.py": 20.0}) == ("worker1", "tests/test_heavy.py", 20.0)
+    assert bench.median_file(own, {}) is None
