@@ -221,6 +221,7 @@ def _runners(
     """Test file -> [(worker, tests entry)]; problems for entries that name nothing."""
     runners: dict[str, list[tuple[str, str]]] = defaultdict(list)
     problems = []
+    passed = suite.passed_over(cfg, suite.read(cfg))
     for name, table in tables.items():
         if not isinstance(table, dict):
             continue
@@ -235,7 +236,16 @@ def _runners(
                 problems.append(Problem("missing-test", f"{key}: {target} does not exist under {cfg.root}"))
                 continue
             found = expand_tests(cfg.root, entry, test_files)
-            if not found:
+            if not found and passed & set(discover.test_files_in(cfg.root, [entry])):
+                # Named, a file the suite's collection passed over is collected all the same (suite.test_files).
+                problems.append(
+                    Problem(
+                        "missing-test",
+                        f"{key}: {entry}: one serial pytest does not collect it (collect_ignore, norecursedirs, "
+                        "--ignore, python_files), a worker naming it would; remove it, or run plan",
+                    )
+                )
+            elif not found:
                 what = "is not a test file" if (cfg.root / target).is_file() else "contains no test files"
                 problems.append(Problem("missing-test", f"{key}: {entry} {what} (test_*.py, *_test.py)"))
             for test in found:

@@ -240,13 +240,19 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
     """
     paths = [entry.rstrip("/") or "." for entry in collection.paths if "::" not in entry]
     whole = all(any(node_ids.covers(entry, path.rstrip("/")) for entry in paths) for path in cfg.test_paths)
-    # What a run collected from a file named on its command line may not be what a serial run collects there.
-    paths = [path for path in paths if walked(cfg, path)]
     with lock.hold(cfg.layout.suite_lock, "the suite record", wait=WAIT_FOR_RECORD_S):
         record = read(cfg)
-        tests = [node for node in collection.tests if in_scope(cfg, node)]
-        errors = [node for node in collection.errors if in_scope(cfg, node)]
-        visited = [file for file in collection.visited if in_scope(cfg, file)]
+        # A path named on the command line may not be collected as a serial run collects it: a file by another
+        # name than pytest's rule, or one the serial run passed over (collect_ignore).  It tells nothing.
+        skipped = passed_over(cfg, record)
+        paths = [path for path in paths if walked(cfg, path) and not _only_passed_over(cfg, path, skipped)]
+
+        def told(node: str) -> bool:
+            return whole or any(node_ids.covers(entry, file_of(node)) for entry in paths)
+
+        tests = [node for node in collection.tests if in_scope(cfg, node) and told(node)]
+        errors = [node for node in collection.errors if in_scope(cfg, node) and told(node)]
+        visited = [file for file in collection.visited if in_scope(cfg, file) and told(file)]
         if whole:
             listing = _listing(cfg, cfg.test_paths)
             digested = _read_by_collection(cfg, cfg.test_paths, listing, [*map(file_of, tests), *errors, *visited])
@@ -387,12 +393,15 @@ def test_files(cfg: Config, paths: Iterable[str] | None = None, leave_out: Itera
 
     pytest's default rule (``test_*.py``) finds most; the suite's last
     collection adds what a conftest or an option collects from other files
-    (``.txt`` items, doctest modules), so that a plan places those too.
+    (``.txt`` items, doctest modules), so that a plan places those too, and
+    drops one it passed over (``collect_ignore``, ``norecursedirs``): named
+    in a worker's tests, pytest collects it all the same, unlike a serial run.
     """
     paths = list(cfg.test_paths if paths is None else paths)
     leave_out = list(cfg.not_run if leave_out is None else leave_out)
-    found = dict.fromkeys(discover.test_files_in(cfg.root, paths, leave_out=leave_out))
     record = read(cfg)
+    skipped = passed_over(cfg, record)
+    found = dict.fromkeys(f for f in discover.test_files_in(cfg.root, paths, leave_out=leave_out) if f not in skipped)
     for file in record.test_files if record else ():
         if (
             any(node_ids.covers(path.split("::", 1)[0], file) for path in paths)
@@ -401,6 +410,17 @@ def test_files(cfg: Config, paths: Iterable[str] | None = None, leave_out: Itera
         ):
             found.setdefault(file, None)
     return list(found)
+
+
+def _only_passed_over(cfg: Config, entry: str, skipped: set[str]) -> bool:
+    return bool(named := discover.test_files_in(cfg.root, [entry])) and all(file in skipped for file in named)
+
+
+def passed_over(cfg: Config, record: Record | None) -> set[str]:
+    """Files under the test paths the last collection saw and did not collect (none: ids not from the root)."""
+    if record is None or not any((cfg.root / file).is_file() for file in record.test_files):
+        return set()
+    return set(record.listing) - set(record.test_files)
 
 
 def placement_problems(

@@ -209,3 +209,24 @@ def test_the_declared_test_scope_and_files_left_out_on_purpose(root: Path, capsy
     assert not any("slow" in t or "test_new" in t for t in run), run
     # Folder entries would run what is left out: the plan lists files then.
     assert "tests/app" not in run, run
+
+
+def test_a_tests_entry_holding_only_what_the_collection_passed_over_is_named(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from covsplit import suite
+    from covsplit.collection import Collection
+    from covsplit.digests import DigestCache
+
+    # A *_test.py file under a folder the project's conftest ignores (collect_ignore): no serial run collects it.
+    ignored = root / "proj" / "tests" / "lib" / "data" / "sample_test.py"
+    ignored.parent.mkdir(parents=True)
+    ignored.write_text("import not_installed\n")
+    (root / "workers.toml").write_text(GOOD.replace('"tests/lib"]', '"tests/lib/test_util.py", "tests/lib/data"]'))
+    cfg = config.load(root / "workers.toml")
+    nodes = tuple(f"{test}::test_ok" for test in TESTS)
+    assert suite.update(cfg, Collection(("tests",), nodes, nodes), "collect", None, DigestCache(None))
+    assert cli.main(["check", "--config", str(root / "workers.toml")]) == exits.FAILED
+    out = capsys.readouterr().out
+    assert "workers.worker2.tests[2]: tests/lib/data: one serial pytest does not collect it" in out
+    assert "unrun-test" not in out

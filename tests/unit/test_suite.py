@@ -192,6 +192,31 @@ def test_plan_and_check_see_the_files_a_collection_found_beside_those_found_by_n
     assert suite.test_files(cfg, leave_out=["tests/snippets"]) == ["tests/one/test_a.py", "tests/two/test_c.py"]
 
 
+def test_a_file_named_like_a_test_that_the_collection_passed_over_is_placed_in_no_worker(tmp_path: Path) -> None:
+    # babel's conftest has collect_ignore = ["tests/messages/data"], where a *_test.py file imports a project that
+    # is not installed: named in a worker's tests, pytest collected it anyway, an error no serial run has.
+    cfg, cache = make_project(tmp_path), DigestCache(None)
+    ignored = cfg.root / "tests" / "one" / "data" / "project" / "sample_test.py"
+    ignored.parent.mkdir(parents=True)
+    ignored.write_text("import not_installed\n")
+    assert "tests/one/data/project/sample_test.py" in suite.test_files(cfg)  # no collection yet: by name
+    whole(cfg, cache)
+    assert suite.test_files(cfg) == [
+        "tests/one/test_a.py",
+        "tests/two/test_c.py",
+        *(s.split("::")[0] for s in SNIPPETS),
+    ]
+    # A worker that still names the folder collects the file, and fails to: that tells nothing of a serial run.
+    worker = Collection(("tests/one/data",), (), (), ("tests/one/data/project/sample_test.py",))
+    assert suite.update(cfg, worker, "worker1", None, cache)
+    record = suite.read(cfg)
+    assert record is not None and record.errors == ()
+    assert "tests/one/data/project/sample_test.py" not in record.test_files
+    # Added after the collection: by name, until a collection says otherwise.
+    (cfg.root / "tests" / "one" / "test_new.py").write_text("def test_new():\n    pass\n")
+    assert "tests/one/test_new.py" in suite.test_files(cfg)
+
+
 def test_a_plan_that_leaves_a_test_file_to_no_worker_or_to_two_unshared_is_named() -> None:
     files = ["tests/one/test_a.py", "tests/snippets/a.txt", "tests/two/test_c.py"]
     workers = [("worker1", ["tests/one", "tests/two/test_c.py"]), ("worker2", ["tests/two"])]
