@@ -74,6 +74,7 @@ from covsplit import (  # noqa: E402
     run_once,
     schedule,
     schedule_file,
+    shuffle,
     status,
 )
 from covsplit.layout import DURATIONS_SUFFIX  # noqa: E402
@@ -198,9 +199,24 @@ def test_paths(cfg: config.Config) -> list[str]:
     return paths
 
 
-# The workers' files, named on the command line, may include one the suite's conftest leaves out of its collection
-# (babel's test project under tests/messages/data): as the workers do, the run goes on past it.
+# An older plan's files, named on the command line, may include one the suite's collection passes over (babel's
+# test project under tests/messages/data, before covsplit.suite left such files out): the run goes on past it.
 COLLECTION = ("-p", "no:cacheprovider", "--continue-on-collection-errors")
+
+
+# One seed for every contender of a bench, where the project's environment shuffles its tests (pytest-randomly):
+# each runs the same tests in the same order on the same random inputs, so their coverage compares (a fresh seed
+# per run gave pygments' random-input tests other inputs, and other lines, in every contender) and their times
+# do too.  A constant, so that a seed under which a project's test hangs is found once, not at random.
+DEFAULT_SEED = 1
+
+
+def seeded(python: Path, seed: int, env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The options and environment that give a baseline's pytest the workers' seed (covsplit.pytest_seed)."""
+    if not shuffle.installed(str(python)):
+        return [], dict(env)
+    paths = [str(REPO / "scripts"), *filter(None, [env.get("PYTHONPATH")])]
+    return ["-p", "covsplit.pytest_seed", f"--covsplit-seed={seed}"], {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def pytest_run(python: Path, cfg: config.Config, out: Path, covs: Sequence[str], tests: Sequence[str]) -> list[str]:
@@ -518,23 +534,32 @@ class FailingTest:
 
 
 def contenders(
-    cfg: config.Config, python: Path, scratch: Path, log: Path, edited: EditedTestFile, module: EditedModule | None
+    cfg: config.Config,
+    python: Path,
+    scratch: Path,
+    log: Path,
+    edited: EditedTestFile,
+    module: EditedModule | None,
+    seed: int = DEFAULT_SEED,
 ) -> list[Contender]:
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     tests = test_paths(cfg)
-    base_env = {**os.environ, **cfg.env}
+    seed_options, base_env = seeded(python, seed, {**os.environ, **cfg.env})
     base_env.pop("COVERAGE_FILE", None)
+    # The workers take the bench's seed as `make coverage-all SEED=n` gives it.
+    covsplit_env = {**os.environ, shuffle.SEED_VARIABLE: str(seed)}
 
     def baseline(name: str, extra: Sequence[str]) -> Callable[[], Sample]:
         out = scratch / name
         env = {**base_env, "COVERAGE_FILE": str(out / ".coverage")}
-        return lambda: measure([*pytest_run(python, cfg, out, sources, tests), *extra], cfg.root, env, log)
+        command = [*pytest_run(python, cfg, out, sources, tests), *seed_options, *extra]
+        return lambda: measure(command, cfg.root, env, log)
 
     def spec_commands() -> Sample:
         commands = []
         for worker in cfg.workers:
             out = scratch / "spec" / worker.name
-            command = pytest_run(python, cfg, out, worker.modules, [cfg.test_root])
+            command = [*pytest_run(python, cfg, out, worker.modules, [cfg.test_root]), *seed_options]
             commands.append(["env", f"COVERAGE_FILE={out / '.coverage'}", *command])
         return measure_all(commands, cfg.root, base_env, log)
 
@@ -544,7 +569,7 @@ def contenders(
     def cold() -> Sample:
         envdir = Path(tempfile.mkdtemp(prefix="envs-", dir=scratch))
         try:
-            return measure([*full, f"NOXFLAGS=--envdir {envdir}"], REPO, os.environ, log)
+            return measure([*full, f"NOXFLAGS=--envdir {envdir}"], REPO, covsplit_env, log)
         finally:
             shutil.rmtree(envdir, ignore_errors=True)
 
@@ -559,24 +584,24 @@ def contenders(
 
     def edit() -> Sample:
         edited.toggle()
-        return measure(make, REPO, os.environ, log)
+        return measure(make, REPO, covsplit_env, log)
 
     def edit_module() -> Sample:
         assert module is not None, "covsplit-edit-module runs only with a picked module"
         module.edit()
-        return measure(make, REPO, os.environ, log)
+        return measure(make, REPO, covsplit_env, log)
 
     return [
         Contender("serial", baseline("serial", [])),
         Contender("xdist", baseline("xdist", ["-n", "auto"])),
         Contender("spec-commands", spec_commands),
         # Just before covsplit-warm, so that the incremental runs after it find per-file data to keep.
-        Contender("covsplit-warm-no-grain", warm({**os.environ, rerun.NO_GRAIN_ENV: "1"})),
-        Contender("covsplit-warm", warm(os.environ)),
+        Contender("covsplit-warm-no-grain", warm({**covsplit_env, rerun.NO_GRAIN_ENV: "1"})),
+        Contender("covsplit-warm", warm(covsplit_env)),
         Contender("covsplit-cold", cold),
         Contender("covsplit-edit", edit),
         Contender("covsplit-edit-module", edit_module),
-        Contender("covsplit-unchanged", lambda: measure(make, REPO, os.environ, log)),
+        Contender("covsplit-unchanged", lambda: measure(make, REPO, covsplit_env, log)),
     ]
 
 
@@ -772,6 +797,8 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
             f"| {name} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['peak_mib']:,.0f} "
             f"| {r['wall_s'] / faster:.2f}x | {r['cpu_s'] / serial['cpu_s']:.2f}x | {r['wall_s'] / warm:.2f}x |"
         )
+    if record.get("seed") is not None:
+        lines += ["", f"The tests are shuffled: every contender used seed {record['seed']} (`--seed`)."]
     if record.get("edited"):
         spent = record.get("edited_seconds")
         of = f" (the test file of median measured seconds: {spent:.2f} s in a full run)" if spent is not None else ""
@@ -838,6 +865,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "to tell what a change costs a full run",
     )
     parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"the seed every contender shuffles with, where a plugin shuffles the tests (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
         "--failing",
         action="store_true",
         help="plant a test file that always fails in the project's tests for the whole bench (removed at the end; "
@@ -897,7 +930,7 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
         if "covsplit-edit-module" not in skipped:
             # Before any contender runs: the pick reads the tree as it is, no edit in it.
             module = EditedModule(cfg, pick_module(cfg, python, log))
-        field = contenders(cfg, python, scratch, log, edited, module)
+        field = contenders(cfg, python, scratch, log, edited, module, args.seed)
         field = [c for c in field if c.name not in skipped]
         # Warm-up: make the worker virtualenvs and every output folder once; not timed.
         for contender in field:
@@ -944,6 +977,8 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
                 {k: module.chosen[k] for k in ("path", "line", "test_files", "of_test_files")} if module else None
             ),
             "failing_tests": failing,
+            # The seed every contender shuffled with; None where nothing shuffles the tests.
+            "seed": args.seed if shuffle.installed(str(python)) else None,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
             "simulation": simulation(cfg),
