@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from covsplit import config, discover, durations, exits, run_once, schedule_file, suite, titles
+from covsplit import config, discover, durations, exits, run_once, schedule_file, suite, suite_files, titles
 from covsplit.packing import ratio, ratio_floor, within_tolerance
 from covsplit.plan_inputs import expand_tests, load_settings
 from covsplit.schedule import BY_STATEMENTS
@@ -67,8 +67,8 @@ def check(path: str | Path, by: str = BY_STATEMENTS) -> Report:
     problems += _title_problems(cfg, tables, owners)
 
     # The project's declared test scope, less what workers.toml says is deliberately not run.
-    test_files = suite.test_files(cfg, leave_out=())
-    runnable = suite.test_files(cfg)
+    test_files = suite_files.test_files(cfg, leave_out=())
+    runnable = suite_files.test_files(cfg)
     runners, test_problems = _runners(cfg, tables, test_files)
     problems += test_problems
     try:
@@ -237,7 +237,7 @@ def _runners(
                 continue
             found = expand_tests(cfg.root, entry, test_files)
             if not found and passed & set(discover.test_files_in(cfg.root, [entry])):
-                # Named, a file the suite's collection passed over is collected all the same (suite.test_files).
+                # Named, a file the suite's collection passed over is collected all the same (suite_files.test_files).
                 problems.append(
                     Problem(
                         "missing-test",

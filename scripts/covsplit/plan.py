@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from covsplit import commands, config, exits, fsio, schedule_file, status, suite
+from covsplit import commands, config, exits, fsio, schedule_file, status, suite_files
 from covsplit.packing import PlanError
 from covsplit.plan_inputs import gather, load_settings, seconds_per_test
 from covsplit.plan_table import render_balance
@@ -65,7 +65,7 @@ def run(
         print(f"covsplit plan: internal error, the planned workers.toml does not load: {exc}", file=sys.stderr)
         return exits.FAILED
     # Never written: a split that leaves a test of the suite to no worker, or to two.
-    lost = suite.placement_problems(inputs.test_files, ((w.name, w.tests) for w in planned.workers), plan.shared)
+    lost = suite_files.placement_problems(inputs.test_files, ((w.name, w.tests) for w in planned.workers), plan.shared)
     if lost:
         print(f"covsplit plan: internal error, not written: {'; '.join(lost)}", file=sys.stderr)
         return exits.FAILED

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from covsplit import config, config_options, discover, durations, suite
+from covsplit import config, config_options, discover, durations, suite_files
 from covsplit.statements import count_statements
 
 
@@ -49,7 +49,7 @@ def load_settings(path: str | Path) -> Settings:
     """The settings (config.read, lenient: whatever state the workers are in) and the workers as written."""
     loaded = config.read(path, lenient=True)
     cfg = loaded.cfg
-    tests = suite.test_files(cfg)
+    tests = suite_files.test_files(cfg)
     return Settings(
         path=cfg.path, cfg=cfg, data=loaded.data, text=loaded.text, old=read_old_workers(cfg, loaded.data, tests)
     )
@@ -132,8 +132,8 @@ def gather(cfg: config.Config) -> Inputs:
     """Read the code, the tests and the previous runs' artifacts (the I/O edge of the planner)."""
     files = tuple(cfg.all_files())
     # The declared scope only (project.tests, less project.not_run): planning never widens it.
-    test_files = tuple(suite.test_files(cfg))
-    on_disk = suite.test_files(cfg, [cfg.test_root], leave_out=())
+    test_files = tuple(suite_files.test_files(cfg))
+    on_disk = suite_files.test_files(cfg, [cfg.test_root], leave_out=())
     measured = durations.read(cfg.layout.output_dir)
     return Inputs(
         source_dir=cfg.source_dir,

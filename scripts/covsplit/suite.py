@@ -34,6 +34,7 @@ Standard library only: the driver, ``pending`` and the planner read it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covsplit import digests, discover, fsio, inputs, lock, node_ids, outputs, run_once, schedule_file, status
+from covsplit import digests, discover, fsio, inputs, lock, node_ids, outputs, status
 from covsplit.collection import Collection, file_of, nameable, read_collection
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
@@ -69,10 +70,11 @@ class Record:
     # Every file under the test paths when it was collected: one added or removed may be collected or not.
     listing: tuple[str, ...] = ()
 
-    @property
-    def test_files(self) -> list[str]:
+    @functools.cached_property
+    def test_files(self) -> tuple[str, ...]:
         """Every file the suite collects (``.py`` or not), with tests, failing to collect, or with no test."""
-        return list(dict.fromkeys([*map(file_of, self.tests), *map(file_of, self.errors), *self.visited]))
+        # Once per record: the report asks for it per test path, and a record holds thousands of tests.
+        return tuple(dict.fromkeys([*map(file_of, self.tests), *map(file_of, self.errors), *self.visited]))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -388,62 +390,12 @@ def check_run(cfg: Config, workers: Iterable[str], cache: DigestCache) -> Check:
     return Check(tally(record.tests, selections))
 
 
-def test_files(cfg: Config, paths: Iterable[str] | None = None, leave_out: Iterable[str] | None = None) -> list[str]:
-    """The test files under ``paths`` (default: the project's, less ``not_run``): by name, and as pytest collected.
-
-    pytest's default rule (``test_*.py``) finds most; the suite's last
-    collection adds what a conftest or an option collects from other files
-    (``.txt`` items, doctest modules), so that a plan places those too, and
-    drops one it passed over (``collect_ignore``, ``norecursedirs``): named
-    in a worker's tests, pytest collects it all the same, unlike a serial run.
-    """
-    paths = list(cfg.test_paths if paths is None else paths)
-    leave_out = list(cfg.not_run if leave_out is None else leave_out)
-    record = read(cfg)
-    skipped = passed_over(cfg, record)
-    found = dict.fromkeys(f for f in discover.test_files_in(cfg.root, paths, leave_out=leave_out) if f not in skipped)
-    for file in record.test_files if record else ():
-        if (
-            any(node_ids.covers(path.split("::", 1)[0], file) for path in paths)
-            and not any(node_ids.covers(entry, file) for entry in leave_out)
-            and (cfg.root / file).is_file()
-        ):
-            found.setdefault(file, None)
-    return list(found)
-
-
 def _only_passed_over(cfg: Config, entry: str, skipped: set[str]) -> bool:
     return bool(named := discover.test_files_in(cfg.root, [entry])) and all(file in skipped for file in named)
 
 
 def passed_over(cfg: Config, record: Record | None) -> set[str]:
     """Files under the test paths the last collection saw and did not collect (none: ids not from the root)."""
-    if record is None or not any((cfg.root / file).is_file() for file in record.test_files):
+    if record is None or not any((cfg.root / file).is_file() for file in record.test_files[:20]):
         return set()
-    return set(record.listing) - set(record.test_files)
-
-
-def placement_problems(
-    files: Iterable[str],
-    workers: Iterable[tuple[str, Sequence[str]]],
-    shared: Mapping[str, schedule_file.ScheduleEntry],
-) -> list[str]:
-    """What a split leaves out or runs twice: each test file under exactly one worker's tests, unless shared.
-
-    ``workers`` are (name, tests entries); a file several workers list is
-    run once only when the schedule shares it (its pieces, or a dealt path).
-    """
-    workers = list(workers)
-    unplaced, doubled = [], []
-    for file in files:
-        runners = [name for name, entries in workers if any(node_ids.covers(e, file) for e in entries if "::" not in e)]
-        if not runners and not any(file_of(e) == file for _, entries in workers for e in entries):
-            unplaced.append(file)
-        elif len(runners) > 1 and run_once.entry_for(file, shared) is None:
-            doubled.append(file)
-    problems = []
-    if unplaced:
-        problems.append(f"{len(unplaced)} test file(s) of the suite in no worker's tests: {describe(unplaced)}")
-    if doubled:
-        problems.append(f"{len(doubled)} test file(s) in several workers' tests, not shared: {describe(doubled)}")
-    return problems
+    return set(record.listing).difference(record.test_files)

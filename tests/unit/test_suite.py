@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from covsplit import config, schedule_file, suite
+from covsplit import config, schedule_file, suite, suite_files
 from covsplit.collection import Collection
 from covsplit.digests import DigestCache
 
@@ -68,12 +68,12 @@ def test_a_whole_collection_becomes_the_record_and_fits_the_tree_it_read(tmp_pat
     record = suite.read(cfg)
     assert record is not None and record.by == "collect"
     assert record.tests == (*ONE, *SNIPPETS, *TWO)
-    assert record.test_files == [
+    assert record.test_files == (
         "tests/one/test_a.py",
         "tests/snippets/a.txt",
         "tests/snippets/b.txt",
         "tests/two/test_c.py",
-    ]
+    )
     assert suite.changes(cfg, record, cache) == []
 
 
@@ -182,14 +182,19 @@ def test_the_check_of_a_run_is_unverified_until_the_record_fits_and_every_worker
 
 def test_plan_and_check_see_the_files_a_collection_found_beside_those_found_by_name(tmp_path: Path) -> None:
     cfg, cache = make_project(tmp_path), DigestCache(None)
-    assert suite.test_files(cfg) == ["tests/one/test_a.py", "tests/two/test_c.py"]
+    assert suite_files.test_files(cfg) == ["tests/one/test_a.py", "tests/two/test_c.py"]
     whole(cfg, cache)
     (cfg.root / "tests" / "snippets" / "b.txt").unlink()
 
     # Found by name first; then what only the collection knows, while it still exists.
-    assert suite.test_files(cfg) == ["tests/one/test_a.py", "tests/two/test_c.py", "tests/snippets/a.txt"]
-    assert suite.test_files(cfg, ["tests/snippets"]) == ["tests/snippets/a.txt"]
-    assert suite.test_files(cfg, leave_out=["tests/snippets"]) == ["tests/one/test_a.py", "tests/two/test_c.py"]
+    assert suite_files.test_files(cfg) == ["tests/one/test_a.py", "tests/two/test_c.py", "tests/snippets/a.txt"]
+    assert suite_files.test_files(cfg, ["tests/snippets"]) == ["tests/snippets/a.txt"]
+    assert suite_files.test_files(cfg, leave_out=["tests/snippets"]) == ["tests/one/test_a.py", "tests/two/test_c.py"]
+    # Many paths at once (the report asks for every worker's entries) say what each alone says.
+    paths = ["tests", "tests/one", "tests/snippets", "tests/two/test_c.py", "tests/snippets/a.txt::a", "."]
+    under = suite_files.test_files_under(cfg, paths, leave_out=())
+    assert {path: under[path] for path in paths} == {p: suite_files.test_files(cfg, [p], leave_out=()) for p in paths}
+    assert under[None] == suite_files.test_files(cfg, paths, leave_out=())
 
 
 def test_a_file_named_like_a_test_that_the_collection_passed_over_is_placed_in_no_worker(tmp_path: Path) -> None:
@@ -199,9 +204,9 @@ def test_a_file_named_like_a_test_that_the_collection_passed_over_is_placed_in_n
     ignored = cfg.root / "tests" / "one" / "data" / "project" / "sample_test.py"
     ignored.parent.mkdir(parents=True)
     ignored.write_text("import not_installed\n")
-    assert "tests/one/data/project/sample_test.py" in suite.test_files(cfg)  # no collection yet: by name
+    assert "tests/one/data/project/sample_test.py" in suite_files.test_files(cfg)  # no collection yet: by name
     whole(cfg, cache)
-    assert suite.test_files(cfg) == [
+    assert suite_files.test_files(cfg) == [
         "tests/one/test_a.py",
         "tests/two/test_c.py",
         *(s.split("::")[0] for s in SNIPPETS),
@@ -214,21 +219,21 @@ def test_a_file_named_like_a_test_that_the_collection_passed_over_is_placed_in_n
     assert "tests/one/data/project/sample_test.py" not in record.test_files
     # Added after the collection: by name, until a collection says otherwise.
     (cfg.root / "tests" / "one" / "test_new.py").write_text("def test_new():\n    pass\n")
-    assert "tests/one/test_new.py" in suite.test_files(cfg)
+    assert "tests/one/test_new.py" in suite_files.test_files(cfg)
 
 
 def test_a_plan_that_leaves_a_test_file_to_no_worker_or_to_two_unshared_is_named() -> None:
     files = ["tests/one/test_a.py", "tests/snippets/a.txt", "tests/two/test_c.py"]
     workers = [("worker1", ["tests/one", "tests/two/test_c.py"]), ("worker2", ["tests/two"])]
 
-    assert suite.placement_problems(files, workers, {}) == [
+    assert suite_files.placement_problems(files, workers, {}) == [
         "1 test file(s) of the suite in no worker's tests: tests/snippets/a.txt",
         "1 test file(s) in several workers' tests, not shared: tests/two/test_c.py",
     ]
     shared = {"tests/two/test_c.py": schedule_file.SharedFile("worker1", {"worker2": ("tests/two/test_c.py::test_c",)})}
     dealt = {"tests": schedule_file.DealtPath.among(["worker1", "worker2"])}
-    assert suite.placement_problems(files[1:], [("worker1", ["tests"]), ("worker2", ["tests"])], dealt) == []
-    assert suite.placement_problems(files[2:], workers, shared) == []
+    assert suite_files.placement_problems(files[1:], [("worker1", ["tests"]), ("worker2", ["tests"])], dealt) == []
+    assert suite_files.placement_problems(files[2:], workers, shared) == []
 
 
 def test_a_file_collected_without_tests_is_still_a_file_of_the_suite(tmp_path: Path) -> None:
@@ -240,7 +245,7 @@ def test_a_file_collected_without_tests_is_still_a_file_of_the_suite(tmp_path: P
 
     record = suite.read(cfg)
     assert record is not None and record.visited == visited
-    assert record.test_files == ["tests/one/test_a.py", "tests/two/helpers.py"]
+    assert record.test_files == ("tests/one/test_a.py", "tests/two/helpers.py")
 
 
 def test_a_data_file_edited_is_the_readers_business_but_one_added_or_removed_is_the_suites(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from covsplit import commands, diagnose, durations, outputs, shuffle, status, suite
+from covsplit import commands, diagnose, durations, outputs, shuffle, status, suite_files
 from covsplit import gates as covsplit_gates
 from covsplit.config import Config
 from covsplit.numbers import Counts
@@ -151,7 +151,7 @@ def build_model(cfg: Config, inputs: ReportInputs) -> ReportModel:
     races = tuple(r for r in map(outputs.from_dict, found_races if isinstance(found_races, list) else []) if r)
 
     in_scope = list(dict.fromkeys(f for path in cfg.test_paths for f in _tests_under(cfg, inputs.test_files, path)))
-    runnable = suite.test_files(cfg)
+    runnable = suite_files.test_files(cfg)
     model = ReportModel(
         generated_at=inputs.generated_at or status.now(),
         config_name=cfg.path.name,
@@ -194,7 +194,7 @@ def _tests_under(cfg: Config, test_files: Mapping[str, list[str]] | None, path: 
     if test_files is not None and path in test_files:
         return test_files[path]
     try:
-        return suite.test_files(cfg, [path], leave_out=())
+        return suite_files.test_files(cfg, [path], leave_out=())
     except OSError:
         return []
 

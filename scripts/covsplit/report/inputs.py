@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from covsplit import commands, diagnose, durations, fsio, junit, status, suite, titles
+from covsplit import commands, diagnose, durations, fsio, junit, status, suite_files, titles
 from covsplit.aggregate import read_result
 from covsplit.config import Config
 from covsplit.report.build import ReportInputs, build_model
@@ -110,12 +110,12 @@ def collect_inputs(cfg: Config) -> ReportInputs:
     counts, source = _static_counts(cfg, lacking, warnings) if lacking else ({}, "the aggregate's coverage.py analysis")
     counts = {**counted, **counts}
 
-    test_files: dict[str, list[str]] = {}
-    for path in {*cfg.test_paths, *(t for w in cfg.workers for t in w.tests)}:
-        try:
-            test_files[path] = suite.test_files(cfg, [path], leave_out=())
-        except OSError:
-            test_files[path] = []
+    entries = list(dict.fromkeys([*cfg.test_paths, *(t for w in cfg.workers for t in w.tests)]))
+    try:
+        under = suite_files.test_files_under(cfg, entries, leave_out=())
+        test_files = {path: under[path] for path in entries}
+    except OSError:
+        test_files = {path: [] for path in entries}
     return ReportInputs(
         statuses=statuses,
         aggregate=aggregate,
