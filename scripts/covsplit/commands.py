@@ -8,9 +8,11 @@ people to read and paste, every part quoted.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +128,25 @@ def pytest_environment(cfg: Config, data_file: Path, base: Mapping[str, str] | N
     env["COVERAGE_FILE"] = str(data_file)
     env["PYTHONPATH"] = _pythonpath(env.get("PYTHONPATH", ""))
     return env
+
+
+# pytest's own variable for the folder its `pytest-of-<user>` folder of tmp_path folders goes in.
+TEMP_ROOT = "PYTEST_DEBUG_TEMPROOT"
+
+
+def own_temp_root(cfg: Config, name: str) -> Path:
+    """A folder of the system's temporary one for worker ``name`` of this config alone, made if missing.
+
+    pytest keeps every run's tmp_path folders under one ``pytest-of-<user>``
+    and, as a session ends, removes the oldest: runs at once race there
+    (parso's first split run failed as pytest removed another run's garbage
+    folder: "Directory not empty").  One serial run has that folder to itself;
+    each worker has its own.
+    """
+    config = hashlib.sha256(str(cfg.layout.output_dir.resolve()).encode()).hexdigest()[:10]
+    folder = Path(tempfile.gettempdir(), f"covsplit-{config}-{name}")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
 
 
 def _pythonpath(current: str) -> str:

@@ -42,7 +42,7 @@ from covsplit import (
     status,
     suite,
 )
-from covsplit.commands import command_line, pytest_command, pytest_environment
+from covsplit.commands import TEMP_ROOT, command_line, own_temp_root, pytest_command, pytest_environment
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
 from covsplit.failures import categories, category_files, render_failure_analysis
@@ -149,6 +149,8 @@ def _run_locked(
         stale.unlink(missing_ok=True)
     started, started_ns = time.monotonic(), digests.file_clock_ns(paths.status.parent)
     pytest_env = pytest_environment(cfg, paths.data_file, env)
+    # A temporary root the caller chose stays theirs.
+    pytest_env.setdefault(TEMP_ROOT, str(own_temp_root(cfg, worker.name)))
     result = run_pytest(
         launch.command, pytest_env, cfg.root, paths.test_output, worker.timeout, worker.memory_limit_mib
     )

@@ -93,3 +93,17 @@ def test_commands_name_their_config_unless_it_is_the_default(tmp_path: Path) -> 
     assert commands.Invocation().nox("-s", "w1") == "nox -s w1"
     assert commands.Invocation().make("plan") == "make plan"
     assert commands.invocation(load(tmp_path)).config == str(tmp_path / "workers.toml")
+
+
+def test_each_worker_has_a_temporary_root_of_its_own(tmp_path: Path) -> None:
+    # pytest removes old tmp_path folders under one root as a session ends: workers at once must not share it.
+    cfg = load(tmp_path)
+    first, again = commands.own_temp_root(cfg, "w1"), commands.own_temp_root(cfg, "w1")
+    other = commands.own_temp_root(cfg, "w2")
+    assert first == again and first != other and first.is_dir() and other.is_dir()
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    another = commands.own_temp_root(load(elsewhere), "w1")
+    assert another != first  # another config's worker1 is another worker
+    for folder in (first, other, another):
+        folder.rmdir()
