@@ -18,6 +18,15 @@ _FACTOR_LINE = re.compile(r"^(?P<condition>[\w{},!.+-]+):\s+(?P<value>.+)$")
 _PYTHON_FACTOR = re.compile(r"^(py|pypy|cpython)\d*t?$")
 
 
+# tox's "{env:NAME:default}" (natsort's extras are "{env:WITH_EXTRAS:}"): read as where NAME is not set.
+_ENV_SUBSTITUTION = re.compile(r"\{env:(?P<name>[^:}]+)(?::(?P<default>[^}]*))?\}")
+
+
+def _env_defaults(lines: Iterable[str]) -> list[str]:
+    """Lines with each ``{env:NAME:default}`` replaced by its default (nothing without one), as on a fresh machine."""
+    return [_ENV_SUBSTITUTION.sub(lambda match: match["default"] or "", line) for line in lines]
+
+
 # Environments that run the tests, when no command line says which one runs pytest.
 _TEST_FACTORS = frozenset({*TEST_NAMES, "unit", "pytest"})
 
@@ -69,15 +78,17 @@ def find_tox_install(survey: Survey, tox: configparser.ConfigParser, installable
     if not tox.has_section("testenv"):
         return
     wanted = _pytest_factors(tox)
-    deps, left_out = _for_factors(ini_lines(tox.get("testenv", "deps", fallback="")), wanted)
-    deps = [d for d in deps if not d.startswith(("{", "-c", "--"))]
+    deps, left_out = _for_factors(_env_defaults(ini_lines(tox.get("testenv", "deps", fallback=""))), wanted)
+    deps = [d for d in deps if d and not d.startswith(("{", "-c", "--"))]
     wanted_deps = needed(d for d in deps if not d.startswith("-r"))
     survey.install += [shell_word(d) for d in wanted_deps]
     # "-rrequirements-dev.txt", as tox allows it: one option and one path for the installer.
     survey.install += [f"-r {d[2:].strip()}" for d in deps if d.startswith("-r")]
     if deps:
         survey.say("project.install", f"{len(deps)} dependency line(s) of tox.ini [testenv]")
-    extras_lines, extras_left_out = _for_factors(ini_lines(tox.get("testenv", "extras", fallback="")), wanted)
+    extras_lines, extras_left_out = _for_factors(
+        _env_defaults(ini_lines(tox.get("testenv", "extras", fallback=""))), wanted
+    )
     extras = sorted({e.strip() for line in extras_lines for e in line.split(",") if e.strip()})
     if extras and installable and survey.install and survey.install[0] == "-e .":
         survey.install[0] = f"-e .[{','.join(extras)}]"

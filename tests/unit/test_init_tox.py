@@ -54,3 +54,19 @@ def test_find_tox_install_reads_only_a_testenv(tmp_path: Path) -> None:
     empty = Survey(root=tmp_path)
     init_tox.find_tox_install(empty, configparser.ConfigParser(), installable=True)
     assert empty.install == [] and empty.choices == []
+
+
+def test_tox_env_substitutions_are_read_as_on_a_machine_where_the_variable_is_not_set(tmp_path: Path) -> None:
+    # natsort: `extras = {env:WITH_EXTRAS:}` was written into the install line as it stood, and uv refused it.
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read_string(
+        "[testenv]\npassenv = WITH_EXTRAS\ndeps =\n    pytest\n    hypothesis{env:HYPO_PIN:>=6}\n    {env:MORE}\n"
+        "extras =\n    {env:WITH_EXTRAS:}\n"
+    )
+    survey = Survey(root=tmp_path, install=["-e ."])
+    init_tox.find_tox_install(survey, tox, installable=True)
+    assert survey.install == ["-e .", "'hypothesis>=6'"]
+    tox.set("testenv", "extras", "{env:WITH_EXTRAS:fast}")
+    survey = Survey(root=tmp_path, install=["-e ."])
+    init_tox.find_tox_install(survey, tox, installable=True)
+    assert survey.install == ["-e .[fast]", "'hypothesis>=6'"]
