@@ -510,8 +510,9 @@ class FailingTest:
 
     def plant(self) -> None:
         cfg = self.cfg
-        # A test path's own folder, not a folder deeper down, which may be a suite's data (babel's test project).
-        folders = [t for t in test_paths(cfg) if (cfg.root / t).is_dir()]
+        # The project's own test paths: the workers' entries may name a folder of a suite's data (babel's
+        # tests/messages/data, which its conftest ignores, was the first folder of an older plan).
+        folders = [t for t in cfg.test_paths if (cfg.root / t).is_dir()]
         folder = folders[0] if folders else Path(discover.test_files_in(cfg.root, test_paths(cfg))[0]).parent
         self.path = cfg.root / folder / self.NAME
         for kept in (cfg.path, schedule_file.path_for(cfg.path)):
