@@ -211,9 +211,9 @@ COLLECTION = ("-p", "no:cacheprovider", "--continue-on-collection-errors")
 DEFAULT_SEED = 1
 
 
-def seeded(python: Path, seed: int, env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+def seeded(seed: int, shuffled: bool, env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     """The options and environment that give a baseline's pytest the workers' seed (covsplit.pytest_seed)."""
-    if not shuffle.installed(str(python)):
+    if not shuffled:
         return [], dict(env)
     paths = [str(REPO / "scripts"), *filter(None, [env.get("PYTHONPATH")])]
     return ["-p", "covsplit.pytest_seed", f"--covsplit-seed={seed}"], {**env, "PYTHONPATH": os.pathsep.join(paths)}
@@ -542,10 +542,11 @@ def contenders(
     edited: EditedTestFile,
     module: EditedModule | None,
     seed: int = DEFAULT_SEED,
+    shuffled: bool = False,
 ) -> list[Contender]:
     sources = [Path(cfg.source_dir, *package.split(".")).as_posix() for package in cfg.source]
     tests = test_paths(cfg)
-    seed_options, base_env = seeded(python, seed, {**os.environ, **cfg.env})
+    seed_options, base_env = seeded(seed, shuffled, {**os.environ, **cfg.env})
     base_env.pop("COVERAGE_FILE", None)
     # The workers take the bench's seed as `make coverage-all SEED=n` gives it.
     covsplit_env = {**os.environ, shuffle.SEED_VARIABLE: str(seed)}
@@ -931,7 +932,9 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
         if "covsplit-edit-module" not in skipped:
             # Before any contender runs: the pick reads the tree as it is, no edit in it.
             module = EditedModule(cfg, pick_module(cfg, python, log))
-        field = contenders(cfg, python, scratch, log, edited, module, args.seed)
+        # One look at the baseline's plugins (a subprocess) for the options and the record alike.
+        shuffled = bool(shuffle.installed(str(python)))
+        field = contenders(cfg, python, scratch, log, edited, module, args.seed, shuffled)
         field = [c for c in field if c.name not in skipped]
         # Warm-up: make the worker virtualenvs and every output folder once; not timed.
         for contender in field:
@@ -979,7 +982,7 @@ def one_pass(cfg: config.Config, args: argparse.Namespace) -> tuple[dict[str, An
             ),
             "failing_tests": failing,
             # The seed every contender shuffled with; None where nothing shuffles the tests.
-            "seed": args.seed if shuffle.installed(str(python)) else None,
+            "seed": args.seed if shuffled else None,
             "overhead_s_per_worker": round(overhead, 3),
             "differences": differences,
             "simulation": simulation(cfg),

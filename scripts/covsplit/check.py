@@ -236,7 +236,7 @@ def _runners(
                 problems.append(Problem("missing-test", f"{key}: {target} does not exist under {cfg.root}"))
                 continue
             found = expand_tests(cfg.root, entry, test_files)
-            if not found and passed & set(discover.test_files_in(cfg.root, [entry])):
+            if not found and suite.only_passed_over(cfg, entry, passed):
                 # Named, a file the suite's collection passed over is collected all the same (suite_files.test_files).
                 problems.append(
                     Problem(

@@ -247,7 +247,7 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         # A path named on the command line may not be collected as a serial run collects it: a file by another
         # name than pytest's rule, or one the serial run passed over (collect_ignore).  It tells nothing.
         skipped = passed_over(cfg, record)
-        paths = [path for path in paths if walked(cfg, path) and not _only_passed_over(cfg, path, skipped)]
+        paths = [path for path in paths if walked(cfg, path) and not only_passed_over(cfg, path, skipped)]
 
         def told(node: str) -> bool:
             return whole or any(node_ids.covers(entry, file_of(node)) for entry in paths)
@@ -390,7 +390,8 @@ def check_run(cfg: Config, workers: Iterable[str], cache: DigestCache) -> Check:
     return Check(tally(record.tests, selections))
 
 
-def _only_passed_over(cfg: Config, entry: str, skipped: set[str]) -> bool:
+def only_passed_over(cfg: Config, entry: str, skipped: set[str]) -> bool:
+    """Whether every file a tests entry names by pytest's rule is one the last collection passed over."""
     return bool(named := discover.test_files_in(cfg.root, [entry])) and all(file in skipped for file in named)
 
 
