@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from covsplit import schedule_file
+from covsplit import file_grain, schedule_file
 from covsplit.config import Config, Worker
 from covsplit.layout import partial_path
 
@@ -66,7 +66,7 @@ def pytest_command(
         f"--covsplit-inputs={cfg.layout.worker(worker.name).observed}",
         # One coverage context per test file, in one process: under xdist, a process's early write would be
         # erased by a sibling starting later (pytest-cov's parallel erase), so such a worker runs whole.
-        *(["-p", "covsplit.pytest_contexts", "--covsplit-contexts"] if processes <= 1 and contexts else []),
+        *(_context_options(cfg, worker) if processes <= 1 and contexts else []),
         # Test files shared with other workers (covsplit.schedule_file): only this worker's part of them runs;
         # and files the suite's conftest ignores do not run although named here.
         *_schedule_options(cfg, worker),
@@ -96,6 +96,11 @@ def pytest_command(
         *([f"--timeout={worker.test_timeout:g}"] if worker.test_timeout else []),
         *cfg.pytest_args,
     ]
+
+
+def _context_options(cfg: Config, worker: Worker) -> list[str]:
+    per_test = file_grain.per_test_files(cfg, worker)
+    return ["-p", "covsplit.pytest_contexts", "--covsplit-contexts", *(f"--covsplit-per-test={f}" for f in per_test)]
 
 
 def _schedule_options(cfg: Config, worker: Worker) -> list[str]:

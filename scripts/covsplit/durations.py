@@ -105,23 +105,36 @@ def record(
 
 
 def keep_files(path: Path, previous: Mapping[str, Any] | None, kept: Iterable[str]) -> None:
-    """After a run of some of a worker's test files: the other files' seconds from ``previous``, its full run's.
+    """After a run of some of a worker's units: the kept units' seconds from ``previous``, its full run's.
 
-    The run's own wall and fixed seconds are those of a part; the previous
-    run's stand for the worker, as a full run would have measured them.
+    A unit is a test file, or one test (a node id) of a file measured one
+    test at a time: such a test's seconds are added to its file's, which
+    this run measured for its other tests.  The run's own wall and fixed
+    seconds are those of a part; the previous run's stand for the worker,
+    as a full run would have measured them.
     """
     current = fsio.read_json(path)
     if not _valid(current) or not _valid(previous):
         return
     merged = dict(current)
+    units = list(kept)
     for key in ("files", "collect", "tests"):
         part = dict(current.get(key) or {})
-        for file in kept:
+        for file in units:
+            if "::" in file:
+                continue
             if file in (previous.get(key) or {}):
                 part[file] = previous[key][file]
             else:
                 part.pop(file, None)
         merged[key] = dict(sorted(part.items()))
+    for node in (unit for unit in units if "::" in unit):
+        file = node.partition("::")[0]
+        seconds = (previous["tests"].get(file) or {}).get(node) if isinstance(previous.get("tests"), dict) else None
+        if not isinstance(seconds, int | float):
+            continue
+        merged["tests"][file] = dict(sorted({**(merged["tests"].get(file) or {}), node: seconds}.items()))
+        merged["files"][file] = round(float(merged["files"].get(file, 0.0)) + seconds, 6)
     merged["wall_s"], merged["fixed_s"] = previous.get("wall_s"), previous.get("fixed_s")
     fsio.write_json(path, merged)
 

@@ -30,156 +30,45 @@ are dealt with other workers, or shuffled by a plugin under which a part
 does not run as it does in the whole (:data:`covsplit.shuffle.SUBSET_FAITHFUL`),
 or with another seed than ``SEED=n``; its last run crashed.
 
+A test file the schedule cuts into pieces for several workers is measured
+one test at a time (:func:`per_test_files`): its *units* are its tests, so
+an edit re-runs the tests that ran it, not every sharing worker's piece.
+
 Standard library only: the driver and ``covsplit pending`` use it.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from covsplit import collection, inputs, source_shape
+from covsplit import collection, context_data, inputs, source_shape
 from covsplit.config import Config, Worker
-from covsplit.contexts import COLLECT, OWN, SESSION_FIXTURES
-from covsplit.schedule_file import DealtPath
+from covsplit.contexts import COLLECT, OWN, SESSION_FIXTURES, file_of, fixtures_of
+from covsplit.schedule_file import DealtPath, SharedFile
 
-# coverage.py's data file schema this reads (coverage.sqldata.SCHEMA_VERSION); any other: the worker runs whole.
-COVERAGE_SCHEMA = 7
 # The record's key in the worker's inputs record (covsplit.inputs).
 KEY = "grain"
-# An arc's end that is a module's entry or exit: coverage.py's -(first line), and a module's first line is 1.
-MODULE_ENTRY = -1
 
 
-@dataclass(frozen=True)
-class Measured:
-    """What a data file says about contexts: the files each executed, and the lines run while collecting."""
+def per_test_files(cfg: Config, worker: Worker) -> tuple[str, ...]:
+    """The worker's test files measured one context per test: those the schedule cuts into pieces.
 
-    by_context: dict[str, set[str]]
-    collect_lines: dict[str, set[int]]
-
-
-def _numbits_lines(numbits: bytes) -> set[int]:
-    # coverage.numbits: bit i of byte j is line j * 8 + i.
-    return {index * 8 + bit for index, byte in enumerate(numbits) for bit in range(8) if byte & (1 << bit)}
-
-
-def measured(data_file: Path) -> Measured | None:
-    """The contexts of a coverage.py data file, read with SQL; None when it is not the schema this knows."""
-    if not data_file.exists():
-        return None
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)) as db:
-            (version,) = db.execute("select version from coverage_schema").fetchone()
-            if version != COVERAGE_SCHEMA:
-                return None
-            by_context: dict[str, set[str]] = {}
-            collect: dict[str, set[int]] = {}
-            rows = db.execute(
-                "select distinct c.context, f.path from arc a join file f on f.id = a.file_id "
-                "join context c on c.id = a.context_id"
-            )
-            for context, path in rows:
-                by_context.setdefault(context, set()).add(path)
-            for path, start, end in db.execute(
-                "select f.path, a.fromno, a.tono from arc a join file f on f.id = a.file_id "
-                "join context c on c.id = a.context_id where c.context = ?",
-                (COLLECT,),
-            ):
-                collect.setdefault(path, set()).update(n for n in (start, end) if n > 0)
-            for context, path, numbits in db.execute(
-                "select c.context, f.path, l.numbits from line_bits l join file f on f.id = l.file_id "
-                "join context c on c.id = l.context_id"
-            ):
-                by_context.setdefault(context, set()).add(path)
-                if context == COLLECT:
-                    collect.setdefault(path, set()).update(_numbits_lines(numbits))
-    except (sqlite3.Error, TypeError):
-        return None
-    return Measured(by_context, collect)
-
-
-def prune(data_file: Path, drop: Iterable[str]) -> None:
-    """Delete the measurements of these contexts from a data file (a copy: the caller's)."""
-    dropped = list(drop)
-    with contextlib.closing(sqlite3.connect(data_file)) as db, db:
-        for table in ("arc", "line_bits"):
-            db.executemany(
-                f"delete from {table} where context_id in (select id from context where context = ?)",
-                [(name,) for name in dropped],
-            )
-
-
-def _lines_numbits(lines: Iterable[int]) -> bytes:
-    # coverage.numbits.nums_to_numbits, without importing coverage.py into the driver.
-    found = sorted(lines)
-    bits = bytearray(found[-1] // 8 + 1 if found else 0)
-    for line in found:
-        bits[line // 8] |= 1 << (line % 8)
-    return bytes(bits)
-
-
-def lines_by_context(data_file: Path, path: str) -> dict[str, set[int]] | None:
-    """The lines of one measured file each context executed (arcs' ends too, but a module's -1); None: unreadable."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)) as db:
-            found: dict[str, set[int]] = {}
-            for context, numbits in db.execute(
-                "select c.context, l.numbits from line_bits l join file f on f.id = l.file_id "
-                "join context c on c.id = l.context_id where f.path = ?",
-                (path,),
-            ):
-                found.setdefault(context, set()).update(_numbits_lines(numbits))
-            for context, start, end in db.execute(
-                "select c.context, a.fromno, a.tono from arc a join file f on f.id = a.file_id "
-                "join context c on c.id = a.context_id where f.path = ?",
-                (path,),
-            ):
-                found.setdefault(context, set()).update(abs(n) for n in (start, end) if n and n != MODULE_ENTRY)
-    except (sqlite3.Error, TypeError):
-        return None
-    return found
-
-
-def move_lines(data_file: Path, path: str, mapping: Mapping[int, int]) -> None:
-    """Renumber one measured file's lines and arcs in a data file (a copy: the caller's) after an edit moved them.
-
-    An arc's negative end names a code object by its first line, so it
-    moves with its sign; a module's, always -1, stays.  Only lines the plan found in ``mapping`` are kept
-    here (:func:`plan` runs again every test file that executed any other).
+    The planner cuts a file only when it is heavier than a worker's share,
+    so these are few and heavy, and an edit that some of their tests ran
+    re-runs those tests, not each sharing worker's whole piece.  (A folder
+    the schedule shares is left as it is: each of its files is a unit already.)
     """
-
-    def moved(line: int) -> int | None:
-        if line == MODULE_ENTRY:
-            return line
-        target = mapping.get(abs(line))
-        return None if target is None else (target if line > 0 else -target)
-
-    with contextlib.closing(sqlite3.connect(data_file)) as db, db:
-        row = db.execute("select id from file where path = ?", (path,)).fetchone()
-        if row is None:
-            return
-        (file_id,) = row
-        for context_id, numbits in db.execute(
-            "select context_id, numbits from line_bits where file_id = ?", (file_id,)
-        ).fetchall():
-            lines = {mapping[line] for line in _numbits_lines(numbits) if line in mapping}
-            db.execute(
-                "update line_bits set numbits = ? where file_id = ? and context_id = ?",
-                (_lines_numbits(lines), file_id, context_id),
-            )
-        arcs = db.execute("select context_id, fromno, tono from arc where file_id = ?", (file_id,)).fetchall()
-        db.execute("delete from arc where file_id = ?", (file_id,))
-        renumbered = [(file_id, context, moved(start), moved(end)) for context, start, end in arcs]
-        db.executemany(
-            "insert or ignore into arc (file_id, context_id, fromno, tono) values (?, ?, ?, ?)",
-            [row for row in renumbered if row[2] is not None and row[3] is not None],
+    return tuple(
+        sorted(
+            path
+            for path, entry in cfg.shared.items()
+            if isinstance(entry, SharedFile) and worker.name in entry.workers and (cfg.root / path).is_file()
         )
+    )
 
 
 def read_source(root: Path, key: str) -> str | None:
@@ -191,30 +80,36 @@ def read_source(root: Path, key: str) -> str | None:
 
 def build(
     cfg: Config,
-    data: Measured,
+    data: context_data.Measured,
     reads: Mapping[str, Iterable[str]],
-    test_files: Iterable[str],
+    units: Iterable[str],
     kept: Mapping[str, Any] | None = None,
     rerun: set[str] | None = None,
+    per_test: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The per-file part of a worker's inputs record, from its data's contexts and the files its tests read.
 
-    ``reads`` maps a test file ("" outside any test) to the project files its
-    tests opened; ``kept``: the per-file record of the previous run, whose
-    files other than ``rerun`` this run kept (their entries carry over).
+    ``units`` are the worker's test files, and the node ids of the tests of
+    its ``per_test`` files (:func:`covsplit.contexts.unit_of`).  ``reads``
+    maps a test file ("" outside any test) to the project files its tests
+    opened (a per-test file's tests each depend on all of them); ``kept``:
+    the per-file record of the previous run, whose units other than
+    ``rerun`` this run kept (their entries carry over).
     """
     root = str(cfg.root)
     keys = {context: {inputs.relative_key(root, path) for path in files} for context, files in data.by_context.items()}
     tests: dict[str, set[str]] = {}
-    for file in test_files:
-        tests[file] = {file, *keys.get(file, set()), *reads.get(file, ())}
+    for unit in units:
+        file = file_of(unit)
+        shared_by_file = keys.get(fixtures_of(file), set()) if unit != file else set()
+        tests[unit] = {file, *keys.get(unit, set()), *shared_by_file, *reads.get(file, ())}
     # Read outside any test: a data file collection or a session fixture reads.  Not the test files and
     # modules collection imports: those are the test files' own inputs, and the imported modules' shapes.
     read_outside = {key for key in reads.get("", ()) if key not in tests and not key.endswith(".py")}
     shared = {*keys.get(SESSION_FIXTURES, set()), *read_outside}
     if kept:
         for file, deps in (kept.get("tests") or {}).items():
-            if file in tests and file not in (rerun or set()):
+            if file in tests and not {file, file_of(file)} & (rerun or set()):
                 tests[file].update(deps)
         shared.update(kept.get("shared") or ())
     unattributed = sorted(keys.get("", set()))
@@ -234,12 +129,18 @@ def build(
         # Data no test file's context holds (a subprocess that measured itself): it cannot be kept apart.
         "unattributed": unattributed[: inputs.SHOWN_CHANGES],
         "contexts": sorted(context for context in data.by_context if context and context not in OWN),
+        "per_test": sorted(per_test),
     }
 
 
 @dataclass(frozen=True)
 class Partial:
-    """Which test files a worker runs again (``run``), which it drops (removed), and why."""
+    """Which units a worker runs again (``run``), which it drops (removed), and why.
+
+    A unit is a test file, or a test of a per-test file (its node id); a
+    per-test file that runs whole is in ``run`` itself, beside its units,
+    so that a test added to it runs too.
+    """
 
     run: tuple[str, ...]
     removed: tuple[str, ...] = ()
@@ -247,11 +148,20 @@ class Partial:
     # Source files edited inside function bodies: old line -> new line, for the data the run keeps.
     moved: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
+    def runs(self, unit: str) -> bool:
+        """Whether this run measures ``unit`` (or a test of it) again."""
+        chosen = set(self.run)
+        return unit in chosen or file_of(unit) in chosen
+
     def describe(self, total: int) -> str:
         reasons = ", ".join(self.why[: inputs.SHOWN_CHANGES])
         if len(self.why) > inputs.SHOWN_CHANGES:
             reasons += f" and {len(self.why) - inputs.SHOWN_CHANGES} more"
-        return f"{len(self.run)} of {total} test files ({reasons})"
+        whole = {unit for unit in self.run if "::" not in unit}
+        shown = [unit for unit in self.run if "::" not in unit or file_of(unit) not in whole]
+        if len(shown) == len(whole):
+            return f"{len(whole)} of {total} test files ({reasons})"
+        return f"{_count(shown)}, of {total} test files and tests ({reasons})"
 
 
 def _importers(root: Path, changed: str, test_files: Iterable[str]) -> set[str]:
@@ -309,15 +219,19 @@ def plan(
         return "a subprocess measured data no test file holds: " + ", ".join(grain["unattributed"])
     if any(worker.name in entry.workers and isinstance(entry, DealtPath) for entry in cfg.shared.values()):
         return "it shares dealt test paths with other workers"
+    if list(grain.get("per_test") or []) != list(per_test_files(cfg, worker)):
+        return "the test files it measures one test at a time are others now"
     tests: Mapping[str, list[str]] = grain.get("tests") or {}
     shapes: Mapping[str, Any] = grain.get("shapes") or {}
     shared = set(grain.get("shared") or ())
-    users: dict[str, set[str]] = {}
-    for file, deps in tests.items():
-        for dep in deps:
-            users.setdefault(dep, set()).add(file)
+    users, units_of = _index(tests)
+
+    def whole(file: str) -> set[str]:
+        # The file itself selects every test it holds now; its units name the contexts to drop.
+        return {file, *units_of.get(file, ())}
+
     trees = [entry.split("::", 1)[0].rstrip("/") for entry in worker.tests]
-    run: set[str] = set(retry)
+    run: set[str] = set().union(*(whole(file) for file in retry))
     removed: set[str] = set()
     why: list[str] = [f"{file} failed (RETRY=1)" for file in sorted(retry)]
     moved: dict[str, dict[int, int]] = {}
@@ -326,9 +240,10 @@ def plan(
             return f"{key} changed while it ran"
         if key in shared:
             return f"{key} {kind}: a session fixture or collection read it"
-        if key in tests:
-            (removed if kind == inputs.REMOVED else run).add(key)
-            run.update(_importers(cfg.root, key, tests))
+        if key in units_of:
+            (removed if kind == inputs.REMOVED else run).update(whole(key))
+            for importer in _importers(cfg.root, key, units_of):
+                run.update(whole(importer))
             why.append(f"{key} {kind}")
             continue
         if kind == inputs.ADDED:
@@ -343,37 +258,59 @@ def plan(
             change = source_shape.shape_change(cfg.root, key, shapes[key])
             if change:
                 return f"{key} changed: {change}, which every test importing it shares"
-            callers = _callers(cfg, worker, key, shapes[key], set(tests))
+            callers = _callers(cfg, worker, key, shapes[key], units_of)
             if callers is not None:
                 dependents, moved[key], edited = callers
                 names = ", ".join(f"{name}()" for name in edited[: inputs.SHOWN_CHANGES]) or "no function body"
-                why.append(f"{key} changed in {names} ({len(dependents)} test files ran it)")
+                why.append(f"{key} changed in {names} ({_count(dependents)} ran it)")
                 run.update(dependents)
                 continue
         elif key not in users or kind != inputs.CHANGED:
             return f"{key} {kind}"
         run.update(dependents)
-        why.append(f"{key} changed ({len(dependents)} test files depend on it)")
+        why.append(f"{key} changed ({_count(dependents)} read or ran it)")
     run -= removed
     return Partial(tuple(sorted(run)), tuple(sorted(removed)), tuple(why), moved)
 
 
-def _callers(
-    cfg: Config, worker: Worker, key: str, recorded: Mapping[str, Any], test_files: set[str]
-) -> tuple[set[str], dict[int, int], tuple[str, ...]] | None:
-    """For a source file edited inside function bodies: the test files that ran an edited body, and the line moves.
+def _index(tests: Mapping[str, Iterable[str]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The recorded units by each input they depend on, and by test file."""
+    users: dict[str, set[str]] = {}
+    units_of: dict[str, set[str]] = {}
+    for unit, deps in tests.items():
+        units_of.setdefault(file_of(unit), set()).add(unit)
+        for dep in deps:
+            users.setdefault(dep, set()).add(unit)
+    return users, units_of
 
-    Every other test file keeps its data, renumbered; a test file whose
-    lines cannot all be followed into the new source runs again.  None
-    (every test file that executed the file runs again) when the source as
-    measured was not kept or the data cannot be read.
+
+def _count(units: Iterable[str]) -> str:
+    found = list(units)
+    tests = sum(1 for unit in found if "::" in unit)
+    files = len(found) - tests
+    return ", ".join(
+        [*([f"{files} test file" + ("s" * (files != 1))] if files or not tests else []),
+         *([f"{tests} test" + ("s" * (tests != 1))] if tests else [])]
+    )  # fmt: skip
+
+
+def _callers(
+    cfg: Config, worker: Worker, key: str, recorded: Mapping[str, Any], units_of: Mapping[str, set[str]]
+) -> tuple[set[str], dict[int, int], tuple[str, ...]] | None:
+    """For a source file edited inside function bodies: the units that ran an edited body, and the line moves.
+
+    Every other unit keeps its data, renumbered; a unit whose lines cannot
+    all be followed into the new source runs again, and so does every test
+    of a per-test file whose shared fixtures ran it.  None (every unit that
+    executed the file runs again) when the source as measured was not kept
+    or the data cannot be read.
     """
     old = source_shape.kept(cfg.layout.measured_sources, recorded.get("source"))
     new = read_source(cfg.root, key)
     found = source_shape.moves(old, new) if old is not None and new is not None else None
     if found is None:
         return None
-    data = lines_by_context(cfg.layout.worker(worker.name).data_file, inputs.absolute(str(cfg.root), key))
+    data = context_data.lines_by_context(cfg.layout.worker(worker.name).data_file, inputs.absolute(str(cfg.root), key))
     if data is None:
         return None
     callers = set()
@@ -381,7 +318,10 @@ def _callers(
         if context == COLLECT:
             continue  # measured again by every run, partial or not
         if lines & found.edited_lines or not lines <= found.mapping.keys():
-            if context not in test_files:
+            if context.endswith("::") and context[:-2] in units_of:
+                callers.update(units_of[context[:-2]])
+            elif context in units_of.get(file_of(context), ()):
+                callers.add(context)
+            else:
                 return None
-            callers.add(context)
     return callers, dict(found.mapping), found.edited

@@ -122,12 +122,21 @@ def _parse(path: Path, root: Path) -> list[TestResult]:
     return results
 
 
-def merge_kept(old: Path, new: Path, root: Path, kept: Callable[[str], bool], order: Mapping[str, int]) -> None:
-    """Add to the JUnit file ``new`` the test cases of ``old`` whose test file ``kept`` accepts, in collection order.
+def merge_kept(
+    old: Path,
+    new: Path,
+    root: Path,
+    kept: Callable[[str, str], bool],
+    order: Mapping[str, int],
+    node_order: Mapping[str, int] | None = None,
+) -> None:
+    """Add to the JUnit file ``new`` the test cases of ``old`` that ``kept`` accepts, in collection order.
 
-    A worker that re-ran some of its test files (covsplit.file_grain) keeps
-    the others' outcomes: its JUnit file is then the one a full run writes.
-    ``order`` ranks test files as collected; a file it lacks goes last.
+    A worker that re-ran some of its test files or tests (covsplit.file_grain)
+    keeps the others' outcomes: its JUnit file is then the one a full run
+    writes.  ``kept`` is asked with a case's node id and test file;
+    ``order`` ranks test files as collected (a file it lacks goes last),
+    ``node_order`` the tests inside a file.
     """
     resolver = _PathResolver(Path(root))
     tree = ET.parse(new)
@@ -135,19 +144,20 @@ def merge_kept(old: Path, new: Path, root: Path, kept: Callable[[str], bool], or
     suite = top if top.tag == "testsuite" else top.find("testsuite")
     if suite is None:
         raise JUnitError(f"{new}: no <testsuite> to add the kept outcomes to")
-    cases = [(_identify(case, resolver)[1], case) for case in suite.findall("testcase")]
+    cases = [(*_identify(case, resolver), case) for case in suite.findall("testcase")]
     for case in ET.parse(old).getroot().iter("testcase"):
-        file = _identify(case, resolver)[1]
-        if kept(file):
-            cases.append((file, case))
+        node, file = _identify(case, resolver)
+        if kept(node, file):
+            cases.append((node, file, case))
     for child in suite.findall("testcase"):
         suite.remove(child)
-    cases.sort(key=lambda pair: order.get(pair[0], len(order)))
-    suite.extend(case for _, case in cases)
+    nodes = node_order or {}
+    cases.sort(key=lambda found: (order.get(found[1], len(order)), nodes.get(found[0], 0)))
+    suite.extend(case for _, _, case in cases)
     counts = {"failures": "failure", "errors": "error", "skipped": "skipped"}
     suite.set("tests", str(len(cases)))
     for attribute, tag in counts.items():
-        suite.set(attribute, str(sum(1 for _, case in cases if case.find(tag) is not None)))
+        suite.set(attribute, str(sum(1 for *_, case in cases if case.find(tag) is not None)))
     fsio.produce_file(new, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
 
 

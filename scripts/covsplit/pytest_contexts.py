@@ -17,6 +17,9 @@ The contexts:
   an input of the whole worker;
 * the test file's path, relative to the root (its node id's file part):
   everything its tests ran, module- and class-scoped fixtures included;
+* for a file named with ``--covsplit-per-test`` (one the schedule shares
+  between workers), each test's node id instead, and ``<file>::`` for its
+  module- and class-scoped fixtures (:mod:`covsplit.contexts`);
 * ``""`` (coverage.py's default): nothing, unless a subprocess measured
   itself: such data cannot be attributed to a test file, and the worker
   then always runs whole.
@@ -33,14 +36,16 @@ from collections.abc import Generator
 
 import pytest
 
-from covsplit.contexts import COLLECT, SESSION_FIXTURES, file_of
+from covsplit.contexts import COLLECT, SESSION_FIXTURES, file_of, fixtures_of, unit_of
 
 _SHARED_SCOPES = ("session", "package")
+_FILE_SCOPES = ("module", "class")
 
 
 class _Contexts:
     def __init__(self) -> None:
         self.current: str | None = None
+        self.per_test: frozenset[str] = frozenset()
 
     def switch(self, context: str) -> None:
         if context == self.current:
@@ -66,15 +71,23 @@ class _Contexts:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        self.switch(file_of(item.nodeid))
+        self.switch(unit_of(item.nodeid, self.per_test))
         return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
-        if fixturedef.scope not in _SHARED_SCOPES or self.current in (None, SESSION_FIXTURES):
+        current = self.current
+        if current is None or current == SESSION_FIXTURES:
             return (yield)
-        previous = self.current or ""
-        self.switch(SESSION_FIXTURES)
+        if fixturedef.scope in _SHARED_SCOPES:
+            target = SESSION_FIXTURES
+        elif fixturedef.scope in _FILE_SCOPES and "::" in current and not current.endswith("::"):
+            # Measured one test at a time: what every test of the file shares is its own context.
+            target = fixtures_of(file_of(current))
+        else:
+            return (yield)
+        previous = current
+        self.switch(target)
         try:
             return (yield)
         finally:
@@ -86,6 +99,9 @@ _PLUGIN = _Contexts()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--covsplit-contexts", action="store_true", help="one coverage context per test file")
+    parser.addoption(
+        "--covsplit-per-test", action="append", default=[], help="a test file measured one context per test"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -95,5 +111,6 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # (As trylast, this came after pytest's own import of a tests/conftest.py: sqlparse's and its
     # tests/__init__.py were measured in no context, as if a subprocess had measured them.)
     if early_config.known_args_namespace.covsplit_contexts:
+        _PLUGIN.per_test = frozenset(early_config.known_args_namespace.covsplit_per_test)
         early_config.pluginmanager.register(_PLUGIN, "covsplit-contexts")
         _PLUGIN.switch(COLLECT)

@@ -51,7 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--covsplit-schedule", default=None, help="the schedule of test files shared between workers")
     parser.addoption("--covsplit-worker", default=None, help="the worker this run is")
     parser.addoption("--covsplit-collection", default=None, help="where to record what this run collected")
-    parser.addoption("--covsplit-rerun", default=None, help="a JSON list of the test files to run; the rest is kept")
+    parser.addoption(
+        "--covsplit-rerun", default=None, help="a JSON list of the test files and tests to run; the rest is kept"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,10 +117,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _keep_scheduled(items, shared, worker, config)
     rerun = config.getoption("--covsplit-rerun")
     if rerun:
-        # Collected whole, as a full run is (its collection is measured and recorded); only these files run.
-        files = set(fsio.read_json(Path(rerun)) or [])
+        # Collected whole, as a full run is (its collection is measured and recorded); only these test files,
+        # and these tests of files measured one test at a time, run.
+        units = set(fsio.read_json(Path(rerun)) or [])
         config.stash[_FULL_RUN] = [item.nodeid for item in items]
-        _keep(config, items, lambda item: item.nodeid.partition("::")[0] in files)
+        _keep(config, items, lambda item: item.nodeid in units or item.nodeid.partition("::")[0] in units)
 
 
 def _keep_scheduled(

@@ -27,6 +27,7 @@ from typing import Any
 
 from covsplit import (
     collection,
+    context_data,
     durations,
     file_grain,
     fsio,
@@ -39,7 +40,7 @@ from covsplit import (
     status,
 )
 from covsplit.config import Config, Worker
-from covsplit.contexts import COLLECT
+from covsplit.contexts import COLLECT, file_of, fixtures_of, unit_of
 from covsplit.digests import DigestCache
 from covsplit.layout import WorkerPaths
 
@@ -121,41 +122,53 @@ def discard(kept: Kept) -> None:
         path.unlink(missing_ok=True)
 
 
-def collected_files(cfg: Config, worker: Worker) -> list[str]:
-    """The test files the worker's latest run collected to run, in collection order (its collection record)."""
+def _selected(cfg: Config, worker: Worker) -> list[str]:
     record = collection.read_collection(cfg.layout.worker(worker.name).collection)
-    return list(dict.fromkeys(collection.file_of(node) for node in record.selected)) if record else []
+    return list(record.selected) if record else []
 
 
-def kept_files(cfg: Config, worker: Worker, kept: Kept) -> list[str]:
-    """The worker's test files whose results come from the previous run: every file collected, less the re-run."""
-    ran = set(kept.partial.run)
-    return [file for file in collected_files(cfg, worker) if file not in ran]
+def collected_units(cfg: Config, worker: Worker) -> list[str]:
+    """The worker's units its latest run collected to run, in collection order (its collection record).
+
+    A unit is a test file, or a test of a file measured one test at a time (:mod:`covsplit.contexts`).
+    """
+    per_test = file_grain.per_test_files(cfg, worker)
+    return list(dict.fromkeys(unit_of(node, per_test) for node in _selected(cfg, worker)))
+
+
+def kept_units(cfg: Config, worker: Worker, kept: Kept) -> list[str]:
+    """The worker's units whose results come from the previous run: every unit collected, less the re-run."""
+    return [unit for unit in collected_units(cfg, worker) if not kept.partial.runs(unit)]
 
 
 def merge(cfg: Config, worker: Worker, kept: Kept, python: str, env: Mapping[str, str]) -> str:
     """Make the worker's data, JUnit results and durations those of a full run; "" or what went wrong."""
     paths = cfg.layout.worker(worker.name)
-    keep = kept_files(cfg, worker, kept)
-    drop = [*kept.partial.run, *kept.partial.removed, COLLECT]
-    file_grain.prune(kept.data, drop)
+    keep = set(kept_units(cfg, worker, kept))
+    gone = [*kept.partial.run, *kept.partial.removed]
+    # A per-test file's shared fixtures are measured again by any of its tests that runs.
+    context_data.prune(kept.data, [*gone, *sorted({fixtures_of(file_of(unit)) for unit in gone}), COLLECT])
     for key, mapping in kept.partial.moved.items():
-        file_grain.move_lines(kept.data, inputs.absolute(str(cfg.root), key), mapping)
+        context_data.move_lines(kept.data, inputs.absolute(str(cfg.root), key), mapping)
     problem = _combine(paths, kept.data, python, cfg.root, env)
     if problem:
         return problem
-    order = {file: index for index, file in enumerate(collected_files(cfg, worker))}
-    keep_set = set(keep)
+    selected = _selected(cfg, worker)
+    order = {file: index for index, file in enumerate(dict.fromkeys(map(file_of, selected)))}
+    per_test = set(file_grain.per_test_files(cfg, worker))
     if paths.junit.exists():
-        junit.merge_kept(kept.junit, paths.junit, cfg.root, keep_set.__contains__, order)
+        junit.merge_kept(
+            kept.junit, paths.junit, cfg.root, lambda node, file: (node if file in per_test else file) in keep,
+            order, {node: index for index, node in enumerate(selected)},
+        )  # fmt: skip
     else:
         shutil.copyfile(kept.junit, paths.junit)
     return ""
 
 
 def merge_durations(cfg: Config, worker: Worker, kept: Kept) -> None:
-    """The kept files' seconds into the durations this run wrote (after the driver wrote them)."""
-    durations.keep_files(cfg.layout.worker(worker.name).durations, kept.durations, kept_files(cfg, worker, kept))
+    """The kept units' seconds into the durations this run wrote (after the driver wrote them)."""
+    durations.keep_files(cfg.layout.worker(worker.name).durations, kept.durations, kept_units(cfg, worker, kept))
 
 
 def _combine(paths: WorkerPaths, previous: Path, python: str, root: Path, env: Mapping[str, str]) -> str:
@@ -176,14 +189,14 @@ def _combine(paths: WorkerPaths, previous: Path, python: str, root: Path, env: M
 def grain_of(cfg: Config, worker: Worker, observed: Mapping[str, Any], kept: Kept | None) -> dict[str, Any] | None:
     """The per-file record of the worker's data as it stands (merged, after a partial run)."""
     paths = cfg.layout.worker(worker.name)
-    data = file_grain.measured(paths.data_file)
+    data = context_data.measured(paths.data_file)
     if data is None:
         return None
-    files = collected_files(cfg, worker)
+    units = collected_units(cfg, worker)
     reads = {str(file): list(keys) for file, keys in (observed.get("read_by_file") or {}).items()}
     previous = kept.inputs.get(file_grain.KEY) if kept else None
     rerun = set(kept.partial.run) if kept else None
-    return file_grain.build(cfg, data, reads, files, previous, rerun)
+    return file_grain.build(cfg, data, reads, units, previous, rerun, file_grain.per_test_files(cfg, worker))
 
 
 def observed_with_kept(cfg: Config, worker: Worker, observed: Mapping[str, Any], kept: Kept) -> dict[str, Any]:
@@ -192,7 +205,7 @@ def observed_with_kept(cfg: Config, worker: Worker, observed: Mapping[str, Any],
     merged = dict(observed)
     previous = [inputs.absolute(root, key) for key in (kept.inputs.get("files") or {})]
     merged["imported"] = sorted({*(observed.get("imported") or []), *previous})
-    data = file_grain.measured(cfg.layout.worker(worker.name).data_file)
+    data = context_data.measured(cfg.layout.worker(worker.name).data_file)
     if data is not None:
         executed = set().union(*data.by_context.values()) if data.by_context else set()
         merged["executed"] = sorted({*(observed.get("executed") or []), *executed})
@@ -245,10 +258,10 @@ def kept_outputs(written: Mapping[str, list[str]], kept: Kept) -> dict[str, list
     Without the kept part, a file another worker reads and a kept test
     writes would count as that worker's input again, "changed while it ran".
     """
-    ran = set(kept.partial.run) | set(kept.partial.removed)
+    gone = set(kept.partial.run) | set(kept.partial.removed)
     merged = {path: set(nodes) for path, nodes in written.items()}
     for path, nodes in (kept.inputs.get(outputs.KEY) or {}).items():
-        still = {node for node in nodes if node.partition("::")[0] not in ran}
+        still = {node for node in nodes if node not in gone and file_of(node) not in gone}
         if still:
             merged.setdefault(path, set()).update(still)
     return {path: sorted(nodes) for path, nodes in sorted(merged.items())}
@@ -286,13 +299,13 @@ def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: Dig
     shutil.copyfile(paths.data_file, moved)
     root = str(cfg.root)
     for key, mapping in partial.moved.items():
-        lines = file_grain.lines_by_context(moved, inputs.absolute(root, key))
+        lines = context_data.lines_by_context(moved, inputs.absolute(root, key))
         # The plan left collection out (a partial run measures it again): here it must follow too.
         if lines is None or not lines.get(COLLECT, set()) <= mapping.keys():
             moved.unlink()
             return False
-        file_grain.move_lines(moved, inputs.absolute(root, key), mapping)
-    measured = file_grain.measured(moved)
+        context_data.move_lines(moved, inputs.absolute(root, key), mapping)
+    measured = context_data.measured(moved)
     if measured is None:
         moved.unlink()
         return False

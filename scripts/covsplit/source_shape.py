@@ -168,7 +168,7 @@ def moves(old: str, new: str) -> Moves | None:
         if first + offset + 1 not in edited_lines
     }
     # coverage.py names a code object's entry and exit by its first line, negated, and a module's first line is
-    # always 1: -1 stays -1 (covsplit.file_grain.move_lines).  A function or class that starts on line 1 too,
+    # always 1: -1 stays -1 (covsplit.context_data.move_lines).  A function or class that starts on line 1 too,
     # moved down, would share that -1 with the module: such an edit is not followed.
     if mapping.get(1) != 1 and _code_on_line_one(old):
         return None

@@ -2,8 +2,9 @@
 
 One copy of a three-worker project whose tests/test_heavy.py holds most of the seconds: planned before
 any run, its tests are dealt to every worker; that first run measures each test, `make plan ARGS="--by
-duration"` shares the file between workers through the schedule file, and then the file changes (a test
-added to a class another worker runs, a new test function, a test removed).  Whatever the schedule, the
+duration"` shares the file between workers through the schedule file, a module edit re-runs only the
+shared file's tests that ran it, and then the file changes (a test added to a class another worker runs,
+a new test function, a test removed).  Whatever the schedule, the
 tests the workers ran together are exactly one serial collection, none twice, and the combined coverage
 equals a serial run file by file.
 """
@@ -64,6 +65,18 @@ def test_a_slow_file_is_shared_and_each_test_runs_once(tmp_path_factory: pytest.
     # The file's tests are spread: more than one worker ran some of them.
     runners = {name for name in WORKERS if HEAVY in (suite.output / f"{name}_progress.jsonl").read_text()}
     assert runners == sharing_workers
+
+    # A shared file is measured one test at a time: an edit of classify() re-runs the three tests that ran it,
+    # not each sharing worker's whole piece, and every worker's results stay a full run's.
+    core = suite.root / "pkg/core.py"
+    edited = core.read_text().replace('        return "zero"\n', '        label = "zero"\n        return label\n')
+    core.write_text(edited)
+    before = {name: suite.read_json(f"{name}_status.json")["started_at"] for name in WORKERS}
+    make(suite, "coverage-all")
+    ran = [name for name in WORKERS if suite.read_json(f"{name}_status.json")["started_at"] != before[name]]
+    classify_tests = {f"{HEAVY}::TestClassify::test_{name}" for name in ("negative", "zero", "positive")}
+    assert started_tests(suite, ran) == dict.fromkeys(classify_tests, 1)
+    assert_each_test_once_and_exact(suite, tmp_path_factory.mktemp("edited"))
 
     # The file changes after the schedule was made: a test added to a class a piece names, a new
     # function (no piece names it: the owner runs it), and a test removed.

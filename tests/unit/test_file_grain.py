@@ -9,7 +9,7 @@ from typing import Any
 from coverage import CoverageData
 from test_inputs import make_project
 
-from covsplit import durations, file_grain, fsio, inputs, junit, outputs, rerun, source_shape
+from covsplit import context_data, durations, file_grain, fsio, inputs, junit, outputs, rerun, source_shape
 from covsplit.contexts import COLLECT, SESSION_FIXTURES
 
 
@@ -31,7 +31,7 @@ def test_contexts_are_read_from_the_data_and_pruned_by_name(tmp_path: Path) -> N
             "tests/test_b.py": {"/p/pkg/b.py": [(-1, 2)]},
         },
     )
-    found = file_grain.measured(data_file)
+    found = context_data.measured(data_file)
     assert found is not None
     assert found.by_context == {
         COLLECT: {"/p/pkg/a.py"},
@@ -39,10 +39,10 @@ def test_contexts_are_read_from_the_data_and_pruned_by_name(tmp_path: Path) -> N
         "tests/test_b.py": {"/p/pkg/b.py"},
     }
     assert found.collect_lines == {"/p/pkg/a.py": {1, 3}}
-    file_grain.prune(data_file, ["tests/test_a.py", COLLECT])
-    after = file_grain.measured(data_file)
+    context_data.prune(data_file, ["tests/test_a.py", COLLECT])
+    after = context_data.measured(data_file)
     assert after is not None and after.by_context == {"tests/test_b.py": {"/p/pkg/b.py"}}
-    assert file_grain.measured(tmp_path / "absent") is None
+    assert context_data.measured(tmp_path / "absent") is None
 
 
 def grain_record(cfg: Any) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def test_a_body_edit_runs_the_test_files_that_ran_that_body_and_moves_the_others
     grain["shapes"]["pkg/a.py"]["source"] = source_shape.keep(cfg.layout.measured_sources, source)
     found = plan_now(cfg, record)
     assert isinstance(found, file_grain.Partial) and found.run == ("tests/one/test_a.py",)
-    assert found.why == ("pkg/a.py changed in a() (1 test files ran it)",)
+    assert found.why == ("pkg/a.py changed in a() (1 test file ran it)",)
     assert found.moved["pkg/a.py"][5] == 6 and found.moved["pkg/a.py"][6] == 7 and 2 not in found.moved["pkg/a.py"]
 
 
@@ -166,7 +166,7 @@ def test_kept_outcomes_join_this_runs_in_collection_order(tmp_path: Path) -> Non
     new.write_text(JUNIT.format(n=1, cases=case("test_b", "t2")))
     kept = {"tests/test_a.py", "tests/test_c.py"}
     order = {"tests/test_a.py": 0, "tests/test_b.py": 1, "tests/test_c.py": 2}
-    junit.merge_kept(old, new, tmp_path, kept.__contains__, order)
+    junit.merge_kept(old, new, tmp_path, lambda node, file: file in kept, order)
     results = junit.read_junit(new, tmp_path)
     assert [(r.nodeid, r.outcome) for r in results] == [
         ("tests/test_a.py::t1", "passed"),

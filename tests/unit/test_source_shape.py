@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from coverage import CoverageData
 
-from covsplit import file_grain, source_shape
+from covsplit import context_data, source_shape
 
 MODULE = textwrap.dedent(
     """\
@@ -173,11 +173,11 @@ def test_data_renumbered_after_a_body_edit_equals_coverage_measured_after_it(tmp
     assert found is not None and found.edited == ("first",)
     old_path, new_path = str(before / "mod.py"), str(after / "mod.py")
     # "first" ran the edited body: the plan runs it again; the other contexts follow the moved lines.
-    lines = file_grain.lines_by_context(old, old_path)
+    lines = context_data.lines_by_context(old, old_path)
     assert lines is not None and lines["first"] & found.edited_lines
     assert not lines["others"] & found.edited_lines and lines["others"] <= found.mapping.keys()
-    file_grain.prune(old, ["first"])
-    file_grain.move_lines(old, old_path, found.mapping)
+    context_data.prune(old, ["first"])
+    context_data.move_lines(old, old_path, found.mapping)
     for context in ("import", "others"):
         assert by_context(old, old_path, context) == by_context(new, new_path, context), context
     assert by_context(old, old_path, "others")[0]  # measured, not empty on both sides
