@@ -57,7 +57,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,6 +291,8 @@ class EditedTestFile:
 MODULE_SHARE = 0.1
 # A statement that changes the module's text and compiled code but no outcome; a new local is all it makes.
 NO_OP = "_ = None"
+# Bumped when the pick's rule changes, so that a pick kept from an older rule is made again.
+PICK_RULE = 2
 
 
 def test_file_of(context: str) -> str | None:
@@ -307,6 +309,11 @@ def test_files_by_line(contexts: Mapping[str, Sequence[str]]) -> dict[int, set[s
         if files:
             lines[int(line)] = files
     return lines
+
+
+def lines_outside_tests(contexts: Mapping[str, Sequence[str]]) -> set[int]:
+    """The lines of one file something ran outside any test: while collecting (importing), mostly."""
+    return {int(line) for line, names in contexts.items() if any(test_file_of(name) is None for name in names)}
 
 
 def modules_by_share(executed: Mapping[str, Mapping[int, set[str]]], test_files: int, share: float) -> list[str]:
@@ -339,7 +346,9 @@ class EditPoint:
     test_files: int  # how many test files execute the statement it goes before
 
 
-def edit_point(source: str, lines: Mapping[int, set[str]]) -> EditPoint | None:
+def edit_point(
+    source: str, lines: Mapping[int, set[str]], outside: Set[int] = frozenset(), *, collected: bool = True
+) -> EditPoint | None:
     """Where a no-op goes: before the first statement of a function body that tests execute, at its indentation.
 
     After any docstring, which stays the function's ``__doc__``; on a
@@ -347,8 +356,11 @@ def edit_point(source: str, lines: Mapping[int, set[str]]) -> EditPoint | None:
     docstring on its line, is passed over); before the decorators of a
     decorated first statement.  A function that reads a name ``_`` or
     calls ``locals`` is passed over: the new local would change what it
-    sees.  Of the rest, the statement the most test files execute, the
-    earliest on ties.
+    sees.  Unless ``collected``, a body that also ran outside any test
+    (``outside``: while collecting, babel's ``find_entrypoints`` through a
+    module-level call) is passed over: such an edit changes what every
+    importer shares, and runs whole each worker whose collection ran it.
+    Of the rest, the statement the most test files execute, the earliest on ties.
     """
     # Split on newlines only, as the parser counts lines (str.splitlines also splits at form feeds).
     text = source.split("\n")
@@ -364,6 +376,8 @@ def edit_point(source: str, lines: Mapping[int, set[str]]) -> EditPoint | None:
         # coverage.py counts a decorated definition at its first decorator, the parser at its ``def``.
         ran = lines.get(start) or lines.get(first.lineno)
         if not ran or {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & {"_", "locals"}:
+            continue
+        if not collected and (start in outside or first.lineno in outside):
             continue
         opening = text[start - 1]
         if decorators:
@@ -414,7 +428,7 @@ def pick_module(cfg: config.Config, python: Path, log: Path) -> dict[str, Any]:
     """
     tests = test_paths(cfg)
     cache = baseline_location(cfg).parent / "bench-module.json"
-    fingerprint = sources_digest(cfg, tests)
+    fingerprint = f"{PICK_RULE}:{sources_digest(cfg, tests)}"
     kept = fsio.read_json(cache)
     if isinstance(kept, dict) and kept.get("fingerprint") == fingerprint:
         return kept
@@ -439,23 +453,28 @@ def pick_module(cfg: config.Config, python: Path, log: Path) -> dict[str, Any]:
             raise SystemExit(f"bench: the run with per-test contexts wrote no coverage (see its end below)\n{tail}")
         files = json.loads(report.read_text())["files"]
     executed = {name: test_files_by_line(entry.get("contexts", {})) for name, entry in files.items()}
+    outside = {name: lines_outside_tests(entry.get("contexts", {})) for name, entry in files.items()}
     ran = set().union(*(_reach(lines) for lines in executed.values()))
     total = len(set(discover.test_files_in(cfg.root, tests)) | ran)
-    for name in modules_by_share(executed, total, MODULE_SHARE):
-        path = Path(name) if Path(name).is_absolute() else cfg.root / name
-        point = edit_point(path.read_bytes().decode("utf-8", "surrogateescape"), executed[name])
-        if point is not None:
-            pick = {
-                "fingerprint": fingerprint,
-                "path": path.relative_to(cfg.root).as_posix(),
-                "line": point.line,
-                "indent": point.indent,
-                "statement_test_files": point.test_files,
-                "test_files": len(_reach(executed[name])),
-                "of_test_files": total,
-            }
-            fsio.write_json(cache, pick)
-            return pick
+    # A body only tests run first, the common edit; one collection runs too only when no module has such a body.
+    for collected in (False, True):
+        for name in modules_by_share(executed, total, MODULE_SHARE):
+            path = Path(name) if Path(name).is_absolute() else cfg.root / name
+            source = path.read_bytes().decode("utf-8", "surrogateescape")
+            point = edit_point(source, executed[name], outside[name], collected=collected)
+            if point is not None:
+                pick = {
+                    "fingerprint": fingerprint,
+                    "path": path.relative_to(cfg.root).as_posix(),
+                    "line": point.line,
+                    "indent": point.indent,
+                    "statement_test_files": point.test_files,
+                    "test_files": len(_reach(executed[name])),
+                    "of_test_files": total,
+                    "runs_while_collecting": collected,
+                }
+                fsio.write_json(cache, pick)
+                return pick
     raise SystemExit("bench: no source module has a function body the tests execute; --skip covsplit-edit-module")
 
 
@@ -811,7 +830,13 @@ def render(record: Mapping[str, Any], results: Mapping[str, Mapping[str, float]]
             "",
             f"covsplit-edit-module inserts `{NO_OP}` at line {module['line']} of `{module['path']}` (executed by "
             f"{module['test_files']} of {module['of_test_files']} test files) before its run and removes it before "
-            "the next round.",
+            "the next round."
+            + (
+                " Every function body the tests run there also runs outside any test (while collecting): each worker "
+                "whose collection ran it runs whole."
+                if module.get("runs_while_collecting")
+                else ""
+            ),
         ]
     if record.get("failing_tests"):
         failing = record["failing_tests"]

@@ -119,6 +119,18 @@ def test_the_edit_goes_inside_the_most_executed_function_body_after_its_docstrin
     assert bench.edit_point(SOURCE, {_lines(SOURCE, "documented"): few}) == bench.EditPoint(7, "    ", 1)
 
 
+def test_a_body_that_also_ran_while_collecting_is_passed_over_unless_asked_for() -> None:
+    contexts = {"3": ["", "tests/test_a.py::t|run"], "4": ["tests/test_a.py::t|run"]}
+    assert bench.lines_outside_tests(contexts) == {3}
+    executed = {_lines(SOURCE, "method"): {"t1.py", "t2.py"}, _lines(SOURCE, "documented"): {"t1.py"}}
+    outside = {_lines(SOURCE, "method")}
+    # The most executed body ran at import too: the other one is taken, unless nothing else is left.
+    assert bench.edit_point(SOURCE, executed, outside, collected=False) == bench.EditPoint(7, "    ", 1)
+    assert bench.edit_point(SOURCE, executed, outside) == bench.edit_point(SOURCE, executed)
+    only = {_lines(SOURCE, "method"): {"t1.py"}}
+    assert bench.edit_point(SOURCE, only, outside, collected=False) is None
+
+
 @pytest.mark.parametrize("name", ["documented", "method", "inner", "waits"])
 def test_the_inserted_no_op_changes_the_text_and_no_behaviour(name: str) -> None:
     point = bench.edit_point(SOURCE, {_lines(SOURCE, name): {"t.py"}})
