@@ -116,11 +116,12 @@ def build(
     collect_lines = {inputs.relative_key(root, path): lines for path, lines in data.collect_lines.items()}
     executed = set().union(*keys.values()) if keys else set()
     shapes = {}
+    store = cfg.layout.measured_sources
     for key in sorted(executed):
         source = read_source(cfg.root, key) if key.endswith(".py") and not key.startswith("/") else None
-        found = source_shape.shape(source, collect_lines.get(key, ())) if source is not None else None
+        found = source_shape.shape(source, collect_lines.get(key, ()), store) if source is not None else None
         if source is not None and found is not None:
-            found["source"] = source_shape.keep(cfg.layout.measured_sources, source)
+            found["source"] = source_shape.keep(store, source)
             shapes[key] = found
     return {
         "tests": {file: sorted(deps) for file, deps in sorted(tests.items())},

@@ -13,7 +13,8 @@ plugins and the planner all read node ids the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 
 def parent(node: str) -> str | None:
@@ -37,6 +38,27 @@ def prefixes(node: str) -> Iterable[str]:
 def file_of(member: str) -> str:
     """The test file a node id (or a ``keep_together`` member, which may be a file) is in."""
     return member.partition("::")[0]
+
+
+def covering(test_paths: Iterable[str]) -> Callable[[str], bool]:
+    """Whether any of these ``tests`` entries holds a file: :func:`covers` for many entries and many files.
+
+    A worker lists hundreds of entries and a suite holds thousands of node
+    ids (pygments: 5,193, against 300 entries, was 1.5 million calls of
+    :func:`covers` a run): a file's folders are looked up in a set instead.
+    """
+    bases = {path.rstrip("/") for path in test_paths if "::" not in path}
+    if bases & {".", ""}:
+        return lambda file: True
+
+    @functools.cache
+    def holds(file: str) -> bool:
+        if file in bases:
+            return True
+        parts = file.split("/")
+        return any("/".join(parts[:end]) in bases for end in range(1, len(parts)))
+
+    return holds
 
 
 def covers(test_path: str, file: str) -> bool:

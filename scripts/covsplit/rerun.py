@@ -313,7 +313,7 @@ def _follow(cfg: Config, worker: Worker, partial: file_grain.Partial, cache: Dig
     for key in partial.moved:
         source = file_grain.read_source(cfg.root, key)
         collect = measured.collect_lines.get(inputs.absolute(root, key), set())
-        found = source_shape.shape(source, collect) if source is not None else None
+        found = source_shape.shape(source, collect, cfg.layout.measured_sources) if source is not None else None
         if source is None or found is None:
             moved.unlink()
             return False

@@ -249,8 +249,10 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         skipped = passed_over(cfg, record)
         paths = [path for path in paths if walked(cfg, path) and not only_passed_over(cfg, path, skipped)]
 
+        named = node_ids.covering(paths)
+
         def told(node: str) -> bool:
-            return whole or any(node_ids.covers(entry, file_of(node)) for entry in paths)
+            return whole or named(file_of(node))
 
         tests = [node for node in collection.tests if in_scope(cfg, node) and told(node)]
         errors = [node for node in collection.errors if in_scope(cfg, node) and told(node)]
@@ -264,7 +266,7 @@ def update(cfg: Config, collection: Collection, by: str, started_ns: int | None,
         else:
 
             def elsewhere(node: str) -> bool:
-                return not any(node_ids.covers(entry, file_of(node)) for entry in paths)
+                return not named(file_of(node))
 
             tests = _merged([n for n in record.tests if elsewhere(n)], tests)
             errors = [*[e for e in record.errors if elsewhere(e)], *errors]

@@ -41,3 +41,12 @@ def test_a_node_id_and_every_piece_it_belongs_to_finest_first() -> None:
 )
 def test_a_tests_entry_covers_the_files_under_it(path: str, file: str, held: bool) -> None:
     assert node_ids.covers(path, file) is held
+
+
+def test_covering_agrees_with_covers_entry_by_entry() -> None:
+    entries = ["tests/unit", "tests/test_a.py", "docs/", "tests/x.py::test_y"]
+    files = ["tests/unit/test_b.py", "tests/unit", "tests/units/test_c.py", "tests/test_a.py", "docs/index.rst",
+             "tests/test_a.pyc", "tests/x.py", "other.py"]  # fmt: skip
+    holds = node_ids.covering(entries)
+    assert [holds(f) for f in files] == [any(node_ids.covers(e, f) for e in entries) for f in files]
+    assert node_ids.covering(["."])("anything/at/all.py")

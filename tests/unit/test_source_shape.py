@@ -6,6 +6,7 @@ measured after it, for the code the edit did not touch.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -98,6 +99,19 @@ def test_the_source_as_measured_is_kept_by_its_content(tmp_path: Path) -> None:
     assert source_shape.kept(tmp_path, other) is not None  # kept a moment ago: a run may not have recorded it yet
     source_shape.forget(tmp_path, [name], idle_s=-1)
     assert source_shape.kept(tmp_path, other) is None and source_shape.kept(tmp_path, name) == MODULE
+
+
+def test_a_shape_is_computed_once_per_content_and_forgotten_with_its_source(tmp_path: Path) -> None:
+    assert source_shape.shape(MODULE, [1], tmp_path) == source_shape.shape(MODULE, [1])
+    (outline,) = tmp_path.glob(f"*{source_shape.OUTLINE_SUFFIX}")
+    # Read back, not computed again: a changed record shows through.
+    kept_outline = json.loads(outline.read_text())
+    outline.write_text(json.dumps({**kept_outline, "outline": "from the store"}))
+    assert source_shape.shape(MODULE, [1], tmp_path)["outline"] == "from the store"
+    assert source_shape.shape(MODULE, [1])["outline"] == kept_outline["outline"]
+    source_shape.keep(tmp_path, MODULE)
+    source_shape.forget(tmp_path, [], idle_s=-1)
+    assert list(tmp_path.iterdir()) == []
 
 
 SOURCE = textwrap.dedent(
