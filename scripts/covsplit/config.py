@@ -91,6 +91,8 @@ class Config:
     warnings: tuple[str, ...] = field(default=())
     # project.diagnose_budget: seconds make coverage-all may spend diagnosing failures by itself (0: never).
     diagnose_budget: float = DEFAULT_DIAGNOSE_BUDGET
+    # project.per_test_contexts: shared test files measured one coverage context per test (covsplit.file_grain).
+    per_test_contexts: bool = False
 
     @property
     def suite_dir(self) -> Path:
@@ -302,6 +304,7 @@ def parse(path: Path, data: dict[str, Any]) -> Config:
         pytest_args=settings.get("pytest_args", ()),
         env=settings.get("env", {}),
         diagnose_budget=settings.get("diagnose_budget", DEFAULT_DIAGNOSE_BUDGET),
+        per_test_contexts=settings.get("per_test_contexts", False),
         line_threshold=gates.file_threshold(specs, "line", DEFAULT_LINE_THRESHOLD),
         branch_threshold=gates.file_threshold(specs, "branch", DEFAULT_BRANCH_THRESHOLD),
         balance_tolerance=thresholds.get("balance", DEFAULT_BALANCE_TOLERANCE),

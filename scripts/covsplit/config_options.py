@@ -220,6 +220,12 @@ OPTIONS: tuple[Option, ...] = (
            "seconds `make coverage-all` may spend, after a run with failed tests, finding out which fail in a "
            "serial run too and which tests the others need (`make diagnose` does it on demand, unbounded); "
            "not started when its first run alone would take longer; `0`: never by itself", _budget),
+    Option("project", "per_test_contexts", False, "`false`",
+           "measure each test file the schedule cuts between workers one coverage context per test, so that an "
+           "edit re-runs the tests of it that ran the edit, not every sharing worker's piece. It pays where such a "
+           "file's tests each run a small part of the code (pygments' `test_basic_api.py`, a test per lexer: a "
+           "lexer edit 0.58x -> 0.38x of a full run, for a full run 8% slower) and costs where each runs much of "
+           "it (babel's `test_dates.py` and `test_smoke.py`: a full run 35% slower, no gain)", _flag),
     Option("project", "env", {}, "`{}`",
            "environment variables for the workers' pytest (`PYTHONPATH`, `HF_HUB_OFFLINE`, ...)", _env),
     Option("thresholds", "line", DEFAULT_LINE_THRESHOLD, "`80` (covsplit's default)",

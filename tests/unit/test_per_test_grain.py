@@ -55,13 +55,18 @@ def test_the_plugin_measures_a_per_test_file_one_context_per_test_and_its_shared
 
 
 def shared_project(tmp_path: Path) -> tuple[Config, dict]:
-    """worker1 shares tests/one/test_a.py with worker2: its two tests are units; test_a ran a(), test_b ran b()."""
+    """worker1 shares tests/one/test_a.py with worker2, per_test_contexts on: its two tests are units.
+
+    Off (the default), the file is one unit as any other.  test_a ran a(), test_b ran b().
+    """
     cfg = make_project(tmp_path)
     (tmp_path / "pkg/a.py").write_text(SOURCE)
     (tmp_path / HEAVY).write_text(
         "from pkg.a import a, b\n\ndef test_a():\n    assert a() == 1\n\ndef test_b():\n    assert b() == 2\n"
     )
-    cfg = dataclasses.replace(cfg, shared={HEAVY: SharedFile("worker1", {"worker2": (UNITS[1],)})})
+    shared = {HEAVY: SharedFile("worker1", {"worker2": (UNITS[1],)})}
+    assert file_grain.per_test_files(dataclasses.replace(cfg, shared=shared), cfg.worker("worker1")) == ()
+    cfg = dataclasses.replace(cfg, shared=shared, per_test_contexts=True)
     record = grain_record(cfg)
     grain = record[file_grain.KEY]
     grain["tests"] = {unit: ["pkg/a.py", HEAVY] for unit in UNITS}
