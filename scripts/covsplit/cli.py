@@ -89,7 +89,10 @@ def parser() -> argparse.ArgumentParser:
     diagnose_command.add_argument("--budget", type=float, help="stop starting runs after this many seconds")
     diagnose_command.add_argument("--again", action="store_true", help="diagnose anew, even runs already diagnosed")
     diagnose_command.add_argument(
-        "--due", action="store_true", help='only print "diagnose" when make coverage-all should diagnose by itself'
+        "--due",
+        action="store_true",
+        help='only print "diagnose" when make coverage-all should diagnose by itself (the diagnosis first moves on '
+        "to runs that kept its failures)",
     )
     init_command = command("init", "write a workers.toml for a repository from its own settings, then plan it")
     init_command.add_argument("--root", required=True, help="the repository to split")
@@ -202,6 +205,7 @@ def _diagnose(args: argparse.Namespace, cfg: config.Config) -> int:
     from covsplit import diagnose_run
 
     if args.due:
+        diagnose_run.carry_forward(cfg)
         if diagnose_run.due(cfg, cfg.diagnose_budget):
             print("diagnose")
         return exits.OK

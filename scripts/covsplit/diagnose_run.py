@@ -11,6 +11,7 @@ except what the project's virtualenv provides.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -59,6 +60,40 @@ def failing_tests(cfg: Config) -> tuple[dict[str, str], dict[str, str]]:
             runs[worker.name] = str(record.get("started_at", ""))
             failing.update(dict.fromkeys(bad, worker.name))
     return failing, runs
+
+
+def carry_forward(cfg: Config) -> bool:
+    """Move the diagnosis on to the workers' runs that kept its failures, without a pytest run; whether it moved.
+
+    A partial run (covsplit.rerun) keeps a failing test's result when none
+    of its inputs changed: the failure is the one diagnosed, and so is its
+    verdict.  Without this, each edit elsewhere in a failing worker made
+    ``make coverage-all`` diagnose the same failure again (8-10 s on babel,
+    more than the edit's own run), and the report dropped the findings.
+    It moves only when every failing test of such a run was diagnosed in
+    the run its results were kept from, and none ran again.
+    """
+    target = path_for(cfg)
+    previous = read(target)
+    if previous is None or previous.state != DONE or any(f.verdict == UNFINISHED for f in previous.findings):
+        return False
+    failing, runs = failing_tests(cfg)
+    if not failing or runs == previous.runs:
+        return False
+    diagnosed = {(finding.worker, finding.test) for finding in previous.findings}
+    for name, started in runs.items():
+        if previous.runs.get(name) == started:
+            continue
+        rerun = status.read(cfg.layout.worker(name).status).get("rerun")
+        if not isinstance(rerun, Mapping) or rerun.get("kept_from") != previous.runs.get(name):
+            return False
+        ran = set(rerun.get("ran") or ())
+        mine = [test for test, worker in failing.items() if worker == name]
+        if any(test in ran or file_of(test) in ran or (name, test) not in diagnosed for test in mine):
+            return False
+    findings = [finding for finding in previous.findings if failing.get(finding.test) == finding.worker]
+    fsio.write_json(target, dataclasses.replace(previous, runs=runs, findings=findings).as_json())
+    return True
 
 
 def due(cfg: Config, budget: float) -> bool:
@@ -188,6 +223,7 @@ def run(cfg: Config, *, budget: float | None = None, auto: bool = False, again: 
     Runs in the interpreter that runs this (the ``diagnose`` session's
     virtualenv, with the project installed).
     """
+    carry_forward(cfg)
     failing, runs = failing_tests(cfg)
     invoke = commands.invocation(cfg)
     if not failing:

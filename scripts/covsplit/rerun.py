@@ -64,6 +64,8 @@ class Kept:
     rerun_list: Path
     # The seed the kept files were shuffled with (None: not shuffled): the files run again must use it too.
     seed: int | None = None
+    # When the previous run's failures ran: its own start, or earlier when it had kept them all itself.
+    failures_from: str = ""
 
 
 def _failed_files(cfg: Config, paths: WorkerPaths) -> list[str]:
@@ -111,9 +113,11 @@ def set_aside(cfg: Config, worker: Worker, partial: file_grain.Partial) -> Kept:
     record = status.read(paths.status)
     started = str(record.get("started_at") or "")
     seed = record.get("seed") if record.get("shuffled_by") else None
+    before = record.get("rerun")
+    failures_from = str(before.get("failures_from") or started) if isinstance(before, dict) else started
     return Kept(
         partial, data, kept_junit, previous if isinstance(previous, dict) else None, recorded, started, rerun_list,
-        seed if isinstance(seed, int) else None,
+        seed if isinstance(seed, int) else None, failures_from,
     )  # fmt: skip
 
 

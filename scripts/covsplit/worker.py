@@ -46,7 +46,7 @@ from covsplit.commands import TEMP_ROOT, command_line, own_temp_root, pytest_com
 from covsplit.config import Config, Worker
 from covsplit.digests import DigestCache
 from covsplit.failures import categories, category_files, render_failure_analysis
-from covsplit.junit import JUnitError, TestResult, collection_outcomes, per_file, read_junit
+from covsplit.junit import ERROR, FAILED, JUnitError, TestResult, collection_outcomes, per_file, read_junit
 from covsplit.layout import WorkerPaths, partial_path
 from covsplit.summary import PENDING, render_summary, summary_input
 from covsplit.worker_process import PytestRun, run_pytest
@@ -257,6 +257,10 @@ def _conclude(
     final.update(_shuffled(paths))
     if kept and merged == "merged":
         final["rerun"] = {"ran": list(kept.partial.run), "why": list(kept.partial.why), "kept_from": kept.started_at}
+        failed = [r.nodeid for r in judged.results if r.outcome in (FAILED, ERROR)]
+        if failed and not any(kept.partial.runs(node) for node in failed):
+            # Every failure is a kept result, reused as a reused worker's is: the verdict says when it ran.
+            final["rerun"]["failures_from"] = kept.failures_from
     elif kept and merged:
         final.update(state=status.CRASHED, message=merged)
     return judged.results

@@ -141,9 +141,13 @@ def test_edited_code_data_and_tests_run_the_files_that_depend_on_them(suite: Sui
     edit = replace_in(
         "pkg/units.py", "    number, unit = text.split()", "    text = text.strip()\n    number, unit = text.split()"
     )
-    _, ran = step(suite, edit)
+    out, ran = step(suite, edit)
     # test_units.py executed units.py but never called parse(): it keeps its data, to_metres()' lines moved down one.
     assert ran == {"worker1": {"tests/one/test_table.py"}}
+    # The failure RETRY=1 ran (and diagnosed) is kept: said so, and not diagnosed again.
+    assert "its failures reused from" in out and "their inputs unchanged; run them again" in out
+    assert "run it again: make worker1" not in out
+    assert "Running session diagnose" not in out
     # No test and no collection ran spell(): worker2 does not run at all, its data is renumbered where it lies.
     out, ran = step(
         suite, replace_in("pkg/words.py", '    return "-".join(word)', '    joined = "-".join(word)\n    return joined')

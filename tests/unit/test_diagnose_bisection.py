@@ -176,6 +176,34 @@ def test_a_diagnosis_counts_only_for_the_runs_it_diagnosed(project: config.Confi
     assert diagnose.current_findings(done, {"w1": "2026-01-02T00:00:00+00:00"}) == {}
 
 
+def test_a_diagnosis_moves_on_to_a_partial_run_that_kept_its_failures_and_not_to_one_that_ran_them(
+    project: config.Config,
+) -> None:
+    first, second, third = "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00", "2026-01-03T00:00:00+00:00"
+    paths = project.layout.worker("w1")
+    paths.output_dir.mkdir(parents=True)
+    paths.junit.write_text(
+        '<testsuite><testcase classname="tests.test_b" name="test_uses_sub" file="tests/test_b.py">'
+        '<failure message="AttributeError"/></testcase></testsuite>'
+    )
+    finding = diagnose.Finding(USES_SUB, "w1", diagnose.SPLIT, (SUB,), ("tests/test_a.py", "tests/test_b.py"), 3, 2.0)
+    fsio.write_json(diagnose.path_for(project), diagnose.Diagnosis(runs={"w1": first}, findings=[finding]).as_json())
+    # The next run re-ran another test file and kept the failing one's result from the diagnosed run.
+    kept = {"ran": ["tests/test_a.py"], "why": ["pkg/sub.py changed"], "kept_from": first}
+    status.write(paths.status, {"state": status.FAILED, "started_at": second, "rerun": kept})
+    assert diagnose_run.carry_forward(project) and not diagnose_run.due(project, 60)
+    moved = diagnose.read(diagnose.path_for(project))
+    assert moved is not None and moved.runs == {"w1": second} and moved.findings == [finding]
+    assert diagnose.current_findings(moved, {"w1": second}) == {"w1": [finding]}
+    # A run that ran the failing test file again is diagnosed anew, and so is one kept from an undiagnosed run.
+    for rerun in ({**kept, "ran": ["tests/test_b.py"], "kept_from": second}, {**kept, "kept_from": first}):
+        status.write(paths.status, {"state": status.FAILED, "started_at": third, "rerun": rerun})
+        assert not diagnose_run.carry_forward(project) and diagnose_run.due(project, 60)
+    # A whole run too.
+    status.write(paths.status, {"state": status.FAILED, "started_at": third})
+    assert not diagnose_run.carry_forward(project) and diagnose_run.due(project, 60)
+
+
 def test_the_fix_is_written_into_workers_toml_keeping_its_comments(project: config.Config) -> None:
     text = '# my split\n[project]\nsource = ["pkg"]  # the package\n\n[workers.w1]\nmodules = ["pkg"]\n'
     written = set_keep_together(text, [("tests/test_a.py", "tests/test_b.py")])

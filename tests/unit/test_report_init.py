@@ -156,6 +156,17 @@ def test_a_reused_failure_says_its_inputs_are_unchanged_and_how_to_run_it_again(
     assert "reused" not in line and "run it again: make alpha" in line
 
 
+def test_failures_a_partial_run_kept_are_said_reused_with_when_they_ran() -> None:
+    since = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)
+    outcomes = {"tests": 4, "passed": 3, "failed": 1, "errors": 0, "skipped": 0}
+    now = replace(worker("alpha", status.FAILED, ran_at=since + timedelta(minutes=1)), outcomes=outcomes)
+    kept = replace(now, failures_from="2026-11-24 11:00:00 UTC")
+    line = lines_by_worker(render_verdict(model(kept, worker("beta")), "r", since))["alpha"]
+    assert "its failures reused from 2026-11-24 11:00:00 UTC: their inputs unchanged; run them again: make " in line
+    assert "RETRY=1" in line and "run it again" not in line
+    assert "failures reused" not in lines_by_worker(render_verdict(model(now, worker("beta")), "r", since))["alpha"]
+
+
 def test_a_worker_that_never_ran_is_not_called_reused() -> None:
     since = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)
     never = worker("alpha", status.NOT_RUN, ran_at=since - timedelta(days=1))

@@ -94,14 +94,16 @@ def render_verdict(model: ReportModel, report_path: os.PathLike[str] | str, sinc
         scope = {OWN_TESTS: " (own tests only)", EARLIER: " (from before its latest run)"}.get(w.coverage_scope, "")
         seconds = f", {w.seconds:.1f} s" if w.seconds is not None else ""
         reused = since is not None and w.ran_at is not None and w.ran_at < since and w.state != status.NOT_RUN
+        retry = f"run them again: {model.invoke.make('coverage-all')} RETRY=1"
         if reused and w.state == status.FAILED:
             # Its inputs did not change, so it was not run: a failure is reported again, as make reports a target.
-            seconds += (
-                f", reused from {w.date}: inputs unchanged; run them again: {model.invoke.make('coverage-all')} RETRY=1"
-            )
+            seconds += f", reused from {w.date}: inputs unchanged; {retry}"
         elif reused:
             seconds += f", reused from {w.date}"
-        if w.state != status.PASSED and not (reused and w.state == status.FAILED):
+        elif w.failures_from:
+            # It ran other test files only: its failures are kept results, as a reused worker's are.
+            seconds += f"; its failures reused from {w.failures_from}: their inputs unchanged; {retry}"
+        if w.state != status.PASSED and not (reused and w.state == status.FAILED) and not w.failures_from:
             seconds += f"; run it again: {model.invoke.make(w.name)}"
         lines.append(
             f"  {w.name:<{width}}  {w.state_label:<12} {tests}{seconds}; its modules: "

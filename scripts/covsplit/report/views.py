@@ -90,6 +90,8 @@ class WorkerModel:
     dealt_among: int = 0
     # Outcomes of collecting files, by node id: counted once in the project's totals (several workers collect).
     collection_outcomes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # When its failures ran, if its latest run ran only other test files and kept them all (covsplit.rerun); else "".
+    failures_from: str = ""
 
     @property
     def state_label(self) -> str:

@@ -118,6 +118,7 @@ def worker_model(
         exit_status=int_field(record, "exit_status"),
         outcomes=_outcomes(record),
         collection_outcomes=_collection_outcomes(record.get("collection_outcomes")),
+        failures_from=_failures_from(record),
         coverage=coverage,
         coverage_scope=scope if coverage is not None else "",
         own_files=own_rows,
@@ -196,6 +197,11 @@ def _failure_categories(record: Mapping[str, Any]) -> tuple[tuple[str, int], ...
     raw = as_dict(record.get("failure_categories"))
     counts = {str(name): int_field(raw, name) or 0 for name in raw}
     return tuple(sorted(((n, c) for n, c in counts.items() if c > 0), key=lambda item: (-item[1], item[0])))
+
+
+def _failures_from(record: Mapping[str, Any]) -> str:
+    when = as_dict(record.get("rerun")).get("failures_from")
+    return format_time(when) if when and record.get("state") == status.FAILED else ""
 
 
 def _failure_files(record: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
