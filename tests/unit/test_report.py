@@ -636,6 +636,23 @@ def test_failure_analysis_is_cited_only_when_it_exists(tmp_path: Path) -> None:
     assert "- Failure analysis: [worker1_failure_analysis.md](worker1_failure_analysis.md)" in md
 
 
+def test_failures_a_partial_run_kept_are_said_reused_with_when_they_ran(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path)
+    all_green(cfg)
+    outcomes = {"tests": 4, "passed": 3, "failed": 1, "errors": 0, "skipped": 0}
+    kept = {"ran": ["tests/test_a.py"], "why": [], "kept_from": "2026-11-24T11:00:00+00:00"}
+    write_status(cfg, "worker1", state=status.FAILED, outcomes=outcomes, rerun=kept)
+    model, _, _ = render(cfg)
+    assert "reused" not in phrased(model)[0]
+    kept["failures_from"] = kept["kept_from"]
+    write_status(cfg, "worker1", state=status.FAILED, outcomes=outcomes, rerun=kept)
+    model, _, _ = render(cfg)
+    assert phrased(model)[0].startswith(
+        "Fix **worker1**'s 1 failed of 4 tests (reused from 2026-11-24 11:00:00 UTC: its latest run ran other test "
+        "files only, and their inputs did not change)"
+    )
+
+
 def test_an_unparsable_file_costs_only_its_own_count(tmp_path: Path) -> None:
     pytest.importorskip("covsplit.statements")
     cfg = make_project(tmp_path)

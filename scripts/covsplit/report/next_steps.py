@@ -119,6 +119,7 @@ def _failure_steps(model: ReportModel) -> list[NextStep]:
                     command=run.nox("-s", w.name),
                     serial_command=model.serial_command,
                     retry_command=run.make("coverage-all") + " RETRY=1",
+                    failures_from=w.failures_from,
                     diagnosed=diagnosed[:MAX_DIAGNOSED_LISTED],
                     diagnosed_more=max(0, len(diagnosed) - MAX_DIAGNOSED_LISTED),
                     diagnosis_note="" if diagnosed else model.diagnosis_note,

@@ -100,6 +100,8 @@ class FixFailures(_Step):
     serial_command: str = ""
     # `make coverage-all` reuses a failure whose inputs did not change (covsplit.reuse): this runs it again.
     retry_command: str = ""
+    # When the failures ran, if the worker's latest run ran only other test files and kept them; else "".
+    failures_from: str = ""
     # What the diagnosis of this worker's latest run found, per failed test (empty: not diagnosed).
     diagnosed: tuple[Diagnosed, ...] = ()
     diagnosed_more: int = 0  # findings beyond those listed
