@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from covsplit import commands, durations, exits, fsio, junit, status, suite
+from covsplit import commands, durations, exits, file_grain, fsio, junit, status, suite
 from covsplit.config import Config
 from covsplit.diagnose import (
     DONE,
@@ -87,9 +87,9 @@ def carry_forward(cfg: Config) -> bool:
         rerun = status.read(cfg.layout.worker(name).status).get("rerun")
         if not isinstance(rerun, Mapping) or rerun.get("kept_from") != previous.runs.get(name):
             return False
-        ran = set(rerun.get("ran") or ())
+        ran = file_grain.Partial(tuple(rerun.get("ran") or ()))
         mine = [test for test, worker in failing.items() if worker == name]
-        if any(test in ran or file_of(test) in ran or (name, test) not in diagnosed for test in mine):
+        if any(ran.runs(test) or (name, test) not in diagnosed for test in mine):
             return False
     findings = [finding for finding in previous.findings if failing.get(finding.test) == finding.worker]
     fsio.write_json(target, dataclasses.replace(previous, runs=runs, findings=findings).as_json())
